@@ -1,0 +1,100 @@
+# mapscope build. Targets:
+#   make            build/mapscope (BPF objects → skeletons → C objects)
+#   make test       install what is missing, build, run every test (ends "N passed, N failed")
+#   make demo       install what is missing, build, run mapscope on the demo program
+#   make san        build/san/mapscope and the unit tests with ASan + UBSan
+#   make fmt        clang-format the sources
+# V=1 shows the full commands.
+
+CC        ?= gcc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+BUILD     := build
+Q         := $(if $(V),,@)
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
+CPPFLAGS  := -D_GNU_SOURCE -Isrc -I$(BUILD)/bpf
+CFLAGS    := -std=c11 -O2 -g $(WARN) -fno-omit-frame-pointer
+SANFLAGS  := -std=c11 -O1 -g $(WARN) -fno-omit-frame-pointer \
+             -fsanitize=address,undefined -fno-sanitize-recover=all
+LIBS      := -lcapstone -lbpf -lelf -lz -lm
+LIBS_NOBPF:= -lcapstone -lm
+
+# Everything but the collector and the CLI builds without libbpf (DESIGN.md: dependencies point one way).
+CORE_SRCS := $(wildcard src/core/*.c src/inspect/*.c src/model/*.c src/output/*.c src/sim/*.c)
+COLL_SRCS := $(wildcard src/collect/*.c)
+CLI_SRCS  := $(wildcard src/cli/*.c)
+BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
+SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRCS))
+
+OBJS      := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS) $(COLL_SRCS) $(CLI_SRCS))
+SAN_CORE  := $(patsubst src/%.c,$(BUILD)/san/obj/%.o,$(CORE_SRCS))
+SAN_OBJS  := $(SAN_CORE) $(patsubst src/%.c,$(BUILD)/san/obj/%.o,$(COLL_SRCS) $(CLI_SRCS))
+
+.PHONY: all san unit test demo deps fmt clean go-targets
+all: $(BUILD)/mapscope
+
+$(BUILD)/mapscope: $(OBJS)
+	@echo "  LINK   $@"
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/obj/%.o: src/%.c | $(SKELS)
+	@mkdir -p $(@D)
+	@echo "  CC     $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/san/obj/%.o: src/%.c | $(SKELS)
+	@mkdir -p $(@D)
+	@echo "  CC-SAN $<"
+	$(Q)$(CC) $(CPPFLAGS) $(SANFLAGS) -MMD -MP -c -o $@ $<
+
+# BPF: vmlinux.h from the running kernel's BTF, then object, then skeleton.
+$(BUILD)/bpf/vmlinux.h:
+	@mkdir -p $(@D)
+	@echo "  GEN    $@"
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bpf/%.bpf.o: src/bpf/%.bpf.c $(BUILD)/bpf/vmlinux.h $(wildcard src/bpf/*.h src/shared/*.h)
+	@echo "  BPF    $<"
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Isrc -I$(BUILD)/bpf -c $< -o $@
+	$(Q)llvm-strip -g $@ 2>/dev/null || true
+
+$(BUILD)/bpf/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	@echo "  SKEL   $@"
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@.tmp && mv $@.tmp $@
+
+san: $(BUILD)/san/mapscope $(UNIT_BINS)
+
+$(BUILD)/san/mapscope: $(SAN_OBJS)
+	@echo "  LINK   $@"
+	$(Q)$(CC) $(SANFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/san/tests/%: tests/unit/%.c $(SAN_CORE) tests/unit/t.h
+	@mkdir -p $(@D)
+	@echo "  TEST   $@"
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(SANFLAGS) -o $@ $< $(SAN_CORE) $(LIBS_NOBPF)
+
+deps:
+	$(Q)scripts/install-deps
+
+go-targets:
+	$(Q)scripts/go-targets
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all san
+	$(Q)scripts/go-targets
+	$(Q)python3 tests/run.py
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo
+
+fmt:
+	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h)
+
+clean:
+	rm -rf $(BUILD)/obj $(BUILD)/san $(BUILD)/bpf $(BUILD)/mapscope
+
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)

@@ -1,0 +1,80 @@
+/* mapscope: see inside the maps of a running Go program. One dispatcher over a table of commands;
+ * each command parses its own options and reports errors once through err__report(). */
+#include "cli/cli.h"
+#include "core/err.h"
+#include "version.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cli_cmd commands[] = {
+	{ "info", cmd_info, "what mapscope sees in a Go binary: version, layout, probe sites",
+	  cmd_info_usage },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void usage(FILE *out)
+{
+	fputs("Usage: mapscope COMMAND [OPTIONS]\n\n"
+	      "See inside the maps of a running Go program: which maps exist, how big and how full\n"
+	      "they are, how they grow, which keys are hottest. No code change, no restart.\n\n"
+	      "Commands:\n",
+	      out);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\nRun 'mapscope COMMAND --help' for a command's options, or see docs/.\n"
+	      "Options: -h, --help   this text;  -V, --version   print the version\n",
+	      out);
+}
+
+int cli__help(const struct cli_cmd *c)
+{
+	fputs(c->usage, stdout);
+	return MS_EXIT_OK;
+}
+
+int cli__parse_pid(const char *cmd, const char *arg)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v <= 0 || v > 0x7fffffff) {
+		err__usage(cmd, "invalid PID '%s': expected a positive process id", arg);
+		return -1;
+	}
+	return (int)v;
+}
+
+int main(int argc, char **argv)
+{
+	const char *name;
+
+	if (argc < 2) {
+		usage(stderr);
+		return MS_EXIT_USAGE;
+	}
+	name = argv[1];
+	if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
+		if (!strcmp(name, "help") && argc > 2) {
+			for (size_t i = 0; i < NCOMMANDS; i++)
+				if (!strcmp(commands[i].name, argv[2]))
+					return cli__help(&commands[i]);
+			return err__usage(NULL, "unknown command '%s'", argv[2]);
+		}
+		usage(stdout);
+		return MS_EXIT_OK;
+	}
+	if (!strcmp(name, "-V") || !strcmp(name, "--version")) {
+		printf("mapscope %s\n", MAPSCOPE_VERSION);
+		return MS_EXIT_OK;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return commands[i].run(argc - 1, argv + 1);
+	return err__usage(NULL, "unknown command '%s'", name);
+}

@@ -1,0 +1,222 @@
+#include "core/json.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSON_MAX_DEPTH 32
+
+struct json {
+	FILE *out;
+	int depth;
+	bool first[JSON_MAX_DEPTH]; /* no element written yet at this level */
+	bool after_key;
+	bool broken; /* nesting misuse seen */
+};
+
+struct json *json__new(FILE *out)
+{
+	struct json *j = calloc(1, sizeof(*j));
+
+	if (!j)
+		return NULL;
+	j->out = out;
+	j->first[0] = true;
+	return j;
+}
+
+int json__free(struct json *j)
+{
+	int ret;
+
+	if (!j)
+		return 0;
+	ret = (j->depth || j->broken) ? -EINVAL : 0;
+	fputc('\n', j->out);
+	free(j);
+	return ret;
+}
+
+static void sep(struct json *j)
+{
+	if (j->after_key) {
+		j->after_key = false;
+		return;
+	}
+	if (!j->first[j->depth])
+		fputc(',', j->out);
+	j->first[j->depth] = false;
+}
+
+static void open(struct json *j, char c)
+{
+	sep(j);
+	fputc(c, j->out);
+	if (j->depth + 1 >= JSON_MAX_DEPTH) {
+		j->broken = true;
+		return;
+	}
+	j->first[++j->depth] = true;
+}
+
+static void close_(struct json *j, char c)
+{
+	if (j->depth == 0)
+		j->broken = true;
+	else
+		j->depth--;
+	fputc(c, j->out);
+}
+
+void json__obj_begin(struct json *j)
+{
+	open(j, '{');
+}
+
+void json__obj_end(struct json *j)
+{
+	close_(j, '}');
+}
+
+void json__arr_begin(struct json *j)
+{
+	open(j, '[');
+}
+
+void json__arr_end(struct json *j)
+{
+	close_(j, ']');
+}
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0 if it is not valid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		len = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+static void put_string(FILE *out, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0, len;
+
+	fputc('"', out);
+	while (i < n) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\') {
+			fputc('\\', out);
+			fputc(c, out);
+			i++;
+		} else if (c == '\n') {
+			fputs("\\n", out);
+			i++;
+		} else if (c == '\t') {
+			fputs("\\t", out);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(out, "\\u%04x", c);
+			i++;
+		} else if ((len = utf8_len(s + i, n - i)) != 0) {
+			fwrite(s + i, 1, len, out);
+			i += len;
+		} else {
+			fprintf(out, "\\u%04x", c);
+			i++;
+		}
+	}
+	fputc('"', out);
+}
+
+void json__key(struct json *j, const char *key)
+{
+	sep(j);
+	put_string(j->out, key, strlen(key));
+	fputc(':', j->out);
+	j->after_key = true;
+}
+
+void json__strn(struct json *j, const char *s, size_t n)
+{
+	sep(j);
+	put_string(j->out, s, n);
+}
+
+void json__str(struct json *j, const char *s)
+{
+	if (!s) {
+		json__null(j);
+		return;
+	}
+	json__strn(j, s, strlen(s));
+}
+
+void json__int(struct json *j, int64_t v)
+{
+	sep(j);
+	fprintf(j->out, "%" PRId64, v);
+}
+
+void json__uint(struct json *j, uint64_t v)
+{
+	sep(j);
+	fprintf(j->out, "%" PRIu64, v);
+}
+
+void json__hex(struct json *j, uint64_t v)
+{
+	sep(j);
+	fprintf(j->out, "\"0x%" PRIx64 "\"", v);
+}
+
+void json__double(struct json *j, double v)
+{
+	sep(j);
+	if (isfinite(v)) {
+		char buf[32];
+
+		/* The shortest form that reads back as the same double. */
+		snprintf(buf, sizeof(buf), "%.15g", v);
+		if (strtod(buf, NULL) != v)
+			snprintf(buf, sizeof(buf), "%.17g", v);
+		fputs(buf, j->out);
+	} else {
+		fputs("null", j->out);
+	}
+}
+
+void json__bool(struct json *j, bool v)
+{
+	sep(j);
+	fputs(v ? "true" : "false", j->out);
+}
+
+void json__null(struct json *j)
+{
+	sep(j);
+	fputs("null", j->out);
+}

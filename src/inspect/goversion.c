@@ -1,0 +1,79 @@
+#include "inspect/goversion.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Rows are contiguous and sorted. Sources: GO-MAP-INTERNALS.md (verified on 1.19, 1.21, 1.23,
+ * 1.24, 1.26) and each toolchain's runtime sources; rows not marked verified were derived from
+ * source only. */
+static const struct go_layout layouts[] = {
+	/* 1.17-1.18: register ABI, readable, but outside the supported range. */
+	{ 17, 18, false, 152, true, 48, 13, false, false, 40, false },
+	{ 19, 19, false, 152, true, 48, 13, false, false, 40, true },
+	{ 20, 20, false, 152, true, 48, 13, false, false, 44, false },
+	/* Go 1.21's loadFactorNum is (8*13/16)*2 = 12 by integer division. */
+	{ 21, 21, false, 152, true, 48, 12, false, false, 44, true },
+	{ 22, 22, false, 152, true, 48, 13, false, false, 44, false },
+	/* 1.23 adds g.syscallbp before goid. */
+	{ 23, 23, false, 160, true, 48, 13, false, false, 44, true },
+	{ 24, 24, true, 160, true, 56, 13, false, false, 44, true },
+	/* 1.25 removes gobuf.ret (goid −8) and adds pruneTombstones; from source only. */
+	{ 25, 25, true, 152, true, 56, 13, true, false, 44, false },
+	/* 1.26: Kind_ is the bare kind; pcHeader.textStart is gone. */
+	{ 26, 27, true, 152, false, 56, 13, true, true, 44, true },
+};
+
+int goversion__parse(const char *s, struct go_version *out)
+{
+	const char *p;
+	char *end;
+	long v;
+
+	memset(out, 0, sizeof(*out));
+	p = strstr(s, "go1.");
+	if (!p || (p != s && strncmp(s, "devel ", 6) != 0))
+		return -EINVAL;
+	p += 2;
+	out->major = 1;
+	p += 2;
+	v = strtol(p, &end, 10);
+	if (end == p || v < 0 || v > 1000)
+		return -EINVAL;
+	out->minor = (int)v;
+	if (*end == '.') {
+		p = end + 1;
+		v = strtol(p, &end, 10);
+		if (end == p || v < 0 || v > 100000)
+			return -EINVAL;
+		out->patch = (int)v;
+	} else {
+		out->patch = -1;
+	}
+	out->noswissmap = strstr(end, "noswissmap") != NULL;
+	return 0;
+}
+
+const struct go_layout *goversion__layout(const struct go_version *v)
+{
+	if (v->major != 1)
+		return NULL;
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+		if (v->minor >= layouts[i].min_minor && v->minor <= layouts[i].max_minor)
+			return &layouts[i];
+	return NULL;
+}
+
+enum go_map_layout goversion__map_layout(const struct go_version *v)
+{
+	const struct go_layout *l = goversion__layout(v);
+
+	if (!l || !l->swiss_default || v->noswissmap)
+		return GO_LAYOUT_CLASSIC;
+	return GO_LAYOUT_SWISS;
+}
+
+const char *goversion__layout_name(enum go_map_layout l)
+{
+	return l == GO_LAYOUT_SWISS ? "swiss" : "classic";
+}

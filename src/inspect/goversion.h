@@ -1,0 +1,49 @@
+/* goversion: Go release strings and the one table of every version-dependent fact mapscope uses.
+ *
+ * Nothing else in mapscope hard-codes an offset that changes between Go releases: code asks
+ * goversion__layout() for the row that covers a binary's version. See GO-MAP-INTERNALS.md. */
+#ifndef MAPSCOPE_INSPECT_GOVERSION_H
+#define MAPSCOPE_INSPECT_GOVERSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct go_version {
+	int major, minor, patch; /* go1.26.10 → 1, 26, 10; patch -1 for "go1.27rc1", devel */
+	bool noswissmap;         /* "X:noswissmap" experiment (Go 1.24-1.25 only) */
+};
+
+enum go_map_layout {
+	GO_LAYOUT_CLASSIC,
+	GO_LAYOUT_SWISS,
+};
+
+/* Every version-dependent offset and rule. Offsets are in bytes on linux/amd64. */
+struct go_layout {
+	int min_minor, max_minor; /* Go 1.min_minor .. 1.max_minor inclusive */
+	bool swiss_default;       /* Swiss tables unless built with GOEXPERIMENT=noswissmap */
+	uint16_t goid_offset;     /* runtime.g.goid */
+	bool kind_masked;         /* abi.Type.Kind_ carries flag bits (mask 0x1f), ≤ 1.25 */
+	uint16_t classic_hmap_size;     /* 48; 56 with clearSeq (1.24+ noswissmap) */
+	uint8_t classic_load_num;       /* loadFactorNum: 13, or 12 in Go 1.21 */
+	bool prune_tombstones;          /* Swiss (*table).pruneTombstones exists */
+	bool pclntab_text_from_moduledata; /* pcHeader.textStart no longer stored (1.26+) */
+	uint8_t func_struct_size;       /* runtime._func: 40 (1.18-1.19), 44 (1.20+) */
+	bool verified;                  /* offsets checked against a built binary's DWARF */
+};
+
+/* Oldest and newest supported versions (minor numbers of Go 1.x). */
+#define GO_MIN_SUPPORTED_MINOR 19
+#define GO_MAX_SUPPORTED_MINOR 27
+/* The oldest Go whose calling convention (register ABI, 1.17) mapscope can read at all. */
+#define GO_MIN_REGABI_MINOR 17
+
+/* Parses "go1.26.10", "go1.24.4 X:noswissmap", "go1.27rc1", "devel go1.27-abcdef ...".
+ * Returns 0, or -EINVAL if the string is not a Go release string. */
+int goversion__parse(const char *s, struct go_version *out);
+/* The table row for v, or NULL if v is outside every row. */
+const struct go_layout *goversion__layout(const struct go_version *v);
+enum go_map_layout goversion__map_layout(const struct go_version *v);
+const char *goversion__layout_name(enum go_map_layout l);
+
+#endif

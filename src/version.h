@@ -1,0 +1,6 @@
+#ifndef MAPSCOPE_VERSION_H
+#define MAPSCOPE_VERSION_H
+
+#define MAPSCOPE_VERSION "0.1.0"
+
+#endif

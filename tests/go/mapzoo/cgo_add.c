@@ -1,0 +1,3 @@
+//go:build mapscope_cgo
+
+int mapzoo_add(int a, int b) { return a + b; }

@@ -1,0 +1,3 @@
+module mapscope.test/mapzoo
+
+go 1.19

@@ -1,0 +1,77 @@
+"""Helpers shared by mapscope's integration and e2e tests."""
+import functools
+import os
+import subprocess
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.join(ROOT, "build")
+MAPSCOPE = os.path.join(BUILD, "mapscope")
+MAPSCOPE_SAN = os.path.join(BUILD, "san", "mapscope")
+GO_VERSIONS = os.environ.get("MAPSCOPE_GO_VERSIONS", "1.19 1.21 1.22 1.23 1.24 1.26 1.27").split()
+VARIANTS = ["plain", "stripped", "pie", "cgo"]
+IN_CI = os.environ.get("CI") == "true"
+
+
+class Skip(Exception):
+    """Raised by a test that cannot run here; the message says why."""
+
+
+def cases(gen):
+    """Parametrizes a test: gen() yields the case values; the runner calls fn(case)."""
+    def deco(fn):
+        fn.cases = gen
+        return fn
+    return deco
+
+
+def case_name(case):
+    if isinstance(case, (tuple, list)):
+        return ",".join(str(c) for c in case)
+    return str(case)
+
+
+def matrix():
+    return [(v, var) for v in GO_VERSIONS for var in VARIANTS]
+
+
+def target(prog, version, variant):
+    """Path of a Go test target built by scripts/go-targets."""
+    path = os.path.join(BUILD, "go", prog, f"go{version}", variant, prog)
+    if not os.path.exists(path):
+        raise AssertionError(f"{path} missing: scripts/go-targets did not build it")
+    return path
+
+
+def gobin(version):
+    return f"/usr/lib/go-{version}/bin/go"
+
+
+def run(argv, check=True, **kw):
+    """Runs argv, returning CompletedProcess with text output."""
+    kw.setdefault("capture_output", True)
+    kw.setdefault("text", True)
+    kw.setdefault("timeout", 300)
+    p = subprocess.run(argv, **kw)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{' '.join(argv)} exited {p.returncode}: {p.stderr.strip()[:2000]}")
+    return p
+
+
+@functools.lru_cache(maxsize=None)
+def go_nm(version, binary):
+    """{name: (addr, size)} of text symbols, from `go tool nm -size` (the ground truth)."""
+    out = run([gobin(version), "tool", "nm", "-size", binary]).stdout
+    syms = {}
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) >= 4 and f[2] in ("T", "t"):
+            syms.setdefault(f[3], (int(f[0], 16), int(f[1])))
+    return syms
+
+
+def require_root():
+    """Skips unless root; in CI (which runs as root) a missing privilege is a failure."""
+    if os.geteuid() != 0:
+        if IN_CI:
+            raise AssertionError("CI must run as root")
+        raise Skip("needs root for BPF and uprobes (CI runs as root)")
