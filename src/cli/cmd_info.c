@@ -198,7 +198,7 @@ int cmd_info(int argc, char **argv)
 	}
 	ret = gobin__open(path, &gopts, &gb);
 	if (ret)
-		return err__report(ret, NULL);
+		return err__report(ret, "%s", pid ? procexe : path);
 	if (pid) {
 		ssize_t n = readlink(procexe, gb->path, sizeof(gb->path) - 1);
 

@@ -1,5 +1,7 @@
 #include "core/err.h"
 
+#include "core/utf8.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -28,11 +30,22 @@ void err__clear(void)
 	err_buf[0] = '\0';
 }
 
-/* Control characters from hostile input (file names, remote strings) never reach the terminal. */
-static void put_clean(const char *s)
+/* Control characters and invalid UTF-8 from hostile input (file names, remote strings) never
+ * reach the terminal: each such byte prints as '?'. */
+static void put_clean(const char *str)
 {
-	for (; *s; s++)
-		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, stderr);
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), i = 0, len;
+
+	while (i < n) {
+		if (s[i] < 0x20 || s[i] == 0x7f || !(len = utf8__len(s + i, n - i))) {
+			fputc('?', stderr);
+			i++;
+			continue;
+		}
+		fwrite(s + i, 1, len, stderr);
+		i += len;
+	}
 }
 
 int err__report(int errnum, const char *fmt, ...)

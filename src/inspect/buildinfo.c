@@ -87,41 +87,48 @@ static void parse_settings(struct buildinfo *out)
 	}
 }
 
-static const uint8_t *find_magic(const uint8_t *data, size_t len)
+static int parse_at(const struct elf_file *elf, const uint8_t *p, const uint8_t *end,
+		    struct buildinfo *out)
 {
-	for (size_t off = 0; off + BI_HEADER <= len; off += 16)
-		if (data[off] == 0xff && memcmp(data + off, magic, sizeof(magic)) == 0)
-			return data + off;
-	return NULL;
+	if (end - p < BI_HEADER || memcmp(p, magic, sizeof(magic)) != 0 || p[14] != 8)
+		return -EINVAL;
+	if (p[15] & 0x1)
+		return -ENOTSUP;
+	return (p[15] & 0x2) ? parse_inline(p, end, out) : parse_pointers(elf, p, out);
 }
 
 int buildinfo__read(const struct elf_file *elf, struct buildinfo *out)
 {
 	struct elf_section s;
-	const uint8_t *data, *p = NULL, *end;
+	const uint8_t *data;
 	size_t len;
-	int ret;
+	int ret = -ENOENT;
 
 	memset(out, 0, sizeof(*out));
-	out->cgo = -1;
 	data = elf__data(elf, &len);
-	if (elf__section(elf, ".go.buildinfo", &s) == 0 && s.data && s.size >= BI_HEADER &&
-	    memcmp(s.data, magic, sizeof(magic)) == 0) {
-		p = s.data;
-		end = s.data + s.size;
+	if (elf__section(elf, ".go.buildinfo", &s) == 0 && s.data && s.size >= BI_HEADER) {
+		ret = parse_at(elf, s.data, s.data + s.size, out);
 	} else {
-		p = find_magic(data, len);
-		end = data + len;
+		/* No section header: the first aligned candidate that parses. A lone copy of the
+		 * magic (in a C program's data, say) is not build information. */
+		for (size_t off = 0; off + BI_HEADER <= len; off += 16) {
+			if (data[off] != 0xff || memcmp(data + off, magic, sizeof(magic)) != 0)
+				continue;
+			ret = parse_at(elf, data + off, data + len, out);
+			if (ret == 0)
+				break;
+			buildinfo__release(out);
+			ret = -ENOENT;
+		}
 	}
-	if (!p) {
+	if (ret == -ENOENT) {
 		err__set("not a Go program (no Go build information found)");
-		return -ENOENT;
+		return ret;
 	}
-	if (p[15] & 0x1) {
+	if (ret == -ENOTSUP) {
 		err__set("big-endian Go build information (mapscope supports linux/amd64 only)");
-		return -ENOTSUP;
+		return ret;
 	}
-	ret = (p[15] & 0x2) ? parse_inline(p, end, out) : parse_pointers(elf, p, out);
 	if (ret) {
 		buildinfo__release(out);
 		err__set("corrupted Go build information");

@@ -109,6 +109,13 @@ static int parse(struct elf_file *e)
 			return -EINVAL;
 		}
 	}
+	for (size_t i = 0; i < e->shnum; i++) {
+		if (e->sh[i].sh_type != SHT_NOBITS &&
+		    !in_bounds(e->len, e->sh[i].sh_offset, e->sh[i].sh_size)) {
+			err__set("truncated ELF file (a section extends past the end of the file)");
+			return -EINVAL;
+		}
+	}
 	if (eh->e_shnum && !e->sh) {
 		err__set("truncated or corrupted ELF file (bad section header table)");
 		return -EINVAL;
@@ -155,33 +162,28 @@ int elf__open(const char *path, struct elf_file **out)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		err__set("%s: %s", path, strerror(errno));
+		err__set("%s", strerror(errno));
 		return ret;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		err__set("%s: not a regular file", path);
+		err__set("not a regular file");
 		return -EINVAL;
 	}
 	if (st.st_size == 0) {
 		close(fd);
-		err__set("%s: empty file", path);
+		err__set("empty file");
 		return -EINVAL;
 	}
 	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
 		ret = -errno;
-		err__set("%s: mmap: %s", path, strerror(errno));
+		err__set("mmap: %s", strerror(errno));
 		return ret;
 	}
 	ret = elf__from_mem(map, (size_t)st.st_size, out);
 	if (ret) {
-		const char *why = err__msg();
-		char msg[400];
-
-		snprintf(msg, sizeof(msg), "%s", why ? why : "bad ELF file");
-		err__set("%s: %s", path, msg);
 		munmap(map, (size_t)st.st_size);
 		return ret;
 	}

@@ -64,6 +64,7 @@ static const char *t_current;
 	int main(void)                                                                       \
 	{                                                                                    \
 		int failed = 0;                                                              \
+		setvbuf(stdout, NULL, _IOLBF, 0);                                            \
 		for (int i = 0; i < t_ncases; i++) {                                         \
 			t_current = t_cases[i].name;                                         \
 			t_failed_current = 0;                                                \

@@ -1,9 +1,10 @@
-// mapzoo uses every kind of map operation the Go runtime has an entry point for, so that each
+// mapzoo [hold] [N] uses every kind of map operation the Go runtime has an entry point for, so that each
 // toolchain's build of it contains every map function mapscope looks for. It prints a checksum of
-// what it computed; later tests extend it with ground truth about its maps.
+// what it computed; with "hold" it then waits until stdin closes (for attach tests).
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"strconv"
@@ -20,6 +21,10 @@ func use(ms ...interface{}) int { return len(ms) }
 
 func main() {
 	n := 2000
+	hold := len(os.Args) > 1 && os.Args[1] == "hold"
+	if hold {
+		os.Args = os.Args[1:]
+	}
 	if len(os.Args) > 1 {
 		if v, err := strconv.Atoi(os.Args[1]); err == nil {
 			n = v
@@ -83,4 +88,8 @@ func main() {
 	}
 	sum += use(m32, m64, ms, mp, mpair, mbig, mkbig, mfat, iface) + cgoCalls()
 	fmt.Println("checksum", sum, len(m32), len(m64), len(ms), len(mp), len(mpair))
+	if hold {
+		// Stay alive (for attach tests) until stdin closes.
+		bufio.NewReader(os.Stdin).ReadString('\n')
+	}
 }
