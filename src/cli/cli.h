@@ -13,6 +13,8 @@ struct cli_cmd {
 
 int cmd_info(int argc, char **argv);
 extern const char cmd_info_usage[];
+int cmd_count(int argc, char **argv);
+extern const char cmd_count_usage[];
 
 /* Parses a PID argument; returns it, or -1 with a usage error reported. */
 int cli__parse_pid(const char *cmd, const char *arg);

@@ -12,6 +12,8 @@
 static const struct cli_cmd commands[] = {
 	{ "info", cmd_info, "what mapscope sees in a Go binary: version, layout, probe sites",
 	  cmd_info_usage },
+	{ "count", cmd_count, "exact call counts of a program's map functions (costly; short runs)",
+	  cmd_count_usage },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -1,0 +1,98 @@
+#include "collect/callcount.h"
+
+#include "callcount.skel.h"
+#include "collect/bpferr.h"
+#include "core/err.h"
+#include "shared/callcount.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+struct callcount {
+	struct callcount_bpf *skel;
+	struct bpf_link *links[CALLCOUNT_MAX_SITES];
+	int ncpus;
+};
+
+int callcount__open(struct callcount **out)
+{
+	struct callcount *cc;
+	int ret;
+
+	*out = NULL;
+	cc = calloc(1, sizeof(*cc));
+	if (!cc)
+		return -ENOMEM;
+	bpferr__quiet_libbpf();
+	cc->ncpus = libbpf_num_possible_cpus();
+	cc->skel = callcount_bpf__open_and_load();
+	if (!cc->skel || cc->ncpus <= 0) {
+		ret = errno ? -errno : -EINVAL;
+		bpferr__explain(ret, "cannot load the BPF program");
+		free(cc);
+		return ret;
+	}
+	*out = cc;
+	return 0;
+}
+
+int callcount__attach(struct callcount *cc, const char *binary, pid_t pid, uint64_t offset,
+		      bool jcc, unsigned int idx)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts);
+	struct bpf_link *link;
+
+	if (idx >= CALLCOUNT_MAX_SITES || cc->links[idx])
+		return -EINVAL;
+	opts.bpf_cookie = idx | (jcc ? CALLCOUNT_COOKIE_JCC : 0);
+	link = bpf_program__attach_uprobe_opts(cc->skel->progs.count_hit, pid, binary,
+					       (size_t)offset, &opts);
+	if (!link) {
+		int ret = -errno;
+
+		bpferr__explain(ret, "cannot attach a uprobe");
+		return ret;
+	}
+	cc->links[idx] = link;
+	return 0;
+}
+
+static int read_slot(struct callcount *cc, unsigned int idx, uint64_t *sum)
+{
+	uint64_t *vals = calloc((size_t)cc->ncpus, sizeof(*vals));
+	int ret;
+
+	if (!vals)
+		return -ENOMEM;
+	ret = bpf_map__lookup_elem(cc->skel->maps.hits, &idx, sizeof(idx), vals,
+				   (size_t)cc->ncpus * sizeof(*vals), 0);
+	*sum = 0;
+	for (int i = 0; ret == 0 && i < cc->ncpus; i++)
+		*sum += vals[i];
+	free(vals);
+	return ret;
+}
+
+int callcount__read(struct callcount *cc, unsigned int idx, uint64_t *calls)
+{
+	if (idx >= CALLCOUNT_MAX_SITES)
+		return -EINVAL;
+	return read_slot(cc, idx, calls);
+}
+
+int callcount__morestack(struct callcount *cc, uint64_t *hits)
+{
+	return read_slot(cc, CALLCOUNT_MAX_SITES, hits);
+}
+
+void callcount__free(struct callcount *cc)
+{
+	if (!cc)
+		return;
+	for (int i = CALLCOUNT_MAX_SITES - 1; i >= 0; i--)
+		bpf_link__destroy(cc->links[i]);
+	callcount_bpf__destroy(cc->skel);
+	free(cc);
+}

@@ -1,0 +1,3 @@
+module mapscope.test/callcount
+
+go 1.19
