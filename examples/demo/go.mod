@@ -1,0 +1,3 @@
+module mapscope.example/demo
+
+go 1.19
