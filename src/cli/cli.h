@@ -13,6 +13,8 @@ struct cli_cmd {
 
 int cmd_info(int argc, char **argv);
 extern const char cmd_info_usage[];
+int cmd_sim(int argc, char **argv);
+extern const char cmd_sim_usage[];
 int cmd_count(int argc, char **argv);
 extern const char cmd_count_usage[];
 

@@ -14,6 +14,8 @@ static const struct cli_cmd commands[] = {
 	  cmd_info_usage },
 	{ "count", cmd_count, "exact call counts of a program's map functions (costly; short runs)",
 	  cmd_count_usage },
+	{ "sim", cmd_sim, "offline simulator of Go's map layouts (occupancy, growth, planning)",
+	  cmd_sim_usage },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

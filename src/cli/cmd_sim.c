@@ -1,0 +1,959 @@
+/* mapscope sim: the offline simulator of Go's map layouts (src/sim/). One subcommand per
+ * experiment, dispatched from a table; each parses its own options. */
+#include "cli/cli.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "sim/simrun.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct subcmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static int sim_occupancy(int argc, char **argv);
+static int sim_grow(int argc, char **argv);
+static int sim_plan(int argc, char **argv);
+static int sim_hash(int argc, char **argv);
+
+static const struct subcmd subcmds[] = {
+	{ "occupancy", sim_occupancy, "fill N buckets or groups at a load, no growth" },
+	{ "grow", sim_grow, "insert (and delete) like a program; capacity, overflow, bytes" },
+	{ "plan", sim_plan, "what make(map, N) allocates and when it grows next" },
+	{ "hash", sim_hash, "Go's hash of keys read from stdin, for given key material" },
+};
+
+#define NSUB (sizeof(subcmds) / sizeof(subcmds[0]))
+
+const char cmd_sim_usage[] =
+	"Usage: mapscope sim SUBCOMMAND [OPTIONS]\n"
+	"\n"
+	"Simulates Go's map layouts offline, with Go's own hash functions: classic buckets\n"
+	"(Go 1.19-1.23) and Swiss tables (Go 1.24+). Results are deterministic for a --seed.\n"
+	"\n"
+	"Subcommands:\n"
+	"  occupancy   fill N buckets or groups at a load, no growth\n"
+	"  grow        insert (and delete) like a program; capacity, overflow, bytes\n"
+	"  plan        what make(map, N) allocates and when it grows next\n"
+	"  hash        Go's hash of keys read from stdin, for given key material\n"
+	"\n"
+	"Run 'mapscope sim SUBCOMMAND --help' for its options. See docs/sim.md.\n";
+
+/* ---- shared option parsing ---- */
+
+static int parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t min,
+		     uint64_t *out)
+{
+	char *end;
+	double d;
+
+	errno = 0;
+	d = strtod(arg, &end); /* accepts 1e6 */
+	if (errno || end == arg || *end || d < (double)min || d > 1e15 || d != floor(d))
+		return err__usage(cmd, "%s takes an integer >= %" PRIu64 ", not '%s'", opt, min,
+				  arg);
+	*out = (uint64_t)d;
+	return 0;
+}
+
+static int parse_double(const char *cmd, const char *opt, const char *arg, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(arg, &end);
+	if (errno || end == arg || *end || !isfinite(*out) || *out < 0)
+		return err__usage(cmd, "%s takes a non-negative number, not '%s'", opt, arg);
+	return 0;
+}
+
+static int parse_hash(const char *cmd, const char *arg, enum simhash_kind *out)
+{
+	int k = simhash__parse(arg);
+
+	if (k < 0)
+		return err__usage(cmd,
+				  "--hash takes aes, fallback, fallback-old, fnv1a or identity, "
+				  "not '%s'",
+				  arg);
+	*out = (enum simhash_kind)k;
+	return 0;
+}
+
+static int parse_key(const char *cmd, const char *arg, enum simkey_kind *out)
+{
+	int k = simkeys__parse(arg);
+
+	if (k < 0)
+		return err__usage(cmd,
+				  "--key takes int32, int32-random, int64, int64-random, string, "
+				  "string-prefixed or struct16, not '%s'",
+				  arg);
+	*out = (enum simkey_kind)k;
+	return 0;
+}
+
+static int parse_go(const char *cmd, const char *arg, struct simgo *g)
+{
+	if (simgo__parse(arg, g))
+		return err__usage(cmd, "%s", err__msg());
+	return 0;
+}
+
+static int check_aes(enum simhash_kind k)
+{
+	if (k == SIMHASH_AES && !simhash__cpu_has_aes())
+		return err__report(0, "this CPU has no AES-NI (or SSSE3/SSE4.1), so Go's AES hash "
+				      "cannot be simulated here: use --hash fallback");
+	return 0;
+}
+
+static int bad_option(const char *cmd, int c, char **argv)
+{
+	if (c == ':')
+		return err__usage(cmd, "option '%s' needs a value", argv[optind - 1]);
+	return err__usage(cmd, "unknown option '%s'", argv[optind - 1]);
+}
+
+/* ---- progress bar (a terminal on stderr only) ---- */
+
+struct progress {
+	bool on;
+	int last;
+	const char *what;
+};
+
+static void progress_cb(void *ctx, uint64_t done, uint64_t total)
+{
+	struct progress *p = ctx;
+	int pct = total ? (int)(100.0 * (double)done / (double)total) : 100;
+
+	if (!p->on || pct == p->last)
+		return;
+	p->last = pct;
+	fprintf(stderr, "\r%s [%-40.*s] %3d%%", p->what, pct * 40 / 100,
+		"########################################", pct);
+	fflush(stderr);
+}
+
+static void progress_end(struct progress *p)
+{
+	if (p->on && p->last >= 0)
+		fprintf(stderr, "\r%*s\r", 60, "");
+}
+
+static void progress_init(struct progress *p, const char *what)
+{
+	p->on = isatty(STDERR_FILENO);
+	p->last = -1;
+	p->what = what;
+}
+
+/* ---- occupancy ---- */
+
+static const char occupancy_usage[] =
+	"Usage: mapscope sim occupancy --layout classic|swiss --buckets N --load X\n"
+	"                              [--hash H] [--key K] [--seed S] [--json]\n"
+	"\n"
+	"Fills N buckets (classic) or groups (Swiss; one probe space of N groups) with X*N keys\n"
+	"and no growth, then reports how many buckets overflow (classic: chain length\n"
+	"histogram; Swiss: keys placed past their first group, by probe distance) and how\n"
+	"full buckets or groups are. N must be a power of two. Memory: one byte per bucket.\n"
+	"\n"
+	"  --layout L     classic (Go <= 1.23) or swiss (Go 1.24+)\n"
+	"  --buckets N    buckets or groups, a power of two (e.g. 1048576 or 2^20)\n"
+	"  --load X       entries per bucket or group (Go grows classic maps at 6.5, Swiss at 7)\n"
+	"  --hash H       aes (default), fallback, fallback-old, fnv1a, identity\n"
+	"  --key K        int64 (default), int64-random, int32, int32-random, string,\n"
+	"                 string-prefixed, struct16\n"
+	"  --seed S       seed of the simulated process (default 1)\n"
+	"  --json         one JSON object\n";
+
+static int parse_pow2(const char *cmd, const char *arg, uint64_t *out)
+{
+	uint64_t v;
+
+	if (!strncmp(arg, "2^", 2)) {
+		if (parse_u64(cmd, "--buckets", arg + 2, 0, &v) || v > 40)
+			return err__usage(cmd, "--buckets 2^E takes E from 0 to 40, not '%s'", arg);
+		*out = 1ull << v;
+		return 0;
+	}
+	if (parse_u64(cmd, "--buckets", arg, 1, &v))
+		return MS_EXIT_USAGE;
+	if (v & (v - 1) || v > (1ull << 40))
+		return err__usage(cmd, "--buckets must be a power of two up to 2^40, not '%s'", arg);
+	*out = v;
+	return 0;
+}
+
+static size_t trim(const uint64_t *a, size_t n)
+{
+	while (n > 1 && !a[n - 1])
+		n--;
+	return n;
+}
+
+static void json_u64_array(struct json *j, const char *key, const uint64_t *a, size_t n)
+{
+	json__key(j, key);
+	json__arr_begin(j);
+	for (size_t i = 0; i < n; i++)
+		json__uint(j, a[i]);
+	json__arr_end(j);
+}
+
+static int sim_occupancy(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "layout", required_argument, NULL, 'l' }, { "buckets", required_argument, NULL, 'b' },
+		{ "load", required_argument, NULL, 'x' },   { "hash", required_argument, NULL, 'H' },
+		{ "key", required_argument, NULL, 'k' },    { "seed", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },	    { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = "sim occupancy";
+	struct simocc_cfg c = { .hash = SIMHASH_AES, .key = SIMKEY_INT64, .seed = 1, .load = -1 };
+	bool json = false, have_layout = false;
+	struct simocc_result *r;
+	struct progress pr;
+	int opt, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'l':
+			if (!strcmp(optarg, "classic"))
+				c.layout = SIMGO_CLASSIC;
+			else if (!strcmp(optarg, "swiss"))
+				c.layout = SIMGO_SWISS;
+			else
+				return err__usage(cmd, "--layout takes classic or swiss, not '%s'",
+						  optarg);
+			have_layout = true;
+			break;
+		case 'b':
+			if (parse_pow2(cmd, optarg, &c.buckets))
+				return MS_EXIT_USAGE;
+			break;
+		case 'x':
+			if (parse_double(cmd, "--load", optarg, &c.load))
+				return MS_EXIT_USAGE;
+			break;
+		case 'H':
+			if (parse_hash(cmd, optarg, &c.hash))
+				return MS_EXIT_USAGE;
+			break;
+		case 'k':
+			if (parse_key(cmd, optarg, &c.key))
+				return MS_EXIT_USAGE;
+			break;
+		case 's':
+			if (parse_u64(cmd, "--seed", optarg, 0, &c.seed))
+				return MS_EXIT_USAGE;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(occupancy_usage, stdout);
+			return MS_EXIT_OK;
+		default:
+			return bad_option(cmd, opt, argv);
+		}
+	}
+	if (optind < argc)
+		return err__usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!have_layout || !c.buckets || c.load < 0)
+		return err__usage(cmd, "--layout, --buckets and --load are required");
+	if (c.layout == SIMGO_SWISS && c.load >= 8)
+		return err__usage(cmd, "a Swiss table holds fewer than 8 entries per group: --load < 8");
+	if (c.layout == SIMGO_CLASSIC && c.load > 200)
+		return err__usage(cmd, "--load above 200 entries per bucket is not simulated");
+	if (check_aes(c.hash))
+		return MS_EXIT_FAIL;
+	r = malloc(sizeof(*r));
+	if (!r)
+		return err__report(-ENOMEM, NULL);
+	progress_init(&pr, "filling");
+	ret = simrun__occupancy(&c, r, progress_cb, &pr);
+	progress_end(&pr);
+	if (ret) {
+		free(r);
+		return err__report(ret, "occupancy run failed");
+	}
+	if (json) {
+		struct json *j = json__new(stdout);
+
+		json__obj_begin(j);
+		json__key(j, "layout");
+		json__str(j, simgo__layout_name(c.layout));
+		json__key(j, c.layout == SIMGO_SWISS ? "groups" : "buckets");
+		json__uint(j, c.buckets);
+		json__key(j, "load");
+		json__double(j, c.load);
+		json__key(j, "hash");
+		json__str(j, simhash__name(c.hash));
+		json__key(j, "key");
+		json__str(j, simkeys__name(c.key));
+		json__key(j, "seed");
+		json__uint(j, c.seed);
+		json__key(j, "keys");
+		json__uint(j, r->keys);
+		json__key(j, "overflow_fraction");
+		json__double(j, r->overflow_fraction);
+		if (c.layout == SIMGO_CLASSIC) {
+			json__key(j, "poisson_overflow_fraction");
+			json__double(j, simrun__poisson_overflow(c.load));
+			json__key(j, "overflow_buckets");
+			json__uint(j, r->overflow_buckets);
+			json_u64_array(j, "chain_lengths", r->chain, trim(r->chain, SIMOCC_MAXCHAIN));
+		} else {
+			json_u64_array(j, "probe_distances", r->chain,
+				       trim(r->chain, SIMOCC_MAXCHAIN));
+		}
+		json_u64_array(j, "fill", r->fill, trim(r->fill, SIMOCC_MAXFILL));
+		json__obj_end(j);
+		json__free(j);
+	} else {
+		bool sw = c.layout == SIMGO_SWISS;
+		size_t n;
+
+		printf("%s layout, %" PRIu64 " %s, load %.3g, %s hash, %s keys: %" PRIu64 " keys\n",
+		       simgo__layout_name(c.layout), c.buckets, sw ? "groups" : "buckets", c.load,
+		       simhash__name(c.hash), simkeys__name(c.key), r->keys);
+		if (sw) {
+			printf("keys outside their first group: %.4f%%\n",
+			       100 * r->overflow_fraction);
+		} else {
+			printf("buckets with overflow: %.4f%% (Poisson: %.4f%%), %" PRIu64
+			       " overflow buckets\n",
+			       100 * r->overflow_fraction,
+			       100 * simrun__poisson_overflow(c.load), r->overflow_buckets);
+		}
+		printf("%s:\n", sw ? "probe distance (groups)   keys" : "overflow buckets   buckets");
+		n = trim(r->chain, SIMOCC_MAXCHAIN);
+		for (size_t i = 0; i < n; i++)
+			printf("  %3zu%s %14" PRIu64 "\n", i, i == SIMOCC_MAXCHAIN - 1 ? "+" : " ",
+			       r->chain[i]);
+		printf("entries per %s:\n", sw ? "group" : "bucket");
+		n = trim(r->fill, SIMOCC_MAXFILL);
+		for (size_t i = 0; i < n; i++)
+			printf("  %3zu  %14" PRIu64 "  %7.3f%%\n", i, r->fill[i],
+			       100.0 * (double)r->fill[i] / (double)c.buckets);
+	}
+	free(r);
+	return MS_EXIT_OK;
+}
+
+/* ---- grow ---- */
+
+static void json_go(struct json *j, const struct simgo *g)
+{
+	char ver[16];
+
+	snprintf(ver, sizeof(ver), "1.%d", g->minor);
+	json__str(j, ver);
+}
+
+static const char grow_usage[] =
+	"Usage: mapscope sim grow --go V --key K --entries N [--runs R] [--churn F]\n"
+	"                         [--hint H] [--elem-size S] [--hash H] [--seed S] [--json]\n"
+	"\n"
+	"Inserts N distinct keys into a map the way a program does, with the layout and growth\n"
+	"rules of Go version V, then reports its final state. With --churn F it then performs\n"
+	"F*N steps of deleting the oldest key and inserting a new one (a FIFO cache), which\n"
+	"leaves tombstones (Swiss) and reuses freed slots. Each run is a new simulated process\n"
+	"(fresh key material and map seed); 'mean' averages the runs.\n"
+	"\n"
+	"  --go V         Go version: 1.19 to 1.23 classic, 1.24 to 1.27 Swiss\n"
+	"  --key K        int64, int64-random, int32, int32-random, string, string-prefixed,\n"
+	"                 struct16\n"
+	"  --entries N    keys to insert (1e6 is accepted)\n"
+	"  --runs R       independent runs (default 1)\n"
+	"  --churn F      delete-oldest/insert-new steps, as a multiple of N (default 0)\n"
+	"  --hint H       make(map[K]V, H) (default 0)\n"
+	"  --elem-size S  bytes of the value type (default 8); affects bytes only\n"
+	"  --hash H       aes (default), fallback (the version's variant), fnv1a, identity\n"
+	"  --seed S       seed of the simulation (default 1)\n"
+	"  --json         one JSON object\n";
+
+static const char *const stat_names[] = {
+	"len",	     "capacity", "buckets", "overflow_buckets", "noverflow", "tables", "dir_len",
+	"tombstones", "growths", "same_size_growths", "splits", "bytes", "load",
+};
+
+#define NSTATS (sizeof(stat_names) / sizeof(stat_names[0]))
+
+/* Stats as numbers in stat_names order; NaN where the layout has no such field. */
+static void stat_values(const struct simmap_stats *s, bool swiss, double *v)
+{
+	double nan = NAN;
+
+	v[0] = (double)s->len;
+	v[1] = (double)s->capacity;
+	v[2] = swiss ? nan : (double)s->buckets;
+	v[3] = swiss ? nan : (double)s->overflow_buckets;
+	v[4] = swiss ? nan : (double)s->noverflow;
+	v[5] = swiss ? (double)s->tables : nan;
+	v[6] = swiss ? (double)s->dir_len : nan;
+	v[7] = swiss ? (double)s->tombstones : nan;
+	v[8] = (double)s->growths;
+	v[9] = swiss ? nan : (double)s->same_size_growths;
+	v[10] = swiss ? (double)s->splits : nan;
+	v[11] = (double)s->bytes;
+	v[12] = s->capacity ? (double)s->len / (double)s->capacity : 0;
+}
+
+static void json_stats(struct json *j, const double *v, bool integral)
+{
+	json__obj_begin(j);
+	for (size_t i = 0; i < NSTATS; i++) {
+		json__key(j, stat_names[i]);
+		if (isnan(v[i]))
+			json__null(j);
+		else if (integral && i != NSTATS - 1)
+			json__uint(j, (uint64_t)v[i]);
+		else
+			json__double(j, v[i]);
+	}
+	json__obj_end(j);
+}
+
+static int sim_grow(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "go", required_argument, NULL, 'g' },	     { "key", required_argument, NULL, 'k' },
+		{ "entries", required_argument, NULL, 'n' }, { "runs", required_argument, NULL, 'r' },
+		{ "churn", required_argument, NULL, 'c' },   { "hint", required_argument, NULL, 'i' },
+		{ "elem-size", required_argument, NULL, 'e' },
+		{ "hash", required_argument, NULL, 'H' },    { "seed", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },	     { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = "sim grow";
+	struct simgrow_cfg c = { .hash = SIMHASH_AES, .elem_size = 8, .seed = 1 };
+	bool json = false, have_go = false, have_key = false, have_n = false, fallback = false;
+	uint64_t runs = 1, v;
+	double (*vals)[NSTATS], mean[NSTATS] = { 0 };
+	struct progress pr;
+	struct json *j = NULL;
+	int opt, ret = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'g':
+			if (parse_go(cmd, optarg, &c.go))
+				return MS_EXIT_USAGE;
+			have_go = true;
+			break;
+		case 'k':
+			if (parse_key(cmd, optarg, &c.key))
+				return MS_EXIT_USAGE;
+			have_key = true;
+			break;
+		case 'n':
+			if (parse_u64(cmd, "--entries", optarg, 0, &c.entries))
+				return MS_EXIT_USAGE;
+			have_n = true;
+			break;
+		case 'r':
+			if (parse_u64(cmd, "--runs", optarg, 1, &runs) || runs > 100000)
+				return err__usage(cmd, "--runs takes 1 to 100000");
+			break;
+		case 'c':
+			if (parse_double(cmd, "--churn", optarg, &c.churn))
+				return MS_EXIT_USAGE;
+			break;
+		case 'i':
+			if (parse_u64(cmd, "--hint", optarg, 0, &c.hint))
+				return MS_EXIT_USAGE;
+			break;
+		case 'e':
+			if (parse_u64(cmd, "--elem-size", optarg, 0, &v) || v > 1 << 20)
+				return err__usage(cmd, "--elem-size takes 0 to 1048576");
+			c.elem_size = (uint32_t)v;
+			break;
+		case 'H':
+			fallback = !strcmp(optarg, "fallback");
+			if (parse_hash(cmd, optarg, &c.hash))
+				return MS_EXIT_USAGE;
+			break;
+		case 's':
+			if (parse_u64(cmd, "--seed", optarg, 0, &c.seed))
+				return MS_EXIT_USAGE;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(grow_usage, stdout);
+			return MS_EXIT_OK;
+		default:
+			return bad_option(cmd, opt, argv);
+		}
+	}
+	if (optind < argc)
+		return err__usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!have_go || !have_key || !have_n)
+		return err__usage(cmd, "--go, --key and --entries are required");
+	if (c.entries > (1ull << 31) || c.churn * (double)c.entries > 1e10)
+		return err__usage(cmd, "--entries above 2^31 (or churn above 1e10 steps) is not "
+				       "simulated");
+	if (fallback)
+		c.hash = simhash__fallback_for(c.go.minor);
+	if (check_aes(c.hash))
+		return MS_EXIT_FAIL;
+	vals = calloc(runs, sizeof(*vals));
+	if (!vals)
+		return err__report(-ENOMEM, NULL);
+	progress_init(&pr, "simulating");
+	for (uint64_t r = 0; r < runs && !ret; r++) {
+		struct simmap_stats st;
+
+		ret = simrun__grow(&c, (unsigned)r, &st, runs == 1 ? progress_cb : NULL, &pr);
+		if (!ret)
+			stat_values(&st, c.go.layout == SIMGO_SWISS, vals[r]);
+		if (runs > 1)
+			progress_cb(&pr, r + 1, runs);
+	}
+	progress_end(&pr);
+	if (ret) {
+		free(vals);
+		return err__report(ret, "simulation failed");
+	}
+	for (size_t i = 0; i < NSTATS; i++) {
+		for (uint64_t r = 0; r < runs; r++)
+			mean[i] += vals[r][i];
+		mean[i] /= (double)runs;
+	}
+	if (json) {
+		j = json__new(stdout);
+		json__obj_begin(j);
+		json__key(j, "go");
+		json_go(j, &c.go);
+		json__key(j, "layout");
+		json__str(j, simgo__layout_name(c.go.layout));
+		json__key(j, "key");
+		json__str(j, simkeys__name(c.key));
+		json__key(j, "hash");
+		json__str(j, simhash__name(c.hash));
+		json__key(j, "entries");
+		json__uint(j, c.entries);
+		json__key(j, "hint");
+		json__uint(j, c.hint);
+		json__key(j, "churn");
+		json__double(j, c.churn);
+		json__key(j, "elem_size");
+		json__uint(j, c.elem_size);
+		json__key(j, "seed");
+		json__uint(j, c.seed);
+		json__key(j, "runs");
+		json__arr_begin(j);
+		for (uint64_t r = 0; r < runs; r++)
+			json_stats(j, vals[r], true);
+		json__arr_end(j);
+		json__key(j, "mean");
+		json_stats(j, mean, false);
+		json__obj_end(j);
+		json__free(j);
+	} else {
+		printf("Go 1.%d (%s), %s keys, %s hash, %" PRIu64 " entries", c.go.minor,
+		       simgo__layout_name(c.go.layout), simkeys__name(c.key), simhash__name(c.hash),
+		       c.entries);
+		if (c.churn > 0)
+			printf(", churn %.3g", c.churn);
+		printf("\n%6s", "run");
+		for (size_t i = 0; i < NSTATS; i++)
+			if (!isnan(mean[i]))
+				printf(" %*s", i == 3 ? 16 : 10, stat_names[i]);
+		putchar('\n');
+		for (uint64_t r = 0; r <= runs; r++) {
+			const double *row = r < runs ? vals[r] : mean;
+
+			if (r == runs && runs == 1)
+				break;
+			if (r < runs)
+				printf("%6" PRIu64, r);
+			else
+				printf("%6s", "mean");
+			for (size_t i = 0; i < NSTATS; i++) {
+				if (isnan(mean[i]))
+					continue;
+				if (i == NSTATS - 1)
+					printf(" %10.4f", row[i]);
+				else if (r == runs)
+					printf(" %*.1f", i == 3 ? 16 : 10, row[i]);
+				else
+					printf(" %*.0f", i == 3 ? 16 : 10, row[i]);
+			}
+			putchar('\n');
+		}
+	}
+	free(vals);
+	return MS_EXIT_OK;
+}
+
+/* ---- plan ---- */
+
+static const char plan_usage[] =
+	"Usage: mapscope sim plan --entries N --key K --elem-size S --go V [--hash H]\n"
+	"                         [--runs R] [--seed S] [--json]\n"
+	"\n"
+	"What make(map[K]V, N) allocates in Go version V: buckets or tables, capacity and bytes\n"
+	"(with Go's size classes), bytes per entry once N entries are in, and after how many\n"
+	"inserts the map first grows (the mean over R simulated runs: for Swiss maps the first\n"
+	"table to fill decides, which depends on the hash).\n"
+	"\n"
+	"  --entries N    the hint, and the entries inserted\n"
+	"  --key K        int64, int64-random, int32, int32-random, string, string-prefixed,\n"
+	"                 struct16\n"
+	"  --elem-size S  bytes of the value type\n"
+	"  --go V         Go version (1.19 to 1.27)\n"
+	"  --hash H       aes (default), fallback, fnv1a, identity\n"
+	"  --runs R       runs averaged for the next growth (default 8)\n"
+	"  --seed S       seed (default 1)\n"
+	"  --json         one JSON object\n";
+
+static int sim_plan(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "entries", required_argument, NULL, 'n' }, { "key", required_argument, NULL, 'k' },
+		{ "elem-size", required_argument, NULL, 'e' },
+		{ "go", required_argument, NULL, 'g' },	     { "hash", required_argument, NULL, 'H' },
+		{ "runs", required_argument, NULL, 'r' },    { "seed", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },	     { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd = "sim plan";
+	struct simgrow_cfg c = { .hash = SIMHASH_AES, .seed = 1 };
+	bool json = false, have_go = false, have_key = false, have_n = false, have_e = false;
+	bool fallback = false;
+	uint64_t runs = 8, v, at, grown = 0, sum = 0;
+	struct simmap_stats made, full;
+	struct simmap_params p;
+	struct simmap *m;
+	int opt, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			if (parse_u64(cmd, "--entries", optarg, 0, &c.entries))
+				return MS_EXIT_USAGE;
+			have_n = true;
+			break;
+		case 'k':
+			if (parse_key(cmd, optarg, &c.key))
+				return MS_EXIT_USAGE;
+			have_key = true;
+			break;
+		case 'e':
+			if (parse_u64(cmd, "--elem-size", optarg, 0, &v) || v > 1 << 20)
+				return err__usage(cmd, "--elem-size takes 0 to 1048576");
+			c.elem_size = (uint32_t)v;
+			have_e = true;
+			break;
+		case 'g':
+			if (parse_go(cmd, optarg, &c.go))
+				return MS_EXIT_USAGE;
+			have_go = true;
+			break;
+		case 'H':
+			fallback = !strcmp(optarg, "fallback");
+			if (parse_hash(cmd, optarg, &c.hash))
+				return MS_EXIT_USAGE;
+			break;
+		case 'r':
+			if (parse_u64(cmd, "--runs", optarg, 1, &runs) || runs > 10000)
+				return err__usage(cmd, "--runs takes 1 to 10000");
+			break;
+		case 's':
+			if (parse_u64(cmd, "--seed", optarg, 0, &c.seed))
+				return MS_EXIT_USAGE;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(plan_usage, stdout);
+			return MS_EXIT_OK;
+		default:
+			return bad_option(cmd, opt, argv);
+		}
+	}
+	if (optind < argc)
+		return err__usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!have_go || !have_key || !have_n || !have_e)
+		return err__usage(cmd, "--entries, --key, --elem-size and --go are required");
+	if (c.entries > (1ull << 28))
+		return err__usage(cmd, "--entries above 2^28 is not simulated");
+	if (fallback)
+		c.hash = simhash__fallback_for(c.go.minor);
+	if (check_aes(c.hash))
+		return MS_EXIT_FAIL;
+	c.hint = c.entries;
+	p = (struct simmap_params){ .go = c.go,
+				    .key_size = simkeys__size(c.key),
+				    .elem_size = c.elem_size,
+				    .key_ptrs = simkeys__has_pointers(c.key),
+				    .hint = c.hint };
+	ret = simmap__ops_for(&c.go)->create(&p, &m);
+	if (ret)
+		return err__report(ret, "simulation failed");
+	simmap__ops_for(&c.go)->stats(m, &made);
+	simmap__ops_for(&c.go)->destroy(m);
+	ret = simrun__grow(&c, 0, &full, NULL, NULL);
+	for (uint64_t r = 0; !ret && r < runs; r++) {
+		ret = simrun__first_growth(&c, (unsigned)r, &at);
+		if (at) {
+			grown++;
+			sum += at;
+		}
+	}
+	if (ret)
+		return err__report(ret, "simulation failed");
+	if (json) {
+		struct json *j = json__new(stdout);
+		bool sw = c.go.layout == SIMGO_SWISS;
+
+		json__obj_begin(j);
+		json__key(j, "go");
+		json_go(j, &c.go);
+		json__key(j, "layout");
+		json__str(j, simgo__layout_name(c.go.layout));
+		json__key(j, "key");
+		json__str(j, simkeys__name(c.key));
+		json__key(j, "elem_size");
+		json__uint(j, c.elem_size);
+		json__key(j, "entries");
+		json__uint(j, c.entries);
+		json__key(j, "buckets");
+		sw ? json__null(j) : json__uint(j, made.buckets);
+		json__key(j, "tables");
+		sw ? json__uint(j, made.tables) : json__null(j);
+		json__key(j, "capacity");
+		json__uint(j, made.capacity);
+		json__key(j, "bytes");
+		json__uint(j, made.bytes);
+		json__key(j, "bytes_full");
+		json__uint(j, full.bytes);
+		json__key(j, "bytes_per_entry");
+		json__double(j, c.entries ? (double)full.bytes / (double)c.entries : NAN);
+		json__key(j, "overflow_buckets_full");
+		sw ? json__null(j) : json__uint(j, full.overflow_buckets);
+		json__key(j, "growths_to_full");
+		json__uint(j, full.growths);
+		json__key(j, "next_growth_at");
+		grown ? json__double(j, (double)sum / (double)grown) : json__null(j);
+		json__key(j, "runs");
+		json__uint(j, runs);
+		json__obj_end(j);
+		json__free(j);
+	} else {
+		printf("make(map[%s][%u]byte, %" PRIu64 ") in Go 1.%d (%s maps):\n",
+		       simkeys__go_type(c.key), c.elem_size, c.entries, c.go.minor,
+		       simgo__layout_name(c.go.layout));
+		if (c.go.layout == SIMGO_SWISS)
+			printf("  allocates   %" PRIu64 " table%s, %" PRIu64 " slots, %" PRIu64
+			       " bytes\n",
+			       made.tables, made.tables == 1 ? "" : "s", made.capacity, made.bytes);
+		else
+			printf("  allocates   %" PRIu64 " buckets (B=%d), %" PRIu64 " slots, %" PRIu64
+			       " bytes\n",
+			       made.buckets, made.buckets ? __builtin_ctzll(made.buckets) : 0,
+			       made.capacity, made.bytes);
+		printf("  with %" PRIu64 " entries: %" PRIu64 " bytes, %.1f bytes per entry, %" PRIu64
+		       " growth%s on the way\n",
+		       c.entries, full.bytes,
+		       c.entries ? (double)full.bytes / (double)c.entries : 0.0, full.growths,
+		       full.growths == 1 ? "" : "s");
+		if (grown)
+			printf("  next growth at entry %.0f (mean of %" PRIu64 " runs)\n",
+			       (double)sum / (double)grown, grown);
+		else
+			printf("  no growth within %" PRIu64 " entries\n", 64 * c.hint + 64);
+	}
+	return MS_EXIT_OK;
+}
+
+/* ---- hash ---- */
+
+static const char hash_usage[] =
+	"Usage: mapscope sim hash --hash H [--keysched HEX] [--hashkey W0,W1,W2,W3] [--json]\n"
+	"\n"
+	"Reads lines 'KIND SEED KEY [...]' from stdin (KIND int32, int64, str or struct16; SEED\n"
+	"in hex; KEY as the key's bytes in hex, '-' for an empty string; more fields are\n"
+	"ignored) and prints the hash Go's runtime computes for each, in hex, one per line.\n"
+	"The key material is that of one Go process: its runtime.aeskeysched (128 bytes, for\n"
+	"--hash aes) or runtime.hashkey (four hex words, for the fallbacks).\n"
+	"\n"
+	"  --hash H         aes, fallback (Go 1.23+), fallback-old (Go 1.19-1.22), fnv1a, identity\n"
+	"  --keysched HEX   256 hex digits\n"
+	"  --hashkey W,...  four 64-bit words in hex\n"
+	"  --json           {\"hashes\": [\"0x...\", ...]} instead of lines\n";
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decodes hex into buf; returns the byte count or -1. */
+static long unhex(const char *s, uint8_t *buf, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (!strcmp(s, "-"))
+		return 0;
+	if (n % 2 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		buf[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (long)(n / 2);
+}
+
+static int sim_hash(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "hash", required_argument, NULL, 'H' },  { "keysched", required_argument, NULL, 'K' },
+		{ "hashkey", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 },
+	};
+	const char *cmd = "sim hash";
+	struct simhash h = { 0 };
+	bool json = false, have_hash = false;
+	struct json *j = NULL;
+	char line[8192];
+	uint8_t *key;
+	unsigned long lineno = 0;
+	int opt;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'H':
+			if (parse_hash(cmd, optarg, &h.kind))
+				return MS_EXIT_USAGE;
+			have_hash = true;
+			break;
+		case 'K':
+			if (unhex(optarg, h.aeskeysched, 128) != 128)
+				return err__usage(cmd, "--keysched takes 256 hex digits");
+			break;
+		case 'k':
+			if (sscanf(optarg, "%" SCNx64 ",%" SCNx64 ",%" SCNx64 ",%" SCNx64, &h.hashkey[0],
+				   &h.hashkey[1], &h.hashkey[2], &h.hashkey[3]) != 4)
+				return err__usage(cmd, "--hashkey takes four hex words: W0,W1,W2,W3");
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(hash_usage, stdout);
+			return MS_EXIT_OK;
+		default:
+			return bad_option(cmd, opt, argv);
+		}
+	}
+	if (optind < argc)
+		return err__usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!have_hash)
+		return err__usage(cmd, "--hash is required");
+	if (check_aes(h.kind))
+		return MS_EXIT_FAIL;
+	key = malloc(sizeof(line) / 2);
+	if (!key)
+		return err__report(-ENOMEM, NULL);
+	if (json) {
+		j = json__new(stdout);
+		json__obj_begin(j);
+		json__key(j, "hashes");
+		json__arr_begin(j);
+	}
+	while (fgets(line, sizeof(line), stdin)) {
+		char kind[16], keyhex[sizeof(line)];
+		uint64_t seed, hv;
+		long n;
+
+		lineno++;
+		if (sscanf(line, "%15s %" SCNx64 " %s", kind, &seed, keyhex) != 3)
+			goto bad;
+		n = unhex(keyhex, key, sizeof(line) / 2);
+		if (n < 0)
+			goto bad;
+		if (!strcmp(kind, "int32") && n == 4)
+			hv = simhash__mem32(&h, key[0] | key[1] << 8 | key[2] << 16 |
+						       (uint32_t)key[3] << 24, seed);
+		else if (!strcmp(kind, "int64") && n == 8) {
+			uint64_t k64;
+
+			memcpy(&k64, key, 8);
+			hv = simhash__mem64(&h, k64, seed);
+		} else if (!strcmp(kind, "str") || (!strcmp(kind, "struct16") && n == 16))
+			hv = simhash__mem(&h, key, (size_t)n, seed);
+		else
+			goto bad;
+		if (j)
+			json__hex(j, hv);
+		else
+			printf("%" PRIx64 "\n", hv);
+	}
+	if (j) {
+		json__arr_end(j);
+		json__obj_end(j);
+		json__free(j);
+	}
+	free(key);
+	return MS_EXIT_OK;
+bad:
+	free(key);
+	if (j) {
+		json__arr_end(j);
+		json__obj_end(j);
+		json__free(j);
+	}
+	return err__report(0, "stdin line %lu: expected 'KIND SEED KEYHEX' with KIND int32 (4 "
+			      "bytes), int64 (8), str or struct16 (16)",
+			   lineno);
+}
+
+/* ---- dispatch ---- */
+
+int cmd_sim(int argc, char **argv)
+{
+	if (argc < 2)
+		return err__usage("sim", "give a subcommand: occupancy, grow, plan or hash");
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		fputs(cmd_sim_usage, stdout);
+		return MS_EXIT_OK;
+	}
+	for (size_t i = 0; i < NSUB; i++)
+		if (!strcmp(subcmds[i].name, argv[1]))
+			return subcmds[i].run(argc - 1, argv + 1);
+	return err__usage("sim", "unknown subcommand '%s'", argv[1]);
+}

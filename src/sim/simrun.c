@@ -1,0 +1,165 @@
+/* simrun: experiment drivers over the models, hashes and key sets. */
+#include "sim/simrun.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t derive(uint64_t seed, unsigned run, unsigned what)
+{
+	uint64_t s = seed ^ ((uint64_t)run << 32 | what);
+
+	return simmap__rand(&s);
+}
+
+static int start(const struct simgrow_cfg *c, unsigned run, struct simhash *h, struct simkeys *ks,
+		 struct simmap **m)
+{
+	struct simmap_params p = {
+		.go = c->go,
+		.key_size = simkeys__size(c->key),
+		.elem_size = c->elem_size,
+		.key_ptrs = simkeys__has_pointers(c->key),
+		.hint = c->hint,
+		.rng_seed = derive(c->seed, run, 2),
+	};
+
+	simhash__init(h, c->hash, derive(c->seed, run, 1));
+	ks->kind = c->key;
+	ks->seed = derive(c->seed, run, 3);
+	return simmap__ops_for(&c->go)->create(&p, m);
+}
+
+int simrun__grow(const struct simgrow_cfg *c, unsigned run, struct simmap_stats *st,
+		 simrun_progress_fn progress, void *ctx)
+{
+	const struct simmap_ops *ops = simmap__ops_for(&c->go);
+	uint64_t steps = (uint64_t)(c->churn * (double)c->entries), total = c->entries + steps;
+	struct simhash h;
+	struct simkeys ks;
+	struct simmap *m;
+	int ret = start(c, run, &h, &ks, &m);
+
+	for (uint64_t i = 0; !ret && i < total; i++) {
+		if (i >= c->entries) {
+			uint64_t old = i - c->entries;
+
+			ret = ops->remove(m, simkeys__hash(&ks, &h, old, ops->seed(m)));
+			if (ret)
+				break;
+		}
+		ret = ops->insert(m, simkeys__hash(&ks, &h, i, ops->seed(m)));
+		if (progress && (i & 0xffff) == 0)
+			progress(ctx, i, total);
+	}
+	if (!ret)
+		ops->stats(m, st);
+	if (m)
+		ops->destroy(m);
+	return ret;
+}
+
+int simrun__first_growth(const struct simgrow_cfg *c, unsigned run, uint64_t *at)
+{
+	const struct simmap_ops *ops = simmap__ops_for(&c->go);
+	struct simmap_stats st;
+	struct simhash h;
+	struct simkeys ks;
+	struct simmap *m;
+	int ret = start(c, run, &h, &ks, &m);
+
+	*at = 0;
+	for (uint64_t i = 0; !ret && i < 64 * c->hint + 64; i++) {
+		ret = ops->insert(m, simkeys__hash(&ks, &h, i, ops->seed(m)));
+		ops->stats(m, &st);
+		if (!ret && st.growths) {
+			*at = i + 1;
+			break;
+		}
+	}
+	if (m)
+		ops->destroy(m);
+	return ret;
+}
+
+double simrun__poisson_overflow(double load)
+{
+	double p = exp(-load), cdf = 0;
+
+	for (int k = 0; k <= 8; k++) {
+		cdf += p;
+		p *= load / (k + 1);
+	}
+	return 1 - cdf;
+}
+
+#define BATCH 16
+
+/* Classic: a bucket's chain holds its entries in order, so with inserts only a bucket with c
+ * entries has ceil(c/8)-1 overflow buckets: one saturating byte per bucket is the whole state.
+ * Swiss: one byte per group counts its entries; a key goes to the first non-full group of its
+ * probe sequence (as uncheckedPutSlot does without tombstones). */
+int simrun__occupancy(const struct simocc_cfg *c, struct simocc_result *r,
+		      simrun_progress_fn progress, void *ctx)
+{
+	uint64_t nb = c->buckets, mask = nb - 1, nkeys, seed, hs[BATCH];
+	bool swiss = c->layout == SIMGO_SWISS;
+	struct simhash h;
+	struct simkeys ks = { c->key, derive(c->seed, 0, 3) };
+	uint8_t *cnt;
+
+	memset(r, 0, sizeof(*r));
+	if (!nb || (nb & mask) || c->load < 0 || c->load > (swiss ? 7.999 : 200))
+		return -EINVAL;
+	nkeys = (uint64_t)llround(c->load * (double)nb);
+	if (swiss && nkeys >= 8 * nb)
+		return -EINVAL;
+	cnt = calloc(nb, 1);
+	if (!cnt)
+		return -ENOMEM;
+	simhash__init(&h, c->hash, derive(c->seed, 0, 1));
+	seed = simmap__rand(&(uint64_t){ derive(c->seed, 0, 2) });
+	if (!swiss)
+		seed = (uint32_t)seed; /* hash0 is 32 bits */
+	for (uint64_t i = 0; i < nkeys; i += BATCH) {
+		unsigned n = nkeys - i < BATCH ? (unsigned)(nkeys - i) : BATCH;
+
+		for (unsigned k = 0; k < n; k++) {
+			hs[k] = simkeys__hash(&ks, &h, i + k, seed);
+			__builtin_prefetch(&cnt[(swiss ? hs[k] >> 7 : hs[k]) & mask], 1);
+		}
+		for (unsigned k = 0; k < n; k++) {
+			if (!swiss) {
+				uint8_t *b = &cnt[hs[k] & mask];
+
+				*b += *b != 0xff;
+				continue;
+			}
+			uint64_t off = (hs[k] >> 7) & mask, d = 0;
+
+			while (cnt[off] == 8)
+				off = (off + ++d) & mask;
+			cnt[off]++;
+			r->chain[d < SIMOCC_MAXCHAIN ? d : SIMOCC_MAXCHAIN - 1]++;
+		}
+		if (progress && (i & 0xfffff) == 0)
+			progress(ctx, i, nkeys);
+	}
+	r->keys = nkeys;
+	for (uint64_t b = 0; b < nb; b++) {
+		r->fill[cnt[b]]++;
+		if (!swiss) {
+			uint64_t ovf = cnt[b] ? (cnt[b] - 1) / 8 : 0;
+
+			r->chain[ovf < SIMOCC_MAXCHAIN ? ovf : SIMOCC_MAXCHAIN - 1]++;
+			r->overflow_buckets += ovf;
+		}
+	}
+	if (swiss)
+		r->overflow_fraction = nkeys ? 1.0 - (double)r->chain[0] / (double)nkeys : 0;
+	else
+		r->overflow_fraction = 1.0 - (double)r->chain[0] / (double)nb;
+	free(cnt);
+	return 0;
+}

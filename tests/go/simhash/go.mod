@@ -1,0 +1,3 @@
+module mapscope.test/simhash
+
+go 1.19
