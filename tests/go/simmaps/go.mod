@@ -1,0 +1,3 @@
+module mapscope.test/simmaps
+
+go 1.19

@@ -1,0 +1,134 @@
+"""mapscope sim grow against real maps.
+
+tests/go/simmaps builds real maps (int64 keys 0..N-1 or string keys "user:N", int64 values) and
+reads their internals through unsafe: for classic maps it walks every bucket's overflow chain
+(exact, unlike hmap.noverflow); for Swiss maps it sums the capacities of the distinct tables of the
+directory. Each runtime map has its own random seed, so the runtime side is a sample too: the
+simulator's mean (fixed --seed) and the runtime's mean are compared with a two-sample z bound on
+their standard errors. Quantities that are deterministic (B, directory length) must agree
+exactly."""
+import json
+import math
+
+import lib
+
+Z_MAX = 5.0  # a correct model fails this bound with probability < 1e-6 per comparison
+
+# (go version, key kind as simmaps/mapscope name it, entries, runtime maps, simulated runs)
+CLASSIC = [
+    ("1.23", "int64", 10_000, 200, 200),
+    ("1.23", "int64", 100_000, 40, 40),
+    ("1.23", "int64", 1_000_000, 12, 24),
+    ("1.23", "string", 100_000, 30, 40),
+    ("1.21", "int64", 10_000, 200, 200),
+    ("1.21", "int64", 150_000, 30, 40),
+    ("1.21", "int64", 1_000_000, 12, 24),
+    ("1.21", "string", 150_000, 20, 40),
+]
+SWISS = [
+    ("1.26", "int64", 10_000, 200, 200),
+    ("1.26", "int64", 100_000, 40, 40),
+    ("1.26", "int64", 1_000_000, 12, 24),
+    ("1.26", "string", 100_000, 30, 40),
+    ("1.27", "int64", 100_000, 40, 40),
+]
+SIM_KEY = {"int64": "int64", "string": "string-prefixed"}
+
+
+def runtime_maps(version, key, n, runs):
+    out = lib.run([lib.target("simmaps", version, "plain"), key, str(n), str(runs)]).stdout
+    rows = []
+    for line in out.splitlines():
+        f = line.split()
+        rows.append({k: int(v) for k, v in (x.split("=") for x in f[1:])})
+    assert len(rows) == runs, out[:500]
+    return rows
+
+
+def simulate(version, key, n, runs):
+    out = lib.run([lib.MAPSCOPE, "sim", "grow", "--go", version, "--key", SIM_KEY[key],
+                   "--entries", str(n), "--runs", str(runs), "--seed", "1", "--json"]).stdout
+    return json.loads(out)
+
+
+def mean_sd(xs):
+    m = sum(xs) / len(xs)
+    var = sum((x - m) ** 2 for x in xs) / (len(xs) - 1) if len(xs) > 1 else 0.0
+    return m, math.sqrt(var)
+
+
+def assert_same_mean(what, sim, rt):
+    ms, ss = mean_sd(sim)
+    mr, sr = mean_sd(rt)
+    se = math.sqrt(ss ** 2 / len(sim) + sr ** 2 / len(rt))
+    if se == 0:
+        assert ms == mr, f"{what}: simulator {ms} vs runtime {mr} (both without variance)"
+        return
+    z = abs(ms - mr) / se
+    assert z <= Z_MAX, (f"{what}: simulator mean {ms:.2f} (sd {ss:.2f}, n={len(sim)}) vs "
+                        f"runtime {mr:.2f} (sd {sr:.2f}, n={len(rt)}): z={z:.1f}")
+
+
+@lib.cases(lambda: CLASSIC)
+def test_classic_overflow_matches_runtime(case):
+    version, key, n, rt_runs, sim_runs = case
+    rt = runtime_maps(version, key, n, rt_runs)
+    sim = simulate(version, key, n, sim_runs)
+    assert all(r["growing"] == 0 for r in rt), "runtime map caught mid-growth: pick another N"
+    assert sim["layout"] == "classic"
+    for r in sim["runs"]:
+        assert r["len"] == n
+        assert r["buckets"] == 1 << rt[0]["B"], (r["buckets"], rt[0]["B"])
+    assert_same_mean(f"go{version} {key} N={n} overflow buckets",
+                     [r["overflow_buckets"] for r in sim["runs"]], [r["overflow"] for r in rt])
+    # noverflow is exact below B=16 and sampled above: its mean must agree as well.
+    assert_same_mean(f"go{version} {key} N={n} noverflow",
+                     [r["noverflow"] for r in sim["runs"]], [r["noverflow"] for r in rt])
+
+
+@lib.cases(lambda: SWISS)
+def test_swiss_capacity_matches_runtime(case):
+    version, key, n, rt_runs, sim_runs = case
+    rt = runtime_maps(version, key, n, rt_runs)
+    sim = simulate(version, key, n, sim_runs)
+    assert sim["layout"] == "swiss"
+    assert all(r["len"] == n for r in sim["runs"])
+    assert_same_mean(f"go{version} {key} N={n} capacity",
+                     [r["capacity"] for r in sim["runs"]], [r["capacity"] for r in rt])
+    assert_same_mean(f"go{version} {key} N={n} tables",
+                     [r["tables"] for r in sim["runs"]], [r["tables"] for r in rt])
+    assert_same_mean(f"go{version} {key} N={n} directory length",
+                     [r["dir_len"] for r in sim["runs"]], [r["dirlen"] for r in rt])
+
+
+def test_growth_steps_match_measured():
+    """GO-MAP-INTERNALS.md §5 (measured on real binaries): B steps and Swiss capacity steps."""
+    def first_at(version, target):
+        # the first entry count whose final state meets target (monotone in n): bisection
+        lo, hi = 1, 1200
+        assert target(simulate(version, "int64", hi, 1)["runs"][0])
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if target(simulate(version, "int64", mid, 1)["runs"][0]):
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo
+    # classic: B=5 at insert 105 (6.5/bucket) and 97 in Go 1.21 (6.0/bucket)
+    assert first_at("1.23", lambda s: s["buckets"] >= 32) == 105
+    assert first_at("1.21", lambda s: s["buckets"] >= 32) == 97
+    # Swiss: table at 9 (capacity 16), 32 at 15, 1024 at 449, first split (dir_len 2) at 897
+    assert first_at("1.26", lambda s: s["capacity"] >= 16) == 9
+    assert first_at("1.26", lambda s: s["capacity"] >= 32) == 15
+    assert first_at("1.26", lambda s: s["capacity"] >= 1024) == 449
+    assert first_at("1.26", lambda s: s["dir_len"] == 2) == 897
+
+
+def test_grow_usage_errors():
+    for argv, msg in ((["--go", "1.23", "--key", "int64"], "required"),
+                      (["--go", "1.18", "--key", "int64", "--entries", "5"], "1.19 to 1.27"),
+                      (["--go", "1.23", "--key", "uuid", "--entries", "5"], "--key takes"),
+                      (["--go", "1.23", "--key", "int64", "--entries", "-5"], "--entries")):
+        p = lib.run([lib.MAPSCOPE, "sim", "grow"] + argv, check=False)
+        assert p.returncode == 2, (argv, p.returncode)
+        assert msg in p.stderr and p.stderr.count("\n") == 1, p.stderr
