@@ -415,6 +415,13 @@ static void stat_values(const struct simmap_stats *s, bool swiss, double *v)
 	v[12] = s->capacity ? (double)s->len / (double)s->capacity : 0;
 }
 
+static int col_width(size_t i)
+{
+	int n = (int)strlen(stat_names[i]);
+
+	return n > 10 ? n : 10;
+}
+
 static void json_stats(struct json *j, const double *v, bool integral)
 {
 	json__obj_begin(j);
@@ -578,7 +585,7 @@ static int sim_grow(int argc, char **argv)
 		printf("\n%6s", "run");
 		for (size_t i = 0; i < NSTATS; i++)
 			if (!isnan(mean[i]))
-				printf(" %*s", i == 3 ? 16 : 10, stat_names[i]);
+				printf(" %*s", col_width(i), stat_names[i]);
 		putchar('\n');
 		for (uint64_t r = 0; r <= runs; r++) {
 			const double *row = r < runs ? vals[r] : mean;
@@ -595,9 +602,9 @@ static int sim_grow(int argc, char **argv)
 				if (i == NSTATS - 1)
 					printf(" %10.4f", row[i]);
 				else if (r == runs)
-					printf(" %*.1f", i == 3 ? 16 : 10, row[i]);
+					printf(" %*.1f", col_width(i), row[i]);
 				else
-					printf(" %*.0f", i == 3 ? 16 : 10, row[i]);
+					printf(" %*.0f", col_width(i), row[i]);
 			}
 			putchar('\n');
 		}

@@ -14,29 +14,39 @@ import lib
 
 Z_MAX = 5.0  # a correct model fails this bound with probability < 1e-6 per comparison
 
-# (go version, key kind as simmaps/mapscope name it, entries, runtime maps, simulated runs)
+# (go version, key kind as simmaps/mapscope name it, entries, runtime maps, simulated runs, churn)
+# Churn: then churn*entries steps of deleting the oldest key and inserting a new one.
 CLASSIC = [
-    ("1.23", "int64", 10_000, 200, 200),
-    ("1.23", "int64", 100_000, 40, 40),
-    ("1.23", "int64", 1_000_000, 12, 24),
-    ("1.23", "string", 100_000, 30, 40),
-    ("1.21", "int64", 10_000, 200, 200),
-    ("1.21", "int64", 150_000, 30, 40),
-    ("1.21", "int64", 1_000_000, 12, 24),
-    ("1.21", "string", 150_000, 20, 40),
+    ("1.23", "int64", 10_000, 200, 200, 0),
+    ("1.23", "int64", 100_000, 40, 40, 0),
+    ("1.23", "int64", 1_000_000, 12, 24, 0),
+    ("1.23", "string", 100_000, 30, 40, 0),
+    ("1.21", "int64", 10_000, 200, 200, 0),
+    ("1.21", "int64", 150_000, 30, 40, 0),
+    ("1.21", "int64", 1_000_000, 12, 24, 0),
+    ("1.21", "string", 150_000, 20, 40, 0),
+    # overflow buckets pile up under churn until about half the maps grow at the same size
+    ("1.23", "int64", 2_000, 100, 200, 100),
+    ("1.23", "string", 100_000, 10, 20, 2),
 ]
 SWISS = [
-    ("1.26", "int64", 10_000, 200, 200),
-    ("1.26", "int64", 100_000, 40, 40),
-    ("1.26", "int64", 1_000_000, 12, 24),
-    ("1.26", "string", 100_000, 30, 40),
-    ("1.27", "int64", 100_000, 40, 40),
+    ("1.26", "int64", 10_000, 200, 200, 0),
+    ("1.26", "int64", 100_000, 40, 40, 0),
+    ("1.26", "int64", 1_000_000, 12, 24, 0),
+    ("1.26", "string", 100_000, 30, 40, 0),
+    ("1.27", "int64", 100_000, 40, 40, 0),
+    # tombstones: at growthLeft 0, Go 1.26 prunes them (the map stays at 2 tables), Go 1.24
+    # splits (2-4 tables); the simulator must show both
+    ("1.24", "int64", 850, 400, 400, 20),
+    ("1.26", "int64", 850, 400, 400, 20),
+    ("1.26", "string", 100_000, 10, 20, 2),
 ]
 SIM_KEY = {"int64": "int64", "string": "string-prefixed"}
 
 
-def runtime_maps(version, key, n, runs):
-    out = lib.run([lib.target("simmaps", version, "plain"), key, str(n), str(runs)]).stdout
+def runtime_maps(version, key, n, runs, churn=0):
+    out = lib.run([lib.target("simmaps", version, "plain"), key, str(n), str(runs),
+                   str(churn)]).stdout
     rows = []
     for line in out.splitlines():
         f = line.split()
@@ -45,9 +55,10 @@ def runtime_maps(version, key, n, runs):
     return rows
 
 
-def simulate(version, key, n, runs):
+def simulate(version, key, n, runs, churn=0):
     out = lib.run([lib.MAPSCOPE, "sim", "grow", "--go", version, "--key", SIM_KEY[key],
-                   "--entries", str(n), "--runs", str(runs), "--seed", "1", "--json"]).stdout
+                   "--entries", str(n), "--runs", str(runs), "--seed", "1", "--churn", str(churn),
+                   "--json"]).stdout
     return json.loads(out)
 
 
@@ -71,11 +82,12 @@ def assert_same_mean(what, sim, rt):
 
 @lib.cases(lambda: CLASSIC)
 def test_classic_overflow_matches_runtime(case):
-    version, key, n, rt_runs, sim_runs = case
-    rt = runtime_maps(version, key, n, rt_runs)
-    sim = simulate(version, key, n, sim_runs)
-    assert all(r["growing"] == 0 for r in rt), "runtime map caught mid-growth: pick another N"
+    version, key, n, rt_runs, sim_runs, churn = case
+    rt = runtime_maps(version, key, n, rt_runs, churn)
+    sim = simulate(version, key, n, sim_runs, churn)
     assert sim["layout"] == "classic"
+    if not churn:
+        assert all(r["growing"] == 0 for r in rt), "runtime map caught mid-growth: pick another N"
     for r in sim["runs"]:
         assert r["len"] == n
         assert r["buckets"] == 1 << rt[0]["B"], (r["buckets"], rt[0]["B"])
@@ -88,9 +100,9 @@ def test_classic_overflow_matches_runtime(case):
 
 @lib.cases(lambda: SWISS)
 def test_swiss_capacity_matches_runtime(case):
-    version, key, n, rt_runs, sim_runs = case
-    rt = runtime_maps(version, key, n, rt_runs)
-    sim = simulate(version, key, n, sim_runs)
+    version, key, n, rt_runs, sim_runs, churn = case
+    rt = runtime_maps(version, key, n, rt_runs, churn)
+    sim = simulate(version, key, n, sim_runs, churn)
     assert sim["layout"] == "swiss"
     assert all(r["len"] == n for r in sim["runs"])
     assert_same_mean(f"go{version} {key} N={n} capacity",
@@ -99,6 +111,8 @@ def test_swiss_capacity_matches_runtime(case):
                      [r["tables"] for r in sim["runs"]], [r["tables"] for r in rt])
     assert_same_mean(f"go{version} {key} N={n} directory length",
                      [r["dir_len"] for r in sim["runs"]], [r["dirlen"] for r in rt])
+    assert_same_mean(f"go{version} {key} N={n} churn={churn} tombstones",
+                     [r["tombstones"] for r in sim["runs"]], [r["tombstones"] for r in rt])
 
 
 def test_growth_steps_match_measured():

@@ -1,13 +1,15 @@
 // simmaps builds real maps and reads their internals through unsafe, as ground truth for
 // mapscope's simulator.
 //
-// Usage: simmaps int64|string N R
+// Usage: simmaps int64|string N R [CHURN]
 //
-// Builds R maps of N entries each (int64 keys 0..N-1, or string keys "user:0".., int64 values)
-// and prints one line per map:
+// Builds R maps of N entries each (int64 keys 0..N-1, or string keys "user:0".., int64 values),
+// then, with CHURN, CHURN*N steps of deleting the oldest key and inserting the next one, and
+// prints one line per map:
 //
 //	classic B=<B> overflow=<linked overflow buckets> noverflow=<hmap.noverflow> growing=<0|1>
 //	swiss capacity=<sum of table capacities> tables=<distinct tables> dirlen=<directory length>
+//	      tombstones=<sum over tables of capacity*7/8 - used - growthLeft>
 //
 // Overflow buckets are counted by walking every bucket's chain (and, while growing, the chains
 // of old buckets not yet evacuated), which is exact where hmap.noverflow is approximate.
@@ -100,29 +102,36 @@ func classic(h *hmap, bsize uintptr) string {
 
 func swissStats(m *swissMap) string {
 	if m.dirLen == 0 {
-		return "swiss capacity=8 tables=0 dirlen=0"
+		return "swiss capacity=8 tables=0 dirlen=0 tombstones=0"
 	}
 	dir := unsafe.Slice((**table)(m.dirPtr), m.dirLen)
-	capacity, tables := 0, 0
+	capacity, tables, tombstones := 0, 0, 0
 	for i, t := range dir {
 		if t.index == i {
 			tables++
 			capacity += int(t.capacity)
+			tombstones += int(t.capacity)*7/8 - int(t.used) - int(t.growthLeft)
 		}
 	}
-	return fmt.Sprintf("swiss capacity=%d tables=%d dirlen=%d", capacity, tables, m.dirLen)
+	return fmt.Sprintf("swiss capacity=%d tables=%d dirlen=%d tombstones=%d", capacity, tables,
+		m.dirLen, tombstones)
 }
 
 func main() {
-	if len(os.Args) != 4 {
-		fmt.Fprintln(os.Stderr, "usage: simmaps int64|string N R")
+	if len(os.Args) != 4 && len(os.Args) != 5 {
+		fmt.Fprintln(os.Stderr, "usage: simmaps int64|string N R [CHURN]")
 		os.Exit(2)
 	}
 	n, _ := strconv.Atoi(os.Args[2])
 	runs, _ := strconv.Atoi(os.Args[3])
+	churn := 0.0
+	if len(os.Args) == 5 {
+		churn, _ = strconv.ParseFloat(os.Args[4], 64)
+	}
+	total := n + int(churn*float64(n))
 	var keys []string
 	if os.Args[1] == "string" {
-		keys = make([]string, n)
+		keys = make([]string, total)
 		for i := range keys {
 			keys[i] = "user:" + strconv.Itoa(i)
 		}
@@ -133,13 +142,19 @@ func main() {
 		if keys != nil {
 			m := make(map[string]int64)
 			for i, k := range keys {
+				if i >= n {
+					delete(m, keys[i-n])
+				}
 				m[k] = int64(i)
 			}
 			p, bsize = *(*unsafe.Pointer)(unsafe.Pointer(&m)), 8+8*16+8*8+8
 			defer runtime.KeepAlive(m)
 		} else {
 			m := make(map[int64]int64)
-			for i := 0; i < n; i++ {
+			for i := 0; i < total; i++ {
+				if i >= n {
+					delete(m, int64(i-n))
+				}
 				m[int64(i)] = int64(i)
 			}
 			p, bsize = *(*unsafe.Pointer)(unsafe.Pointer(&m)), 8+8*8+8*8+8
