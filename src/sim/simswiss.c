@@ -464,9 +464,13 @@ static void swiss_destroy(struct simmap *m)
 {
 	if (!m)
 		return;
-	for (uint64_t i = 0; i < m->dir_len; i++)
-		if (m->dir[i]->index == (int64_t)i)
-			table_free(m->dir[i]);
+	/* A table fills 2^(globalDepth - localDepth) consecutive entries from its index. */
+	for (uint64_t i = 0; i < m->dir_len;) {
+		struct stable *t = m->dir[i];
+
+		i += t ? 1ull << (m->global_depth - t->local_depth) : 1;
+		table_free(t);
+	}
 	free(m->dir);
 	free(m);
 }
