@@ -11,6 +11,12 @@
 //	swiss capacity=<sum of table capacities> tables=<distinct tables> dirlen=<directory length>
 //	      tombstones=<sum over tables of capacity*7/8 - used - growthLeft>
 //
+// simmaps hint int64|string N R: for R maps made with make(map[K]int64, N), prints the heap
+// bytes make allocated (runtime.MemStats.TotalAlloc around it, so with size classes), the
+// layout it chose, and the insert at which the map first grows:
+//
+//	hint bytes=<bytes> capacity=<slots> buckets=<2^B, 0 for Swiss> tables=<Swiss tables> grow_at=<n>
+//
 // Overflow buckets are counted by walking every bucket's chain (and, while growing, the chains
 // of old buckets not yet evacuated), which is exact where hmap.noverflow is approximate.
 package main
@@ -117,7 +123,77 @@ func swissStats(m *swissMap) string {
 		m.dirLen, tombstones)
 }
 
+// layout returns the capacity and the buckets or tables of the map at p.
+func layout(p unsafe.Pointer) (capacity, buckets, tables int) {
+	if !swiss() {
+		h := (*hmap)(p)
+		if h.buckets == nil {
+			return 0, 0, 0
+		}
+		return 8 << h.B, 1 << h.B, 0
+	}
+	m := (*swissMap)(p)
+	if m.dirLen == 0 {
+		return 8, 0, 0
+	}
+	for i, t := range unsafe.Slice((**table)(m.dirPtr), m.dirLen) {
+		if t.index == i {
+			tables++
+			capacity += int(t.capacity)
+		}
+	}
+	return capacity, 0, tables
+}
+
+var sink any
+
+func hint(key string, n, runs int) {
+	var ms runtime.MemStats
+	for r := 0; r < runs; r++ {
+		var p unsafe.Pointer
+		var put func(i int)
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		before := ms.TotalAlloc
+		if key == "string" {
+			m := make(map[string]int64, n)
+			sink = m
+			p = *(*unsafe.Pointer)(unsafe.Pointer(&m))
+			put = func(i int) { m["user:"+strconv.Itoa(i)] = int64(i) }
+		} else {
+			m := make(map[int64]int64, n)
+			sink = m
+			p = *(*unsafe.Pointer)(unsafe.Pointer(&m))
+			put = func(i int) { m[int64(i)] = int64(i) }
+		}
+		runtime.ReadMemStats(&ms)
+		bytes := ms.TotalAlloc - before
+		capacity, buckets, tables := layout(p)
+		growAt := 0
+		base := capacity
+		for i := 0; i < 64*n+64; i++ {
+			put(i)
+			c, _, _ := layout(p)
+			if base == 0 { // a classic map allocates its first bucket on the first insert
+				base = c
+			}
+			if c != base {
+				growAt = i + 1
+				break
+			}
+		}
+		fmt.Printf("hint bytes=%d capacity=%d buckets=%d tables=%d grow_at=%d\n", bytes, capacity,
+			buckets, tables, growAt)
+	}
+}
+
 func main() {
+	if len(os.Args) == 5 && os.Args[1] == "hint" {
+		n, _ := strconv.Atoi(os.Args[3])
+		runs, _ := strconv.Atoi(os.Args[4])
+		hint(os.Args[2], n, runs)
+		return
+	}
 	if len(os.Args) != 4 && len(os.Args) != 5 {
 		fmt.Fprintln(os.Stderr, "usage: simmaps int64|string N R [CHURN]")
 		os.Exit(2)
