@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "sim/simrun.h"
+#include "sim/simsvg.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -24,12 +25,14 @@ static int sim_occupancy(int argc, char **argv);
 static int sim_grow(int argc, char **argv);
 static int sim_plan(int argc, char **argv);
 static int sim_hash(int argc, char **argv);
+static int sim_sweep(int argc, char **argv);
 
 static const struct subcmd subcmds[] = {
-	{ "occupancy", sim_occupancy, "fill N buckets or groups at a load, no growth" },
-	{ "grow", sim_grow, "insert (and delete) like a program; capacity, overflow, bytes" },
-	{ "plan", sim_plan, "what make(map, N) allocates and when it grows next" },
-	{ "hash", sim_hash, "Go's hash of keys read from stdin, for given key material" },
+	{"occupancy", sim_occupancy, "fill N buckets or groups at a load, no growth"},
+	{"grow", sim_grow, "insert (and delete) like a program; capacity, overflow, bytes"},
+	{"sweep", sim_sweep, "overflow against load factor, as CSV or JSON and an SVG chart"},
+	{"plan", sim_plan, "what make(map, N) allocates and when it grows next"},
+	{"hash", sim_hash, "Go's hash of keys read from stdin, for given key material"},
 };
 
 #define NSUB (sizeof(subcmds) / sizeof(subcmds[0]))
@@ -43,6 +46,7 @@ const char cmd_sim_usage[] =
 	"Subcommands:\n"
 	"  occupancy   fill N buckets or groups at a load, no growth\n"
 	"  grow        insert (and delete) like a program; capacity, overflow, bytes\n"
+	"  sweep       overflow against load factor, as CSV or JSON and an SVG chart\n"
 	"  plan        what make(map, N) allocates and when it grows next\n"
 	"  hash        Go's hash of keys read from stdin, for given key material\n"
 	"\n"
@@ -50,8 +54,7 @@ const char cmd_sim_usage[] =
 
 /* ---- shared option parsing ---- */
 
-static int parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t min,
-		     uint64_t *out)
+static int parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t min, uint64_t *out)
 {
 	char *end;
 	double d;
@@ -191,7 +194,8 @@ static int parse_pow2(const char *cmd, const char *arg, uint64_t *out)
 	if (parse_u64(cmd, "--buckets", arg, 1, &v))
 		return MS_EXIT_USAGE;
 	if (v & (v - 1) || v > (1ull << 40))
-		return err__usage(cmd, "--buckets must be a power of two up to 2^40, not '%s'", arg);
+		return err__usage(cmd, "--buckets must be a power of two up to 2^40, not '%s'",
+				  arg);
 	*out = v;
 	return 0;
 }
@@ -215,14 +219,18 @@ static void json_u64_array(struct json *j, const char *key, const uint64_t *a, s
 static int sim_occupancy(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "layout", required_argument, NULL, 'l' }, { "buckets", required_argument, NULL, 'b' },
-		{ "load", required_argument, NULL, 'x' },   { "hash", required_argument, NULL, 'H' },
-		{ "key", required_argument, NULL, 'k' },    { "seed", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },	    { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"layout", required_argument, NULL, 'l'},
+		{"buckets", required_argument, NULL, 'b'},
+		{"load", required_argument, NULL, 'x'},
+		{"hash", required_argument, NULL, 'H'},
+		{"key", required_argument, NULL, 'k'},
+		{"seed", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *cmd = "sim occupancy";
-	struct simocc_cfg c = { .hash = SIMHASH_AES, .key = SIMKEY_INT64, .seed = 1, .load = -1 };
+	struct simocc_cfg c = {.hash = SIMHASH_AES, .key = SIMKEY_INT64, .seed = 1, .load = -1};
 	bool json = false, have_layout = false;
 	struct simocc_result *r;
 	struct progress pr;
@@ -277,7 +285,8 @@ static int sim_occupancy(int argc, char **argv)
 	if (!have_layout || !c.buckets || c.load < 0)
 		return err__usage(cmd, "--layout, --buckets and --load are required");
 	if (c.layout == SIMGO_SWISS && c.load >= 8)
-		return err__usage(cmd, "a Swiss table holds fewer than 8 entries per group: --load < 8");
+		return err__usage(cmd,
+				  "a Swiss table holds fewer than 8 entries per group: --load < 8");
 	if (c.layout == SIMGO_CLASSIC && c.load > 200)
 		return err__usage(cmd, "--load above 200 entries per bucket is not simulated");
 	if (check_aes(c.hash))
@@ -317,7 +326,8 @@ static int sim_occupancy(int argc, char **argv)
 			json__double(j, simrun__poisson_overflow(c.load));
 			json__key(j, "overflow_buckets");
 			json__uint(j, r->overflow_buckets);
-			json_u64_array(j, "chain_lengths", r->chain, trim(r->chain, SIMOCC_MAXCHAIN));
+			json_u64_array(j, "chain_lengths", r->chain,
+				       trim(r->chain, SIMOCC_MAXCHAIN));
 		} else {
 			json_u64_array(j, "probe_distances", r->chain,
 				       trim(r->chain, SIMOCC_MAXCHAIN));
@@ -338,10 +348,11 @@ static int sim_occupancy(int argc, char **argv)
 		} else {
 			printf("buckets with overflow: %.4f%% (Poisson: %.4f%%), %" PRIu64
 			       " overflow buckets\n",
-			       100 * r->overflow_fraction,
-			       100 * simrun__poisson_overflow(c.load), r->overflow_buckets);
+			       100 * r->overflow_fraction, 100 * simrun__poisson_overflow(c.load),
+			       r->overflow_buckets);
 		}
-		printf("%s:\n", sw ? "probe distance (groups)   keys" : "overflow buckets   buckets");
+		printf("%s:\n",
+		       sw ? "probe distance (groups)   keys" : "overflow buckets   buckets");
 		n = trim(r->chain, SIMOCC_MAXCHAIN);
 		for (size_t i = 0; i < n; i++)
 			printf("  %3zu%s %14" PRIu64 "\n", i, i == SIMOCC_MAXCHAIN - 1 ? "+" : " ",
@@ -389,8 +400,9 @@ static const char grow_usage[] =
 	"  --json         one JSON object\n";
 
 static const char *const stat_names[] = {
-	"len",	     "capacity", "buckets", "overflow_buckets", "noverflow", "tables", "dir_len",
-	"tombstones", "growths", "same_size_growths", "splits", "bytes", "load",
+	"len",	  "capacity", "buckets",    "overflow_buckets", "noverflow",
+	"tables", "dir_len",  "tombstones", "growths",		"same_size_growths",
+	"splits", "bytes",    "load",
 };
 
 #define NSTATS (sizeof(stat_names) / sizeof(stat_names[0]))
@@ -440,19 +452,24 @@ static void json_stats(struct json *j, const double *v, bool integral)
 static int sim_grow(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "go", required_argument, NULL, 'g' },	     { "key", required_argument, NULL, 'k' },
-		{ "entries", required_argument, NULL, 'n' }, { "runs", required_argument, NULL, 'r' },
-		{ "churn", required_argument, NULL, 'c' },   { "hint", required_argument, NULL, 'i' },
-		{ "elem-size", required_argument, NULL, 'e' },
-		{ "hash", required_argument, NULL, 'H' },    { "seed", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },	     { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"go", required_argument, NULL, 'g'},
+		{"key", required_argument, NULL, 'k'},
+		{"entries", required_argument, NULL, 'n'},
+		{"runs", required_argument, NULL, 'r'},
+		{"churn", required_argument, NULL, 'c'},
+		{"hint", required_argument, NULL, 'i'},
+		{"elem-size", required_argument, NULL, 'e'},
+		{"hash", required_argument, NULL, 'H'},
+		{"seed", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *cmd = "sim grow";
-	struct simgrow_cfg c = { .hash = SIMHASH_AES, .elem_size = 8, .seed = 1 };
+	struct simgrow_cfg c = {.hash = SIMHASH_AES, .elem_size = 8, .seed = 1};
 	bool json = false, have_go = false, have_key = false, have_n = false, fallback = false;
 	uint64_t runs = 1, v;
-	double (*vals)[NSTATS], mean[NSTATS] = { 0 };
+	double(*vals)[NSTATS], mean[NSTATS] = {0};
 	struct progress pr;
 	struct json *j = NULL;
 	int opt, ret = 0;
@@ -613,6 +630,296 @@ static int sim_grow(int argc, char **argv)
 	return MS_EXIT_OK;
 }
 
+/* ---- sweep ---- */
+
+static const char sweep_usage[] =
+	"Usage: mapscope sim sweep [--layout classic|swiss] [--buckets N] [--from X] [--to Y]\n"
+	"                          [--step S] [--hash H,H,...] [--key K] [--seed S]\n"
+	"                          [--format csv|json] [--json] [--svg FILE]\n"
+	"\n"
+	"Runs 'sim occupancy' at every load from X to Y in steps of S, for each hash, and\n"
+	"prints one row per (hash, load): the fraction of buckets that overflow (Swiss: of keys\n"
+	"outside their first group), overflow buckets per bucket (Swiss: mean probe distance in\n"
+	"groups), the fraction with chains of 2+ overflow buckets (Swiss: keys 2+ groups away),\n"
+	"and Poisson's prediction for an ideal hash (classic). --svg also draws the overflow\n"
+	"fraction against load.\n"
+	"\n"
+	"  --layout L     classic (default) or swiss\n"
+	"  --buckets N    buckets or groups per point, a power of two (default 2^18)\n"
+	"  --from X       first load (default 0.5)\n"
+	"  --to Y         last load (default 8 classic, 7.75 Swiss)\n"
+	"  --step S       load step (default 0.25)\n"
+	"  --hash LIST    comma-separated (default aes,fallback,fnv1a,identity; aes only with\n"
+	"                 AES-NI)\n"
+	"  --key K        key set (default int64)\n"
+	"  --seed S       seed (default 1)\n"
+	"  --format F     csv (default) or json; --json is --format json\n"
+	"  --svg FILE     also write an SVG chart of the overflow fraction\n";
+
+struct sweep_point {
+	double load, overflow, per_bucket, ge2, poisson;
+};
+
+static void sweep_point(const struct simocc_cfg *c, const struct simocc_result *r,
+			struct sweep_point *p)
+{
+	double sum = 0, ge2 = 0,
+	       n = c->layout == SIMGO_SWISS ? (double)r->keys : (double)c->buckets;
+
+	for (int i = 0; i < SIMOCC_MAXCHAIN; i++) {
+		sum += (double)i * (double)r->chain[i];
+		if (i >= 2)
+			ge2 += (double)r->chain[i];
+	}
+	p->load = c->load;
+	p->overflow = r->overflow_fraction;
+	p->per_bucket = n ? sum / n : 0;
+	p->ge2 = n ? ge2 / n : 0;
+	p->poisson = c->layout == SIMGO_SWISS ? NAN : simrun__poisson_overflow(c->load);
+}
+
+static int write_svg(const char *path, const struct simocc_cfg *c, const enum simhash_kind *hashes,
+		     size_t nh, const struct sweep_point *pts, size_t npts)
+{
+	struct simsvg_series ser[SIMHASH_NKINDS + 1];
+	double *x = calloc(npts * (nh + 2), sizeof(double)), *y = x ? x + npts : NULL;
+	char title[160];
+	FILE *f;
+	int ret;
+
+	if (!x)
+		return -ENOMEM;
+	for (size_t k = 0; k < npts; k++)
+		x[k] = pts[k].load;
+	for (size_t h = 0; h <= nh; h++) {
+		double *yy = y + h * npts;
+
+		for (size_t k = 0; k < npts; k++)
+			yy[k] = 100 * (h < nh ? pts[h * npts + k].overflow : pts[k].poisson);
+		ser[h] = (struct simsvg_series){h < nh ? simhash__name(hashes[h])
+						       : "Poisson (ideal)",
+						x, yy, npts, h == nh};
+	}
+	snprintf(title, sizeof(title), "%s layout, %s keys, %" PRIu64 " %s per point",
+		 c->layout == SIMGO_SWISS ? "Swiss" : "Classic", simkeys__name(c->key), c->buckets,
+		 c->layout == SIMGO_SWISS ? "groups" : "buckets");
+	f = fopen(path, "w");
+	if (!f) {
+		free(x);
+		return -errno;
+	}
+	ret = simsvg__chart(f, title,
+			    c->layout == SIMGO_SWISS ? "entries per group" : "entries per bucket",
+			    c->layout == SIMGO_SWISS ? "% of keys outside their first group"
+						     : "% of buckets with an overflow bucket",
+			    ser, c->layout == SIMGO_SWISS ? nh : nh + 1);
+	if (fclose(f) && !ret)
+		ret = -errno;
+	free(x);
+	return ret;
+}
+
+static int sim_sweep(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"layout", required_argument, NULL, 'l'},
+		{"buckets", required_argument, NULL, 'b'},
+		{"from", required_argument, NULL, 'f'},
+		{"to", required_argument, NULL, 't'},
+		{"step", required_argument, NULL, 'S'},
+		{"hash", required_argument, NULL, 'H'},
+		{"key", required_argument, NULL, 'k'},
+		{"seed", required_argument, NULL, 's'},
+		{"format", required_argument, NULL, 'F'},
+		{"json", no_argument, NULL, 'j'},
+		{"svg", required_argument, NULL, 'g'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *cmd = "sim sweep", *svg = NULL, *hashlist = NULL;
+	struct simocc_cfg c = {.buckets = 1 << 18, .key = SIMKEY_INT64, .seed = 1};
+	enum simhash_kind hashes[SIMHASH_NKINDS];
+	double from = 0.5, to = -1, step = 0.25;
+	struct sweep_point *pts;
+	struct simocc_result *r;
+	struct progress pr;
+	size_t nh = 0, npts, done = 0;
+	bool json = false;
+	int opt, ret = 0;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'l':
+			if (!strcmp(optarg, "classic"))
+				c.layout = SIMGO_CLASSIC;
+			else if (!strcmp(optarg, "swiss"))
+				c.layout = SIMGO_SWISS;
+			else
+				return err__usage(cmd, "--layout takes classic or swiss, not '%s'",
+						  optarg);
+			break;
+		case 'b':
+			if (parse_pow2(cmd, optarg, &c.buckets))
+				return MS_EXIT_USAGE;
+			break;
+		case 'f':
+			if (parse_double(cmd, "--from", optarg, &from))
+				return MS_EXIT_USAGE;
+			break;
+		case 't':
+			if (parse_double(cmd, "--to", optarg, &to))
+				return MS_EXIT_USAGE;
+			break;
+		case 'S':
+			if (parse_double(cmd, "--step", optarg, &step) || step < 0.001)
+				return err__usage(cmd, "--step takes a number >= 0.001");
+			break;
+		case 'H':
+			hashlist = optarg;
+			break;
+		case 'k':
+			if (parse_key(cmd, optarg, &c.key))
+				return MS_EXIT_USAGE;
+			break;
+		case 's':
+			if (parse_u64(cmd, "--seed", optarg, 0, &c.seed))
+				return MS_EXIT_USAGE;
+			break;
+		case 'F':
+			if (strcmp(optarg, "csv") && strcmp(optarg, "json"))
+				return err__usage(cmd, "--format takes csv or json, not '%s'",
+						  optarg);
+			json = !strcmp(optarg, "json");
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'g':
+			svg = optarg;
+			break;
+		case 'h':
+			fputs(sweep_usage, stdout);
+			return MS_EXIT_OK;
+		default:
+			return bad_option(cmd, opt, argv);
+		}
+	}
+	if (optind < argc)
+		return err__usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (to < 0)
+		to = c.layout == SIMGO_SWISS ? 7.75 : 8;
+	if (from > to || (c.layout == SIMGO_SWISS && to >= 8) || to > 200)
+		return err__usage(cmd, "loads must satisfy --from <= --to%s",
+				  c.layout == SIMGO_SWISS ? " < 8 for Swiss tables" : " <= 200");
+	if (hashlist) {
+		char buf[128], *save = NULL;
+
+		snprintf(buf, sizeof(buf), "%s", hashlist);
+		for (char *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (nh == SIMHASH_NKINDS || parse_hash(cmd, tok, &hashes[nh]))
+				return nh == SIMHASH_NKINDS ? err__usage(cmd, "too many hashes")
+							    : MS_EXIT_USAGE;
+			if (check_aes(hashes[nh]))
+				return MS_EXIT_FAIL;
+			nh++;
+		}
+	} else {
+		if (simhash__cpu_has_aes())
+			hashes[nh++] = SIMHASH_AES;
+		hashes[nh++] = SIMHASH_FALLBACK;
+		hashes[nh++] = SIMHASH_FNV1A;
+		hashes[nh++] = SIMHASH_IDENTITY;
+	}
+	npts = (size_t)floor((to - from) / step + 1e-9) + 1;
+	if (npts > 100000)
+		return err__usage(cmd, "more than 100000 loads: raise --step");
+	pts = calloc(npts * nh, sizeof(*pts));
+	r = malloc(sizeof(*r));
+	if (!pts || !r) {
+		free(pts);
+		free(r);
+		return err__report(-ENOMEM, NULL);
+	}
+	progress_init(&pr, "sweeping");
+	for (size_t h = 0; h < nh && !ret; h++) {
+		c.hash = hashes[h];
+		for (size_t k = 0; k < npts && !ret; k++) {
+			c.load = from + (double)k * step;
+			ret = simrun__occupancy(&c, r, NULL, NULL);
+			if (!ret)
+				sweep_point(&c, r, &pts[h * npts + k]);
+			progress_cb(&pr, ++done, npts * nh);
+		}
+	}
+	progress_end(&pr);
+	if (!ret && svg)
+		ret = write_svg(svg, &c, hashes, nh, pts, npts);
+	if (ret) {
+		free(pts);
+		free(r);
+		return err__report(ret, svg ? "sweep failed (or writing %s)" : "sweep failed",
+				   svg ? svg : "");
+	}
+	if (json) {
+		struct json *j = json__new(stdout);
+
+		json__obj_begin(j);
+		json__key(j, "layout");
+		json__str(j, simgo__layout_name(c.layout));
+		json__key(j, "key");
+		json__str(j, simkeys__name(c.key));
+		json__key(j, c.layout == SIMGO_SWISS ? "groups" : "buckets");
+		json__uint(j, c.buckets);
+		json__key(j, "points");
+		json__arr_begin(j);
+		for (size_t h = 0; h < nh; h++) {
+			for (size_t k = 0; k < npts; k++) {
+				const struct sweep_point *p = &pts[h * npts + k];
+
+				json__obj_begin(j);
+				json__key(j, "hash");
+				json__str(j, simhash__name(hashes[h]));
+				json__key(j, "load");
+				json__double(j, p->load);
+				json__key(j, "overflow_fraction");
+				json__double(j, p->overflow);
+				json__key(j, "overflow_per_bucket");
+				json__double(j, p->per_bucket);
+				json__key(j, "chain_ge2_fraction");
+				json__double(j, p->ge2);
+				json__key(j, "poisson_overflow_fraction");
+				json__double(j, p->poisson);
+				json__obj_end(j);
+			}
+		}
+		json__arr_end(j);
+		json__obj_end(j);
+		json__free(j);
+	} else {
+		printf("layout,hash,key,buckets,load,overflow_fraction,overflow_per_bucket,"
+		       "chain_ge2_fraction,poisson_overflow_fraction\n");
+		for (size_t h = 0; h < nh; h++) {
+			for (size_t k = 0; k < npts; k++) {
+				const struct sweep_point *p = &pts[h * npts + k];
+
+				printf("%s,%s,%s,%" PRIu64 ",%g,%.6f,%.6f,%.6f,",
+				       simgo__layout_name(c.layout), simhash__name(hashes[h]),
+				       simkeys__name(c.key), c.buckets, p->load, p->overflow,
+				       p->per_bucket, p->ge2);
+				if (isnan(p->poisson))
+					putchar('\n');
+				else
+					printf("%.6f\n", p->poisson);
+			}
+		}
+	}
+	free(pts);
+	free(r);
+	return MS_EXIT_OK;
+}
+
 /* ---- plan ---- */
 
 static const char plan_usage[] =
@@ -637,15 +944,19 @@ static const char plan_usage[] =
 static int sim_plan(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "entries", required_argument, NULL, 'n' }, { "key", required_argument, NULL, 'k' },
-		{ "elem-size", required_argument, NULL, 'e' },
-		{ "go", required_argument, NULL, 'g' },	     { "hash", required_argument, NULL, 'H' },
-		{ "runs", required_argument, NULL, 'r' },    { "seed", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },	     { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"entries", required_argument, NULL, 'n'},
+		{"key", required_argument, NULL, 'k'},
+		{"elem-size", required_argument, NULL, 'e'},
+		{"go", required_argument, NULL, 'g'},
+		{"hash", required_argument, NULL, 'H'},
+		{"runs", required_argument, NULL, 'r'},
+		{"seed", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *cmd = "sim plan";
-	struct simgrow_cfg c = { .hash = SIMHASH_AES, .seed = 1 };
+	struct simgrow_cfg c = {.hash = SIMHASH_AES, .seed = 1};
 	bool json = false, have_go = false, have_key = false, have_n = false, have_e = false;
 	bool fallback = false;
 	uint64_t runs = 8, v, at, grown = 0, sum = 0;
@@ -713,11 +1024,11 @@ static int sim_plan(int argc, char **argv)
 	if (check_aes(c.hash))
 		return MS_EXIT_FAIL;
 	c.hint = c.entries;
-	p = (struct simmap_params){ .go = c.go,
-				    .key_size = simkeys__size(c.key),
-				    .elem_size = c.elem_size,
-				    .key_ptrs = simkeys__has_pointers(c.key),
-				    .hint = c.hint };
+	p = (struct simmap_params){.go = c.go,
+				   .key_size = simkeys__size(c.key),
+				   .elem_size = c.elem_size,
+				   .key_ptrs = simkeys__has_pointers(c.key),
+				   .hint = c.hint};
 	ret = simmap__ops_for(&c.go)->create(&p, &m);
 	if (ret)
 		return err__report(ret, "simulation failed");
@@ -779,12 +1090,12 @@ static int sim_plan(int argc, char **argv)
 			       " bytes\n",
 			       made.tables, made.tables == 1 ? "" : "s", made.capacity, made.bytes);
 		else
-			printf("  allocates   %" PRIu64 " buckets (B=%d), %" PRIu64 " slots, %" PRIu64
-			       " bytes\n",
+			printf("  allocates   %" PRIu64 " buckets (B=%d), %" PRIu64
+			       " slots, %" PRIu64 " bytes\n",
 			       made.buckets, made.buckets ? __builtin_ctzll(made.buckets) : 0,
 			       made.capacity, made.bytes);
-		printf("  with %" PRIu64 " entries: %" PRIu64 " bytes, %.1f bytes per entry, %" PRIu64
-		       " growth%s on the way\n",
+		printf("  with %" PRIu64 " entries: %" PRIu64
+		       " bytes, %.1f bytes per entry, %" PRIu64 " growth%s on the way\n",
 		       c.entries, full.bytes,
 		       c.entries ? (double)full.bytes / (double)c.entries : 0.0, full.growths,
 		       full.growths == 1 ? "" : "s");
@@ -808,7 +1119,8 @@ static const char hash_usage[] =
 	"The key material is that of one Go process: its runtime.aeskeysched (128 bytes, for\n"
 	"--hash aes) or runtime.hashkey (four hex words, for the fallbacks).\n"
 	"\n"
-	"  --hash H         aes, fallback (Go 1.23+), fallback-old (Go 1.19-1.22), fnv1a, identity\n"
+	"  --hash H         aes, fallback (Go 1.23+), fallback-old (Go 1.19-1.22), fnv1a, "
+	"identity\n"
 	"  --keysched HEX   256 hex digits\n"
 	"  --hashkey W,...  four 64-bit words in hex\n"
 	"  --json           {\"hashes\": [\"0x...\", ...]} instead of lines\n";
@@ -846,12 +1158,15 @@ static long unhex(const char *s, uint8_t *buf, size_t max)
 static int sim_hash(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "hash", required_argument, NULL, 'H' },  { "keysched", required_argument, NULL, 'K' },
-		{ "hashkey", required_argument, NULL, 'k' }, { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },	   { NULL, 0, NULL, 0 },
+		{"hash", required_argument, NULL, 'H'},
+		{"keysched", required_argument, NULL, 'K'},
+		{"hashkey", required_argument, NULL, 'k'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *cmd = "sim hash";
-	struct simhash h = { 0 };
+	struct simhash h = {0};
 	bool json = false, have_hash = false;
 	struct json *j = NULL;
 	char line[8192];
@@ -873,9 +1188,10 @@ static int sim_hash(int argc, char **argv)
 				return err__usage(cmd, "--keysched takes 256 hex digits");
 			break;
 		case 'k':
-			if (sscanf(optarg, "%" SCNx64 ",%" SCNx64 ",%" SCNx64 ",%" SCNx64, &h.hashkey[0],
-				   &h.hashkey[1], &h.hashkey[2], &h.hashkey[3]) != 4)
-				return err__usage(cmd, "--hashkey takes four hex words: W0,W1,W2,W3");
+			if (sscanf(optarg, "%" SCNx64 ",%" SCNx64 ",%" SCNx64 ",%" SCNx64,
+				   &h.hashkey[0], &h.hashkey[1], &h.hashkey[2], &h.hashkey[3]) != 4)
+				return err__usage(cmd,
+						  "--hashkey takes four hex words: W0,W1,W2,W3");
 			break;
 		case 'j':
 			json = true;
@@ -914,8 +1230,9 @@ static int sim_hash(int argc, char **argv)
 		if (n < 0)
 			goto bad;
 		if (!strcmp(kind, "int32") && n == 4)
-			hv = simhash__mem32(&h, key[0] | key[1] << 8 | key[2] << 16 |
-						       (uint32_t)key[3] << 24, seed);
+			hv = simhash__mem32(
+				&h, key[0] | key[1] << 8 | key[2] << 16 | (uint32_t)key[3] << 24,
+				seed);
 		else if (!strcmp(kind, "int64") && n == 8) {
 			uint64_t k64;
 
@@ -944,8 +1261,9 @@ bad:
 		json__obj_end(j);
 		json__free(j);
 	}
-	return err__report(0, "stdin line %lu: expected 'KIND SEED KEYHEX' with KIND int32 (4 "
-			      "bytes), int64 (8), str or struct16 (16)",
+	return err__report(0,
+			   "stdin line %lu: expected 'KIND SEED KEYHEX' with KIND int32 (4 "
+			   "bytes), int64 (8), str or struct16 (16)",
 			   lineno);
 }
 
@@ -954,7 +1272,7 @@ bad:
 int cmd_sim(int argc, char **argv)
 {
 	if (argc < 2)
-		return err__usage("sim", "give a subcommand: occupancy, grow, plan or hash");
+		return err__usage("sim", "give a subcommand: occupancy, grow, sweep, plan or hash");
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		fputs(cmd_sim_usage, stdout);
 		return MS_EXIT_OK;

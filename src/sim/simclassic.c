@@ -16,9 +16,9 @@
 #define MAPEXTRA_SIZE 24
 
 struct cbkt {
-	uint8_t used;	  /* bit i: slot i holds an entry */
+	uint8_t used;	   /* bit i: slot i holds an entry */
 	uint8_t evacuated; /* old buckets only */
-	uint32_t ovf;	  /* 1 + pool index of the next overflow bucket; 0 ends the chain */
+	uint32_t ovf;	   /* 1 + pool index of the next overflow bucket; 0 ends the chain */
 	uint64_t hash[SLOTS];
 };
 
@@ -39,8 +39,8 @@ struct simmap {
 	uint32_t npool, cap_pool, free_head; /* free list threaded through ovf (1-based) */
 
 	uint64_t bucket_size;
-	uint64_t ovf_cur, ovf_old;	  /* overflow buckets linked into current / unevacuated chains */
-	uint64_t prealloc_left;		  /* makeBucketArray's spare buckets not yet handed out */
+	uint64_t ovf_cur, ovf_old; /* overflow buckets linked into current / unevacuated chains */
+	uint64_t prealloc_left;	   /* makeBucketArray's spare buckets not yet handed out */
 	uint64_t bytes_arr, bytes_oldarr; /* bucket arrays as allocated */
 	uint64_t bytes_ovf, bytes_oldovf; /* overflow buckets allocated one by one */
 	uint64_t growths, same_size_growths;
@@ -233,7 +233,7 @@ static int evacuate(struct simmap *m, uint64_t ob)
 	struct cbkt *b = &m->old[ob];
 
 	if (!b->evacuated) {
-		struct dst xy[2] = { { &m->buckets[ob], 0, 0 }, { NULL, 0, 0 } };
+		struct dst xy[2] = {{&m->buckets[ob], 0, 0}, {NULL, 0, 0}};
 		uint32_t chain = b->ovf;
 
 		if (!m->same_size)

@@ -13,8 +13,7 @@ int simgo__parse(const char *s, struct simgo *g)
 
 	if (!strncmp(s, "go", 2))
 		s += 2;
-	if (sscanf(s, "%d.%d%n", &major, &minor, &n) != 2 || major != 1 ||
-	    (s[n] && s[n] != '.')) {
+	if (sscanf(s, "%d.%d%n", &major, &minor, &n) != 2 || major != 1 || (s[n] && s[n] != '.')) {
 		err__set("invalid Go version '%s': expected e.g. 1.23 or go1.26.1", s);
 		return -EINVAL;
 	}

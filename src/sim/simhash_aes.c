@@ -81,7 +81,7 @@ AES_TARGET uint64_t simhash__aesmem(const uint8_t *ks, const void *data, size_t 
 	if (len == 0)
 		return lo64(enc(s[0], s[0]));
 	if (len <= 16) {
-		uint8_t buf[16] = { 0 };
+		uint8_t buf[16] = {0};
 
 		/* The asm masks (or shuffles, near a page end) to the first len bytes. */
 		memcpy(buf, p, len);

@@ -1,4 +1,5 @@
-/* simkeys: deterministic key sets; random-looking ones use bijective mixers so keys never repeat. */
+/* simkeys: deterministic key sets; random-looking ones use bijective mixers so keys never repeat.
+ */
 #include "sim/simkeys.h"
 
 #include <errno.h>
@@ -10,13 +11,13 @@ static const struct {
 	uint32_t size;
 	bool ptrs;
 } kinds[SIMKEY_NKINDS] = {
-	[SIMKEY_INT32] = { "int32", "int32", 4, false },
-	[SIMKEY_INT32_RANDOM] = { "int32-random", "int32", 4, false },
-	[SIMKEY_INT64] = { "int64", "int64", 8, false },
-	[SIMKEY_INT64_RANDOM] = { "int64-random", "int64", 8, false },
-	[SIMKEY_STRING] = { "string", "string", 16, true },
-	[SIMKEY_STRING_PREFIX] = { "string-prefixed", "string", 16, true },
-	[SIMKEY_STRUCT16] = { "struct16", "struct{a, b uint64}", 16, false },
+	[SIMKEY_INT32] = {"int32", "int32", 4, false},
+	[SIMKEY_INT32_RANDOM] = {"int32-random", "int32", 4, false},
+	[SIMKEY_INT64] = {"int64", "int64", 8, false},
+	[SIMKEY_INT64_RANDOM] = {"int64-random", "int64", 8, false},
+	[SIMKEY_STRING] = {"string", "string", 16, true},
+	[SIMKEY_STRING_PREFIX] = {"string-prefixed", "string", 16, true},
+	[SIMKEY_STRUCT16] = {"struct16", "struct{a, b uint64}", 16, false},
 };
 
 const char *simkeys__name(enum simkey_kind k)

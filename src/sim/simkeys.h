@@ -9,13 +9,13 @@
 #include <stdint.h>
 
 enum simkey_kind {
-	SIMKEY_INT32,	       /* 0, 1, 2, ... */
-	SIMKEY_INT32_RANDOM,   /* a random permutation of 32-bit values */
-	SIMKEY_INT64,	       /* 0, 1, 2, ... */
+	SIMKEY_INT32,	     /* 0, 1, 2, ... */
+	SIMKEY_INT32_RANDOM, /* a random permutation of 32-bit values */
+	SIMKEY_INT64,	     /* 0, 1, 2, ... */
 	SIMKEY_INT64_RANDOM,
-	SIMKEY_STRING,	       /* random bytes, 8-32 long */
-	SIMKEY_STRING_PREFIX,  /* "user:0", "user:1", ... */
-	SIMKEY_STRUCT16,       /* struct{ a, b uint64 } with random fields */
+	SIMKEY_STRING,	      /* random bytes, 8-32 long */
+	SIMKEY_STRING_PREFIX, /* "user:0", "user:1", ... */
+	SIMKEY_STRUCT16,      /* struct{ a, b uint64 } with random fields */
 	SIMKEY_NKINDS,
 };
 
@@ -37,6 +37,7 @@ bool simkeys__has_pointers(enum simkey_kind k);
 size_t simkeys__bytes(const struct simkeys *ks, uint64_t i, uint8_t *buf);
 /* The hash the runtime computes for key i with this hasher and map seed (memhash32, memhash64,
  * strhash or memhash128, by key type). */
-uint64_t simkeys__hash(const struct simkeys *ks, const struct simhash *h, uint64_t i, uint64_t seed);
+uint64_t simkeys__hash(const struct simkeys *ks, const struct simhash *h, uint64_t i,
+		       uint64_t seed);
 
 #endif

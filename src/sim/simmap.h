@@ -14,12 +14,12 @@
 
 struct simmap_params {
 	struct simgo go;
-	uint32_t key_size;  /* bytes as Go stores them (a string key is its 16-byte header) */
+	uint32_t key_size; /* bytes as Go stores them (a string key is its 16-byte header) */
 	uint32_t elem_size;
-	bool key_ptrs;	    /* the key type holds pointers (strings do): affects allocation */
+	bool key_ptrs; /* the key type holds pointers (strings do): affects allocation */
 	bool elem_ptrs;
-	uint64_t hint;	    /* make(map[K]V, hint) */
-	uint64_t rng_seed;  /* drives per-map seeds and noverflow's sampling */
+	uint64_t hint;	   /* make(map[K]V, hint) */
+	uint64_t rng_seed; /* drives per-map seeds and noverflow's sampling */
 };
 
 struct simmap_stats {
@@ -33,9 +33,9 @@ struct simmap_stats {
 	uint64_t tombstones;	   /* Swiss */
 	uint64_t growths;	   /* classic hashGrow; Swiss growToTable + grow + split */
 	uint64_t same_size_growths;
-	uint64_t splits;	   /* Swiss */
-	uint64_t bytes;		   /* header + arrays + overflow buckets/tables, as allocated */
-	bool growing;		   /* classic: oldbuckets != nil */
+	uint64_t splits; /* Swiss */
+	uint64_t bytes;	 /* header + arrays + overflow buckets/tables, as allocated */
+	bool growing;	 /* classic: oldbuckets != nil */
 };
 
 struct simmap;

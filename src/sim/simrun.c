@@ -106,7 +106,7 @@ int simrun__occupancy(const struct simocc_cfg *c, struct simocc_result *r,
 	uint64_t nb = c->buckets, mask = nb - 1, nkeys, seed, hs[BATCH];
 	bool swiss = c->layout == SIMGO_SWISS;
 	struct simhash h;
-	struct simkeys ks = { c->key, derive(c->seed, 0, 3) };
+	struct simkeys ks = {c->key, derive(c->seed, 0, 3)};
 	uint8_t *cnt;
 
 	memset(r, 0, sizeof(*r));
@@ -119,7 +119,7 @@ int simrun__occupancy(const struct simocc_cfg *c, struct simocc_result *r,
 	if (!cnt)
 		return -ENOMEM;
 	simhash__init(&h, c->hash, derive(c->seed, 0, 1));
-	seed = simmap__rand(&(uint64_t){ derive(c->seed, 0, 2) });
+	seed = simmap__rand(&(uint64_t){derive(c->seed, 0, 2)});
 	if (!swiss)
 		seed = (uint32_t)seed; /* hash0 is 32 bits */
 	for (uint64_t i = 0; i < nkeys; i += BATCH) {

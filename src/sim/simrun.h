@@ -18,8 +18,8 @@ struct simgrow_cfg {
 	enum simkey_kind key;
 	enum simhash_kind hash;
 	uint64_t entries;
-	uint64_t hint;	    /* make(map, hint) */
-	double churn;	    /* then churn*entries steps of: delete the oldest key, insert a new one */
+	uint64_t hint; /* make(map, hint) */
+	double churn;  /* then churn*entries steps of: delete the oldest key, insert a new one */
 	uint32_t elem_size; /* bytes of the map's value type */
 	uint64_t seed;	    /* run r derives its process key material, map seed and keys from it */
 };
@@ -52,7 +52,8 @@ struct simocc_result {
 	 * first group of their probe sequence. The last entry collects everything longer. */
 	uint64_t chain[SIMOCC_MAXCHAIN];
 	uint64_t overflow_buckets; /* classic */
-	/* classic: buckets with an overflow bucket / buckets; Swiss: keys not in their first group. */
+	/* classic: buckets with an overflow bucket / buckets; Swiss: keys not in their first group.
+	 */
 	double overflow_fraction;
 };
 

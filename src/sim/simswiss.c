@@ -212,7 +212,7 @@ static int table_split(struct simmap *m, struct stable *t)
 static void table_prune(struct simmap *m, struct stable *t)
 {
 	uint64_t groups = t->capacity / SLOTS, mask = groups - 1;
-	uint32_t needed[MAX_TABLE / SLOTS / 32] = { 0 };
+	uint32_t needed[MAX_TABLE / SLOTS / 32] = {0};
 	int cnt = 0;
 
 	(void)m;
@@ -362,7 +362,8 @@ static int table_delete(struct stable *t, uint64_t hash)
 			if (t->ctrl[s] != h2(hash) || t->hash[s] != hash)
 				continue;
 			t->used--;
-			/* A group that still has an empty slot never ended a probe: no tombstone. */
+			/* A group that still has an empty slot never ended a probe: no tombstone.
+			 */
 			if (has_empty(t, off)) {
 				t->ctrl[s] = CTRL_EMPTY;
 				t->growth_left++;

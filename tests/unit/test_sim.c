@@ -33,17 +33,17 @@ static const struct vec {
 	const char *key;
 	uint64_t hash;
 } aes_vecs[] = {
-	{ "int32", 0xf0c5341e, "ffffffff", 0xfc09910822f2c56dull },
-	{ "int64", 0x5c9f48b2, "ffffffffffffffff", 0xcaf5ef49102d4975ull },
-	{ "int64", 0xa607c649581eeb39ull, "0000000000000000", 0x69501d690a65d9dfull },
-	{ "str", 0xa0cb0ab0, "757365723a30", 0xa866a92dd4fd3d49ull },
-	{ "str", 0x835ca80d72521a90ull, "332f7576b06214c28d0cea39d2", 0xc75d8364b56358c5ull },
-	{ "str", 0x8345aa51, "f110bd587ff4b6f44090a32711f3208e4e4b89cb5165ce64002c",
-	  0x1b4132c6cd59bbfull },
-	{ "str", 0xc68571ddca6e10bull,
-	  "854e152dc1af42ea3d1676c1bdd19ab8e2925c6daee4de5ef9f9dcf08dfcbd02b8080939858592",
-	  0x8e22b922dcf81b4dull },
-	{ "struct16", 0x4ec02424, "98b825bf1954df09348bae45ae1d7c09", 0xb63a91eb25245ce0ull },
+	{"int32", 0xf0c5341e, "ffffffff", 0xfc09910822f2c56dull},
+	{"int64", 0x5c9f48b2, "ffffffffffffffff", 0xcaf5ef49102d4975ull},
+	{"int64", 0xa607c649581eeb39ull, "0000000000000000", 0x69501d690a65d9dfull},
+	{"str", 0xa0cb0ab0, "757365723a30", 0xa866a92dd4fd3d49ull},
+	{"str", 0x835ca80d72521a90ull, "332f7576b06214c28d0cea39d2", 0xc75d8364b56358c5ull},
+	{"str", 0x8345aa51, "f110bd587ff4b6f44090a32711f3208e4e4b89cb5165ce64002c",
+	 0x1b4132c6cd59bbfull},
+	{"str", 0xc68571ddca6e10bull,
+	 "854e152dc1af42ea3d1676c1bdd19ab8e2925c6daee4de5ef9f9dcf08dfcbd02b8080939858592",
+	 0x8e22b922dcf81b4dull},
+	{"struct16", 0x4ec02424, "98b825bf1954df09348bae45ae1d7c09", 0xb63a91eb25245ce0ull},
 };
 
 static const char long_key[] =
@@ -71,7 +71,7 @@ static uint64_t hash_vec(const struct simhash *h, const struct vec *v)
 
 TEST(aes_hash_matches_go123)
 {
-	struct simhash h = { .kind = SIMHASH_AES };
+	struct simhash h = {.kind = SIMHASH_AES};
 
 	/* Without AES-NI the vectors cannot be computed (nor does Go use them there). */
 	if (!simhash__cpu_has_aes()) {
@@ -85,27 +85,29 @@ TEST(aes_hash_matches_go123)
 
 TEST(fallback_hash_matches_go123_and_go121)
 {
-	struct simhash h23 = { SIMHASH_FALLBACK, { 0 },
-			       { 0xcffe2360a10d9a3dull, 0x38f6fe76f580f919ull, 0x599410039a6250fcull,
-				 0xa2833908d0f2e445ull } };
-	struct simhash h21 = { SIMHASH_FALLBACK_OLD, { 0 },
-			       { 0xf2da6d8e77fb330dull, 0xe0cdcfaefae234ebull, 0x1880e06c387c5043ull,
-				 0x3ca58744df100d89ull } };
+	struct simhash h23 = {SIMHASH_FALLBACK,
+			      {0},
+			      {0xcffe2360a10d9a3dull, 0x38f6fe76f580f919ull, 0x599410039a6250fcull,
+			       0xa2833908d0f2e445ull}};
+	struct simhash h21 = {SIMHASH_FALLBACK_OLD,
+			      {0},
+			      {0xf2da6d8e77fb330dull, 0xe0cdcfaefae234ebull, 0x1880e06c387c5043ull,
+			       0x3ca58744df100d89ull}};
 	struct vec v23[] = {
-		{ "int32", 0xf0c5341e, "ffffffff", 0xbc786ae6a4b1720ull },
-		{ "str", 0xb7ab3641fe3dea79ull, "29a370", 0xc7516ec8911d236cull },
-		{ "str", 0xb4ad5ac882093298ull,
-		  "7f9d4b975626fe33408cf9e88e2c797408a32d29416baf206a329cfffd4a75",
-		  0x10a5983977b52c83ull },
-		{ "str", 0xb4b1947ee9ed3ae7ull, long_key, 0xd88f74bd91c1d342ull },
+		{"int32", 0xf0c5341e, "ffffffff", 0xbc786ae6a4b1720ull},
+		{"str", 0xb7ab3641fe3dea79ull, "29a370", 0xc7516ec8911d236cull},
+		{"str", 0xb4ad5ac882093298ull,
+		 "7f9d4b975626fe33408cf9e88e2c797408a32d29416baf206a329cfffd4a75",
+		 0x10a5983977b52c83ull},
+		{"str", 0xb4b1947ee9ed3ae7ull, long_key, 0xd88f74bd91c1d342ull},
 	};
 	struct vec v21[] = {
-		{ "int32", 0xf0c5341e, "ffffffff", 0x11697dbb8034208dull },
-		{ "str", 0xb7ab3641fe3dea79ull, "29a370", 0xd5d94cff64fd56acull },
-		{ "str", 0xb4ad5ac882093298ull,
-		  "7f9d4b975626fe33408cf9e88e2c797408a32d29416baf206a329cfffd4a75",
-		  0xd8ba6384938c878cull },
-		{ "str", 0xb4b1947ee9ed3ae7ull, long_key, 0xd48f3674b5eccd46ull },
+		{"int32", 0xf0c5341e, "ffffffff", 0x11697dbb8034208dull},
+		{"str", 0xb7ab3641fe3dea79ull, "29a370", 0xd5d94cff64fd56acull},
+		{"str", 0xb4ad5ac882093298ull,
+		 "7f9d4b975626fe33408cf9e88e2c797408a32d29416baf206a329cfffd4a75",
+		 0xd8ba6384938c878cull},
+		{"str", 0xb4b1947ee9ed3ae7ull, long_key, 0xd48f3674b5eccd46ull},
 	};
 
 	for (size_t i = 0; i < 4; i++) {
@@ -125,7 +127,7 @@ TEST(hash_names_round_trip)
 
 static struct simmap *new_map(const char *ver, uint64_t hint, const struct simmap_ops **ops)
 {
-	struct simmap_params p = { .key_size = 8, .elem_size = 8, .hint = hint, .rng_seed = 7 };
+	struct simmap_params p = {.key_size = 8, .elem_size = 8, .hint = hint, .rng_seed = 7};
 	struct simmap *m = NULL;
 
 	if (simgo__parse(ver, &p.go))
@@ -174,7 +176,7 @@ TEST(swiss_growth_steps_as_measured)
 {
 	/* small (8) from the start, 16 @9, 32 @15, 64 @29, 128 @57, 256 @113, 512 @225,
 	 * 1024 @449, split to 2048 @897 */
-	static const uint64_t want[] = { 1, 9, 15, 29, 57, 113, 225, 449, 897 };
+	static const uint64_t want[] = {1, 9, 15, 29, 57, 113, 225, 449, 897};
 	uint64_t s[9];
 
 	CHECK_EQ(capacity_steps("1.26", 1000, s, 9), 9);
@@ -215,7 +217,7 @@ static void insert_delete_all(const char *ver)
 {
 	const struct simmap_ops *ops;
 	struct simmap *m = new_map(ver, 0, &ops);
-	struct simkeys ks = { SIMKEY_STRING, 5 };
+	struct simkeys ks = {SIMKEY_STRING, 5};
 	struct simmap_stats st;
 	struct simhash h;
 	const uint64_t n = 30000;
@@ -251,7 +253,7 @@ TEST(swiss_every_key_found_again)
 TEST(keys_are_distinct)
 {
 	for (int k = 0; k < SIMKEY_NKINDS; k++) {
-		struct simkeys ks = { k, 11 };
+		struct simkeys ks = {k, 11};
 		uint8_t a[40], b[40];
 		size_t na, nb;
 
@@ -284,7 +286,7 @@ TEST(poisson_tail)
 
 TEST(occupancy_small)
 {
-	struct simocc_cfg c = { SIMGO_CLASSIC, 1024, 6.5, SIMHASH_IDENTITY, SIMKEY_INT64, 1 };
+	struct simocc_cfg c = {SIMGO_CLASSIC, 1024, 6.5, SIMHASH_IDENTITY, SIMKEY_INT64, 1};
 	struct simocc_result r;
 	uint64_t keys = 0;
 
