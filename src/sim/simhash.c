@@ -207,3 +207,25 @@ uint64_t simhash__mem(const struct simhash *h, const void *p, size_t len, uint64
 		return weak(h, p, len, seed);
 	}
 }
+
+void simhash__mem64_many(const struct simhash *h, const uint64_t *keys, size_t n, uint64_t seed,
+			 uint64_t *out)
+{
+	if (h->kind == SIMHASH_AES) {
+		simhash__aes64_many(h->aeskeysched, keys, n, seed, out);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = simhash__mem64(h, keys[i], seed);
+}
+
+void simhash__mem32_many(const struct simhash *h, const uint32_t *keys, size_t n, uint64_t seed,
+			 uint64_t *out)
+{
+	if (h->kind == SIMHASH_AES) {
+		simhash__aes32_many(h->aeskeysched, keys, n, seed, out);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = simhash__mem32(h, keys[i], seed);
+}

@@ -47,9 +47,20 @@ uint64_t simhash__mem32(const struct simhash *h, uint32_t key, uint64_t seed);
 uint64_t simhash__mem64(const struct simhash *h, uint64_t key, uint64_t seed);
 uint64_t simhash__mem(const struct simhash *h, const void *p, size_t len, uint64_t seed);
 
+/* Hashes n 64-bit (or 32-bit) keys at once: the same results as the single-key calls, with the
+ * AES round keys kept in registers across keys. */
+void simhash__mem64_many(const struct simhash *h, const uint64_t *keys, size_t n, uint64_t seed,
+			 uint64_t *out);
+void simhash__mem32_many(const struct simhash *h, const uint32_t *keys, size_t n, uint64_t seed,
+			 uint64_t *out);
+
 /* The AES path itself (simhash_aes.c, compiled with AES-NI enabled per function). */
 uint64_t simhash__aes32(const uint8_t *ks, uint32_t key, uint64_t seed);
 uint64_t simhash__aes64(const uint8_t *ks, uint64_t key, uint64_t seed);
+void simhash__aes64_many(const uint8_t *ks, const uint64_t *keys, size_t n, uint64_t seed,
+			 uint64_t *out);
+void simhash__aes32_many(const uint8_t *ks, const uint32_t *keys, size_t n, uint64_t seed,
+			 uint64_t *out);
 uint64_t simhash__aesmem(const uint8_t *ks, const void *p, size_t len, uint64_t seed);
 
 #endif

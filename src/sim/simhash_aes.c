@@ -48,6 +48,31 @@ AES_TARGET uint64_t simhash__aes64(const uint8_t *ks, uint64_t key, uint64_t see
 	return lo64(enc(x, ld(ks + 32)));
 }
 
+AES_TARGET void simhash__aes64_many(const uint8_t *ks, const uint64_t *keys, size_t n,
+				    uint64_t seed, uint64_t *out)
+{
+	__m128i k0 = ld(ks), k1 = ld(ks + 16), k2 = ld(ks + 32);
+
+	for (size_t i = 0; i < n; i++) {
+		__m128i x = _mm_set_epi64x((long long)keys[i], (long long)seed);
+
+		out[i] = lo64(enc(enc(enc(x, k0), k1), k2));
+	}
+}
+
+AES_TARGET void simhash__aes32_many(const uint8_t *ks, const uint32_t *keys, size_t n,
+				    uint64_t seed, uint64_t *out)
+{
+	__m128i k0 = ld(ks), k1 = ld(ks + 16), k2 = ld(ks + 32);
+
+	for (size_t i = 0; i < n; i++) {
+		__m128i x = _mm_set_epi32(0, (int)keys[i], (int)(uint32_t)(seed >> 32),
+					  (int)(uint32_t)seed);
+
+		out[i] = lo64(enc(enc(enc(x, k0), k1), k2));
+	}
+}
+
 /* Seeds 1..7 of the 33+ byte paths: the unscrambled seed xored with successive key schedule
  * blocks, each scrambled once. */
 AES_TARGET static void more_seeds(const uint8_t *ks, __m128i unscrambled, __m128i *s, int n)

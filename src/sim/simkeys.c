@@ -135,3 +135,29 @@ uint64_t simkeys__hash(const struct simkeys *ks, const struct simhash *h, uint64
 		return simhash__mem(h, buf, n, seed);
 	}
 }
+
+void simkeys__hash_many(const struct simkeys *ks, const struct simhash *h, uint64_t first, size_t n,
+			uint64_t seed, uint64_t *out)
+{
+	uint64_t k64[SIMKEYS_BATCH];
+	uint32_t k32[SIMKEYS_BATCH];
+
+	switch (ks->kind) {
+	case SIMKEY_INT64:
+	case SIMKEY_INT64_RANDOM:
+		for (size_t i = 0; i < n; i++)
+			k64[i] = ks->kind == SIMKEY_INT64 ? first + i : perm64(first + i, ks->seed);
+		simhash__mem64_many(h, k64, n, seed, out);
+		return;
+	case SIMKEY_INT32:
+	case SIMKEY_INT32_RANDOM:
+		for (size_t i = 0; i < n; i++)
+			k32[i] = ks->kind == SIMKEY_INT32 ? (uint32_t)(first + i)
+							  : perm32((uint32_t)(first + i), ks->seed);
+		simhash__mem32_many(h, k32, n, seed, out);
+		return;
+	default:
+		for (size_t i = 0; i < n; i++)
+			out[i] = simkeys__hash(ks, h, first + i, seed);
+	}
+}

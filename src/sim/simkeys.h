@@ -40,4 +40,9 @@ size_t simkeys__bytes(const struct simkeys *ks, uint64_t i, uint8_t *buf);
 uint64_t simkeys__hash(const struct simkeys *ks, const struct simhash *h, uint64_t i,
 		       uint64_t seed);
 
+/* Hashes of keys first .. first+n-1 into out (n at most SIMKEYS_BATCH). */
+#define SIMKEYS_BATCH 64
+void simkeys__hash_many(const struct simkeys *ks, const struct simhash *h, uint64_t first, size_t n,
+			uint64_t seed, uint64_t *out);
+
 #endif

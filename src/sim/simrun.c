@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static uint64_t derive(uint64_t seed, unsigned run, unsigned what)
 {
@@ -94,20 +95,59 @@ double simrun__poisson_overflow(double load)
 	return 1 - cdf;
 }
 
-#define BATCH 16
+#define BATCH SIMKEYS_BATCH
+
+/* Zeroed counters, on huge pages where the kernel allows: the fill touches them at random, and
+ * with 4 KiB pages nearly every access would also miss the TLB. */
+static uint8_t *counters_alloc(uint64_t n, size_t *len)
+{
+	uint8_t *p;
+
+	*len = (n + (2u << 20) - 1) & ~(uint64_t)((2u << 20) - 1);
+	p = mmap(NULL, *len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, *len, MADV_HUGEPAGE);
+	return p;
+}
+
+static void classic_add(uint8_t *cnt, const uint64_t *hs, unsigned n, uint64_t mask)
+{
+	for (unsigned k = 0; k < n; k++) {
+		uint8_t *b = &cnt[hs[k] & mask];
+
+		*b += *b != 0xff;
+	}
+}
+
+static void swiss_add(uint8_t *cnt, const uint64_t *hs, unsigned n, uint64_t mask,
+		      struct simocc_result *r)
+{
+	for (unsigned k = 0; k < n; k++) {
+		uint64_t off = (hs[k] >> 7) & mask, d = 0;
+
+		while (cnt[off] == 8)
+			off = (off + ++d) & mask;
+		cnt[off]++;
+		r->chain[d < SIMOCC_MAXCHAIN ? d : SIMOCC_MAXCHAIN - 1]++;
+	}
+}
 
 /* Classic: a bucket's chain holds its entries in order, so with inserts only a bucket with c
  * entries has ceil(c/8)-1 overflow buckets: one saturating byte per bucket is the whole state.
  * Swiss: one byte per group counts its entries; a key goes to the first non-full group of its
- * probe sequence (as uncheckedPutSlot does without tombstones). */
+ * probe sequence (as uncheckedPutSlot does without tombstones). The loop is software-pipelined:
+ * the counters of one batch are prefetched while the previous batch is counted. */
 int simrun__occupancy(const struct simocc_cfg *c, struct simocc_result *r,
 		      simrun_progress_fn progress, void *ctx)
 {
-	uint64_t nb = c->buckets, mask = nb - 1, nkeys, seed, hs[BATCH];
+	uint64_t nb = c->buckets, mask = nb - 1, nkeys, seed, hs[2][BATCH];
 	bool swiss = c->layout == SIMGO_SWISS;
 	struct simhash h;
 	struct simkeys ks = {c->key, derive(c->seed, 0, 3)};
+	unsigned prev = 0;
 	uint8_t *cnt;
+	size_t len;
 
 	memset(r, 0, sizeof(*r));
 	if (!nb || (nb & mask) || c->load < 0 || c->load > (swiss ? 7.999 : 200))
@@ -115,34 +155,29 @@ int simrun__occupancy(const struct simocc_cfg *c, struct simocc_result *r,
 	nkeys = (uint64_t)llround(c->load * (double)nb);
 	if (swiss && nkeys >= 8 * nb)
 		return -EINVAL;
-	cnt = calloc(nb, 1);
+	cnt = counters_alloc(nb, &len);
 	if (!cnt)
 		return -ENOMEM;
 	simhash__init(&h, c->hash, derive(c->seed, 0, 1));
 	seed = simmap__rand(&(uint64_t){derive(c->seed, 0, 2)});
 	if (!swiss)
 		seed = (uint32_t)seed; /* hash0 is 32 bits */
-	for (uint64_t i = 0; i < nkeys; i += BATCH) {
-		unsigned n = nkeys - i < BATCH ? (unsigned)(nkeys - i) : BATCH;
+	for (uint64_t i = 0, batch = 0;; i += BATCH, batch++) {
+		unsigned n = i < nkeys ? (nkeys - i < BATCH ? (unsigned)(nkeys - i) : BATCH) : 0;
+		uint64_t *cur = hs[batch & 1], *last = hs[~batch & 1];
 
-		for (unsigned k = 0; k < n; k++) {
-			hs[k] = simkeys__hash(&ks, &h, i + k, seed);
-			__builtin_prefetch(&cnt[(swiss ? hs[k] >> 7 : hs[k]) & mask], 1);
+		if (n) {
+			simkeys__hash_many(&ks, &h, i, n, seed, cur);
+			for (unsigned k = 0; k < n; k++)
+				__builtin_prefetch(&cnt[(swiss ? cur[k] >> 7 : cur[k]) & mask], 1);
 		}
-		for (unsigned k = 0; k < n; k++) {
-			if (!swiss) {
-				uint8_t *b = &cnt[hs[k] & mask];
-
-				*b += *b != 0xff;
-				continue;
-			}
-			uint64_t off = (hs[k] >> 7) & mask, d = 0;
-
-			while (cnt[off] == 8)
-				off = (off + ++d) & mask;
-			cnt[off]++;
-			r->chain[d < SIMOCC_MAXCHAIN ? d : SIMOCC_MAXCHAIN - 1]++;
-		}
+		if (swiss)
+			swiss_add(cnt, last, prev, mask, r);
+		else
+			classic_add(cnt, last, prev, mask);
+		if (!n)
+			break;
+		prev = n;
 		if (progress && (i & 0xfffff) == 0)
 			progress(ctx, i, nkeys);
 	}
@@ -160,6 +195,6 @@ int simrun__occupancy(const struct simocc_cfg *c, struct simocc_result *r,
 		r->overflow_fraction = nkeys ? 1.0 - (double)r->chain[0] / (double)nkeys : 0;
 	else
 		r->overflow_fraction = 1.0 - (double)r->chain[0] / (double)nb;
-	free(cnt);
+	munmap(cnt, len);
 	return 0;
 }

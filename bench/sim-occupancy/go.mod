@@ -1,0 +1,3 @@
+module mapscope.bench/simoccupancy
+
+go 1.19
