@@ -326,6 +326,8 @@ static int sim_occupancy(int argc, char **argv)
 			json__double(j, simrun__poisson_overflow(c.load));
 			json__key(j, "overflow_buckets");
 			json__uint(j, r->overflow_buckets);
+			json__key(j, "saturated_buckets");
+			json__uint(j, r->saturated);
 			json_u64_array(j, "chain_lengths", r->chain,
 				       trim(r->chain, SIMOCC_MAXCHAIN));
 		} else {
@@ -350,18 +352,26 @@ static int sim_occupancy(int argc, char **argv)
 			       " overflow buckets\n",
 			       100 * r->overflow_fraction, 100 * simrun__poisson_overflow(c.load),
 			       r->overflow_buckets);
+			if (r->saturated)
+				printf("%" PRIu64 " %s 255+ entries (counted as 255): the hash is "
+				       "badly biased\n",
+				       r->saturated,
+				       r->saturated == 1 ? "bucket holds" : "buckets hold");
 		}
 		printf("%s:\n",
 		       sw ? "probe distance (groups)   keys" : "overflow buckets   buckets");
 		n = trim(r->chain, SIMOCC_MAXCHAIN);
 		for (size_t i = 0; i < n; i++)
-			printf("  %3zu%s %14" PRIu64 "\n", i, i == SIMOCC_MAXCHAIN - 1 ? "+" : " ",
-			       r->chain[i]);
+			if (r->chain[i])
+				printf("  %3zu%s %14" PRIu64 "\n", i,
+				       i == SIMOCC_MAXCHAIN - 1 ? "+" : " ", r->chain[i]);
 		printf("entries per %s:\n", sw ? "group" : "bucket");
 		n = trim(r->fill, SIMOCC_MAXFILL);
 		for (size_t i = 0; i < n; i++)
-			printf("  %3zu  %14" PRIu64 "  %7.3f%%\n", i, r->fill[i],
-			       100.0 * (double)r->fill[i] / (double)c.buckets);
+			if (r->fill[i])
+				printf("  %3zu%s %14" PRIu64 "  %7.3f%%\n", i,
+				       i == SIMOCC_MAXFILL - 1 ? "+" : " ", r->fill[i],
+				       100.0 * (double)r->fill[i] / (double)c.buckets);
 	}
 	free(r);
 	return MS_EXIT_OK;

@@ -191,6 +191,8 @@ int simrun__occupancy(const struct simocc_cfg *c, struct simocc_result *r,
 			r->overflow_buckets += ovf;
 		}
 	}
+	if (!swiss)
+		r->saturated = r->fill[0xff];
 	if (swiss)
 		r->overflow_fraction = nkeys ? 1.0 - (double)r->chain[0] / (double)nkeys : 0;
 	else

@@ -46,12 +46,16 @@ struct simocc_cfg {
 
 struct simocc_result {
 	uint64_t keys;
-	/* fill[c]: buckets (with their chain) holding c entries; groups holding c entries. */
+	/* fill[c]: buckets (with their chain) holding c entries; groups holding c entries. A
+	 * classic bucket's counter is one byte: fill[255] counts buckets with 255 or more, whose
+	 * chains (31+ overflow buckets, only ever seen with a broken hash) are counted as 31. */
 	uint64_t fill[SIMOCC_MAXFILL];
 	/* chain[n]: classic: buckets with n overflow buckets; Swiss: keys placed n groups past the
-	 * first group of their probe sequence. The last entry collects everything longer. */
+	 * first group of their probe sequence. The last entry collects everything longer (and the
+	 * means derived from it count those as SIMOCC_MAXCHAIN-1). */
 	uint64_t chain[SIMOCC_MAXCHAIN];
 	uint64_t overflow_buckets; /* classic */
+	uint64_t saturated;	   /* classic: buckets whose counter saturated (fill[255]) */
 	/* classic: buckets with an overflow bucket / buckets; Swiss: keys not in their first group.
 	 */
 	double overflow_fraction;

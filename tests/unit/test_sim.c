@@ -116,6 +116,25 @@ TEST(fallback_hash_matches_go123_and_go121)
 	}
 }
 
+TEST(batched_hashes_equal_single)
+{
+	struct simhash h;
+	struct simkeys ks = {SIMKEY_INT64_RANDOM, 3}, k32 = {SIMKEY_INT32_RANDOM, 3};
+	uint64_t out[SIMKEYS_BATCH];
+
+	for (int kind = 0; kind < SIMHASH_NKINDS; kind++) {
+		if (kind == SIMHASH_AES && !simhash__cpu_has_aes())
+			continue;
+		simhash__init(&h, kind, 42);
+		simkeys__hash_many(&ks, &h, 1000, SIMKEYS_BATCH, 0x1234, out);
+		for (int i = 0; i < SIMKEYS_BATCH; i++)
+			CHECK_EQ(out[i], simkeys__hash(&ks, &h, 1000 + i, 0x1234));
+		simkeys__hash_many(&k32, &h, 7, 9, 0xfeedfacecafe, out);
+		for (int i = 0; i < 9; i++)
+			CHECK_EQ(out[i], simkeys__hash(&k32, &h, 7 + i, 0xfeedfacecafe));
+	}
+}
+
 TEST(hash_names_round_trip)
 {
 	for (int k = 0; k < SIMHASH_NKINDS; k++)
