@@ -451,6 +451,11 @@ static void classic_stats(const struct simmap *m, struct simmap_stats *s)
 		s->bytes += MAPEXTRA_SIZE;
 }
 
+static uint64_t classic_growths(const struct simmap *m)
+{
+	return m->growths;
+}
+
 const struct simmap_ops simclassic__ops = {
 	.name = "classic",
 	.create = classic_create,
@@ -459,6 +464,7 @@ const struct simmap_ops simclassic__ops = {
 	.insert = classic_insert,
 	.remove = classic_remove,
 	.stats = classic_stats,
+	.growths = classic_growths,
 };
 
 const struct simmap_ops *simmap__ops_for(const struct simgo *g)

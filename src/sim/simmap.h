@@ -51,6 +51,8 @@ struct simmap_ops {
 	/* Deletes a key; -ENOENT if it is not there. */
 	int (*remove)(struct simmap *m, uint64_t hash);
 	void (*stats)(const struct simmap *m, struct simmap_stats *s);
+	/* stats' growths, in O(1) (stats walks a Swiss directory). */
+	uint64_t (*growths)(const struct simmap *m);
 };
 
 extern const struct simmap_ops simclassic__ops;

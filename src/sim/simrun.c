@@ -64,7 +64,6 @@ int simrun__grow(const struct simgrow_cfg *c, unsigned run, struct simmap_stats 
 int simrun__first_growth(const struct simgrow_cfg *c, unsigned run, uint64_t *at)
 {
 	const struct simmap_ops *ops = simmap__ops_for(&c->go);
-	struct simmap_stats st;
 	struct simhash h;
 	struct simkeys ks;
 	struct simmap *m;
@@ -73,8 +72,7 @@ int simrun__first_growth(const struct simgrow_cfg *c, unsigned run, uint64_t *at
 	*at = 0;
 	for (uint64_t i = 0; !ret && i < 64 * c->hint + 64; i++) {
 		ret = ops->insert(m, simkeys__hash(&ks, &h, i, ops->seed(m)));
-		ops->stats(m, &st);
-		if (!ret && st.growths) {
+		if (!ret && ops->growths(m)) {
 			*at = i + 1;
 			break;
 		}

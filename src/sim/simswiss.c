@@ -510,6 +510,11 @@ static void swiss_stats(const struct simmap *m, struct simmap_stats *s)
 	}
 }
 
+static uint64_t swiss_growths(const struct simmap *m)
+{
+	return m->growths;
+}
+
 const struct simmap_ops simswiss__ops = {
 	.name = "swiss",
 	.create = swiss_create,
@@ -518,4 +523,5 @@ const struct simmap_ops simswiss__ops = {
 	.insert = swiss_insert,
 	.remove = swiss_remove,
 	.stats = swiss_stats,
+	.growths = swiss_growths,
 };
