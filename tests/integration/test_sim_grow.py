@@ -5,14 +5,17 @@ reads their internals through unsafe: for classic maps it walks every bucket's o
 (exact, unlike hmap.noverflow); for Swiss maps it sums the capacities of the distinct tables of the
 directory. Each runtime map has its own random seed, so the runtime side is a sample too: the
 simulator's mean (fixed --seed) and the runtime's mean are compared with a two-sample z bound on
-their standard errors. Quantities that are deterministic (B, directory length) must agree
-exactly."""
+their standard errors (a two-sample t statistic with pooled variance: under the hypothesis that
+the model is right both sides are samples of one distribution). Quantities that are
+deterministic (B) must agree exactly."""
 import json
 import math
 
 import lib
 
-Z_MAX = 5.0  # a correct model fails this bound with probability < 1e-6 per comparison
+# A correct model fails |t| <= 5.5 with probability below 2e-5 per comparison even at the
+# smallest sample sizes here (22 degrees of freedom); a few 1e-4 over the whole suite.
+T_MAX = 5.5
 
 # (go version, key kind as simmaps/mapscope name it, entries, runtime maps, simulated runs, churn)
 # Churn: then churn*entries steps of deleting the oldest key and inserting a new one.
@@ -21,6 +24,7 @@ CLASSIC = [
     ("1.23", "int64", 100_000, 40, 40, 0),
     ("1.23", "int64", 1_000_000, 12, 24, 0),
     ("1.23", "string", 100_000, 30, 40, 0),
+    ("1.23", "string", 1_000_000, 8, 16, 0),
     ("1.21", "int64", 10_000, 200, 200, 0),
     ("1.21", "int64", 150_000, 30, 40, 0),
     ("1.21", "int64", 1_000_000, 12, 24, 0),
@@ -34,6 +38,7 @@ SWISS = [
     ("1.26", "int64", 100_000, 40, 40, 0),
     ("1.26", "int64", 1_000_000, 12, 24, 0),
     ("1.26", "string", 100_000, 30, 40, 0),
+    ("1.26", "string", 1_000_000, 8, 16, 0),
     ("1.27", "int64", 100_000, 40, 40, 0),
     # tombstones: at growthLeft 0, Go 1.26 prunes them (the map stays at 2 tables), Go 1.24
     # splits (2-4 tables); the simulator must show both
@@ -71,13 +76,15 @@ def mean_sd(xs):
 def assert_same_mean(what, sim, rt):
     ms, ss = mean_sd(sim)
     mr, sr = mean_sd(rt)
-    se = math.sqrt(ss ** 2 / len(sim) + sr ** 2 / len(rt))
+    n1, n2 = len(sim), len(rt)
+    pooled = math.sqrt(((n1 - 1) * ss ** 2 + (n2 - 1) * sr ** 2) / (n1 + n2 - 2))
+    se = pooled * math.sqrt(1 / n1 + 1 / n2)
     if se == 0:
         assert ms == mr, f"{what}: simulator {ms} vs runtime {mr} (both without variance)"
         return
-    z = abs(ms - mr) / se
-    assert z <= Z_MAX, (f"{what}: simulator mean {ms:.2f} (sd {ss:.2f}, n={len(sim)}) vs "
-                        f"runtime {mr:.2f} (sd {sr:.2f}, n={len(rt)}): z={z:.1f}")
+    t = abs(ms - mr) / se
+    assert t <= T_MAX, (f"{what}: simulator mean {ms:.2f} (sd {ss:.2f}, n={n1}) vs "
+                        f"runtime {mr:.2f} (sd {sr:.2f}, n={n2}): t={t:.1f}")
 
 
 @lib.cases(lambda: CLASSIC)
