@@ -50,6 +50,8 @@ SIM_KEY = {"int64": "int64", "string": "string-prefixed"}
 
 
 def runtime_maps(version, key, n, runs, churn=0):
+    if version not in lib.GO_VERSIONS:
+        raise lib.Skip(f"Go {version} excluded by MAPSCOPE_GO_VERSIONS")
     out = lib.run([lib.target("simmaps", version, "plain"), key, str(n), str(runs),
                    str(churn)]).stdout
     rows = []

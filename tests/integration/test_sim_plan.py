@@ -23,6 +23,8 @@ def plan_cases():
 
 
 def runtime_hint(version, key, n, runs):
+    if version not in lib.GO_VERSIONS:
+        raise lib.Skip(f"Go {version} excluded by MAPSCOPE_GO_VERSIONS")
     out = lib.run([lib.target("simmaps", version, "plain"), "hint", key, str(n),
                    str(runs)]).stdout
     return [{k: int(v) for k, v in (x.split("=") for x in line.split()[1:])}
