@@ -54,28 +54,30 @@ const char cmd_sim_usage[] =
 
 /* ---- shared option parsing ---- */
 
-static int parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t min, uint64_t *out)
+static int parse_u64(const char *cmd, const char *opt, const char *arg, uint64_t min, uint64_t max,
+		     uint64_t *out)
 {
 	char *end;
 	double d;
 
 	errno = 0;
 	d = strtod(arg, &end); /* accepts 1e6 */
-	if (errno || end == arg || *end || d < (double)min || d > 1e15 || d != floor(d))
-		return err__usage(cmd, "%s takes an integer >= %" PRIu64 ", not '%s'", opt, min,
-				  arg);
+	if (errno || end == arg || *end || d < (double)min || d > (double)max || d != floor(d))
+		return err__usage(cmd,
+				  "%s takes an integer from %" PRIu64 " to %" PRIu64 ", not '%s'",
+				  opt, min, max, arg);
 	*out = (uint64_t)d;
 	return 0;
 }
 
-static int parse_double(const char *cmd, const char *opt, const char *arg, double *out)
+static int parse_double(const char *cmd, const char *opt, const char *arg, double min, double *out)
 {
 	char *end;
 
 	errno = 0;
 	*out = strtod(arg, &end);
-	if (errno || end == arg || *end || !isfinite(*out) || *out < 0)
-		return err__usage(cmd, "%s takes a non-negative number, not '%s'", opt, arg);
+	if (errno || end == arg || *end || !isfinite(*out) || *out < min)
+		return err__usage(cmd, "%s takes a number >= %g, not '%s'", opt, min, arg);
 	return 0;
 }
 
@@ -186,12 +188,12 @@ static int parse_pow2(const char *cmd, const char *arg, uint64_t *out)
 	uint64_t v;
 
 	if (!strncmp(arg, "2^", 2)) {
-		if (parse_u64(cmd, "--buckets", arg + 2, 0, &v) || v > 40)
-			return err__usage(cmd, "--buckets 2^E takes E from 0 to 40, not '%s'", arg);
+		if (parse_u64(cmd, "--buckets 2^E", arg + 2, 0, 40, &v))
+			return MS_EXIT_USAGE;
 		*out = 1ull << v;
 		return 0;
 	}
-	if (parse_u64(cmd, "--buckets", arg, 1, &v))
+	if (parse_u64(cmd, "--buckets", arg, 1, UINT64_C(1) << 40, &v))
 		return MS_EXIT_USAGE;
 	if (v & (v - 1) || v > (1ull << 40))
 		return err__usage(cmd, "--buckets must be a power of two up to 2^40, not '%s'",
@@ -255,7 +257,7 @@ static int sim_occupancy(int argc, char **argv)
 				return MS_EXIT_USAGE;
 			break;
 		case 'x':
-			if (parse_double(cmd, "--load", optarg, &c.load))
+			if (parse_double(cmd, "--load", optarg, 0, &c.load))
 				return MS_EXIT_USAGE;
 			break;
 		case 'H':
@@ -267,7 +269,7 @@ static int sim_occupancy(int argc, char **argv)
 				return MS_EXIT_USAGE;
 			break;
 		case 's':
-			if (parse_u64(cmd, "--seed", optarg, 0, &c.seed))
+			if (parse_u64(cmd, "--seed", optarg, 0, UINT64_C(1) << 53, &c.seed))
 				return MS_EXIT_USAGE;
 			break;
 		case 'j':
@@ -499,25 +501,25 @@ static int sim_grow(int argc, char **argv)
 			have_key = true;
 			break;
 		case 'n':
-			if (parse_u64(cmd, "--entries", optarg, 0, &c.entries))
+			if (parse_u64(cmd, "--entries", optarg, 0, UINT64_C(1) << 53, &c.entries))
 				return MS_EXIT_USAGE;
 			have_n = true;
 			break;
 		case 'r':
-			if (parse_u64(cmd, "--runs", optarg, 1, &runs) || runs > 100000)
-				return err__usage(cmd, "--runs takes 1 to 100000");
+			if (parse_u64(cmd, "--runs", optarg, 1, 100000, &runs))
+				return MS_EXIT_USAGE;
 			break;
 		case 'c':
-			if (parse_double(cmd, "--churn", optarg, &c.churn))
+			if (parse_double(cmd, "--churn", optarg, 0, &c.churn))
 				return MS_EXIT_USAGE;
 			break;
 		case 'i':
-			if (parse_u64(cmd, "--hint", optarg, 0, &c.hint))
+			if (parse_u64(cmd, "--hint", optarg, 0, UINT64_C(1) << 31, &c.hint))
 				return MS_EXIT_USAGE;
 			break;
 		case 'e':
-			if (parse_u64(cmd, "--elem-size", optarg, 0, &v) || v > 1 << 20)
-				return err__usage(cmd, "--elem-size takes 0 to 1048576");
+			if (parse_u64(cmd, "--elem-size", optarg, 0, 1 << 20, &v))
+				return MS_EXIT_USAGE;
 			c.elem_size = (uint32_t)v;
 			break;
 		case 'H':
@@ -526,7 +528,7 @@ static int sim_grow(int argc, char **argv)
 				return MS_EXIT_USAGE;
 			break;
 		case 's':
-			if (parse_u64(cmd, "--seed", optarg, 0, &c.seed))
+			if (parse_u64(cmd, "--seed", optarg, 0, UINT64_C(1) << 53, &c.seed))
 				return MS_EXIT_USAGE;
 			break;
 		case 'j':
@@ -775,16 +777,16 @@ static int sim_sweep(int argc, char **argv)
 				return MS_EXIT_USAGE;
 			break;
 		case 'f':
-			if (parse_double(cmd, "--from", optarg, &from))
+			if (parse_double(cmd, "--from", optarg, 0, &from))
 				return MS_EXIT_USAGE;
 			break;
 		case 't':
-			if (parse_double(cmd, "--to", optarg, &to))
+			if (parse_double(cmd, "--to", optarg, 0, &to))
 				return MS_EXIT_USAGE;
 			break;
 		case 'S':
-			if (parse_double(cmd, "--step", optarg, &step) || step < 0.001)
-				return err__usage(cmd, "--step takes a number >= 0.001");
+			if (parse_double(cmd, "--step", optarg, 0.001, &step))
+				return MS_EXIT_USAGE;
 			break;
 		case 'H':
 			hashlist = optarg;
@@ -794,7 +796,7 @@ static int sim_sweep(int argc, char **argv)
 				return MS_EXIT_USAGE;
 			break;
 		case 's':
-			if (parse_u64(cmd, "--seed", optarg, 0, &c.seed))
+			if (parse_u64(cmd, "--seed", optarg, 0, UINT64_C(1) << 53, &c.seed))
 				return MS_EXIT_USAGE;
 			break;
 		case 'F':
@@ -980,7 +982,7 @@ static int sim_plan(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			if (parse_u64(cmd, "--entries", optarg, 0, &c.entries))
+			if (parse_u64(cmd, "--entries", optarg, 0, UINT64_C(1) << 53, &c.entries))
 				return MS_EXIT_USAGE;
 			have_n = true;
 			break;
@@ -990,8 +992,8 @@ static int sim_plan(int argc, char **argv)
 			have_key = true;
 			break;
 		case 'e':
-			if (parse_u64(cmd, "--elem-size", optarg, 0, &v) || v > 1 << 20)
-				return err__usage(cmd, "--elem-size takes 0 to 1048576");
+			if (parse_u64(cmd, "--elem-size", optarg, 0, 1 << 20, &v))
+				return MS_EXIT_USAGE;
 			c.elem_size = (uint32_t)v;
 			have_e = true;
 			break;
@@ -1006,11 +1008,11 @@ static int sim_plan(int argc, char **argv)
 				return MS_EXIT_USAGE;
 			break;
 		case 'r':
-			if (parse_u64(cmd, "--runs", optarg, 1, &runs) || runs > 10000)
-				return err__usage(cmd, "--runs takes 1 to 10000");
+			if (parse_u64(cmd, "--runs", optarg, 1, 10000, &runs))
+				return MS_EXIT_USAGE;
 			break;
 		case 's':
-			if (parse_u64(cmd, "--seed", optarg, 0, &c.seed))
+			if (parse_u64(cmd, "--seed", optarg, 0, UINT64_C(1) << 53, &c.seed))
 				return MS_EXIT_USAGE;
 			break;
 		case 'j':
