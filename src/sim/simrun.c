@@ -39,7 +39,7 @@ int simrun__grow(const struct simgrow_cfg *c, unsigned run, struct simmap_stats 
 	uint64_t steps = (uint64_t)(c->churn * (double)c->entries), total = c->entries + steps;
 	struct simhash h;
 	struct simkeys ks;
-	struct simmap *m;
+	struct simmap *m = NULL;
 	int ret = start(c, run, &h, &ks, &m);
 
 	for (uint64_t i = 0; !ret && i < total; i++) {
@@ -66,7 +66,7 @@ int simrun__first_growth(const struct simgrow_cfg *c, unsigned run, uint64_t *at
 	const struct simmap_ops *ops = simmap__ops_for(&c->go);
 	struct simhash h;
 	struct simkeys ks;
-	struct simmap *m;
+	struct simmap *m = NULL;
 	int ret = start(c, run, &h, &ks, &m);
 
 	*at = 0;

@@ -206,16 +206,16 @@ static int table_split(struct simmap *m, struct stable *t)
 	return 0;
 }
 
-/* pruneTombstones (Go 1.26+): when tombstones are at least 10% of the table, clears those no
- * probe sequence needs (in groups before which no live entry's probe passes through them), if
- * that restores at least 10% of capacity. */
-static void table_prune(struct simmap *m, struct stable *t)
+/* pruneTombstones (Go 1.26+): when tombstones are at least 10% of the table, turns back to empty
+ * the tombstones of every group a lookup never needs to continue past (a group is needed when it
+ * has an empty slot, or when a live entry's probe sequence passes through it, with a free slot,
+ * before reaching the entry's group), provided that frees at least 10% of the capacity. */
+static void table_prune(struct stable *t)
 {
 	uint64_t groups = t->capacity / SLOTS, mask = groups - 1;
 	uint32_t needed[MAX_TABLE / SLOTS / 32] = {0};
 	int cnt = 0;
 
-	(void)m;
 	if (table_tombstones(t) * 10 < t->capacity)
 		return;
 	for (uint64_t g = 0; g < groups; g++) {
@@ -278,7 +278,7 @@ static int table_put(struct simmap *m, struct stable *t, uint64_t hash)
 			t->growth_left++;
 		}
 		if (t->growth_left == 0 && m->p.go.prune_tombstones)
-			table_prune(m, t);
+			table_prune(t);
 		if (t->growth_left > 0) {
 			t->ctrl[slot] = h2(hash);
 			t->hash[slot] = hash;
