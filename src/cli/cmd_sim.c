@@ -947,7 +947,7 @@ static const char plan_usage[] =
 	"  --key K        int64, int64-random, int32, int32-random, string, string-prefixed,\n"
 	"                 struct16\n"
 	"  --elem-size S  bytes of the value type\n"
-	"  --go V         Go version (1.19 to 1.27)\n"
+	"  --go V         Go version: 1.19, 1.21-1.24, 1.26, 1.27\n"
 	"  --hash H       aes (default), fallback, fnv1a, identity\n"
 	"  --runs R       runs averaged for the next growth (default 8)\n"
 	"  --seed S       seed (default 1)\n"

@@ -21,6 +21,15 @@ int simgo__parse(const char *s, struct simgo *g)
 		err__set("Go 1.%d is outside what the simulator models (1.19 to 1.27)", minor);
 		return -EINVAL;
 	}
+	/* Every modelled release was checked against its own sources and runtime; these two were
+	 * not available to check. */
+	if (minor == 20 || minor == 25) {
+		err__set(
+			"Go 1.%d is not modelled (only 1.19, 1.21-1.24, 1.26 and 1.27 were checked "
+			"against their runtime): use a neighbouring release",
+			minor);
+		return -EINVAL;
+	}
 	memset(g, 0, sizeof(*g));
 	g->minor = minor;
 	g->layout = minor >= 24 ? SIMGO_SWISS : SIMGO_CLASSIC;

@@ -18,8 +18,8 @@ struct simgo {
 	bool prune_tombstones;
 };
 
-/* Parses "1.23", "go1.23" or "go1.23.5" into *g. Supported: 1.19 to 1.27 (amd64). Returns 0 or
- * -EINVAL with a message recorded by err__set(). */
+/* Parses "1.23", "go1.23" or "go1.23.5" into *g. Supported: 1.19, 1.21-1.24, 1.26, 1.27 (amd64).
+ * Returns 0 or -EINVAL with a message recorded by err__set(). */
 int simgo__parse(const char *s, struct simgo *g);
 const char *simgo__layout_name(enum simgo_layout l);
 

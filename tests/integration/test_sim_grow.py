@@ -150,6 +150,7 @@ def test_growth_steps_match_measured():
 def test_grow_usage_errors():
     for argv, msg in ((["--go", "1.23", "--key", "int64"], "required"),
                       (["--go", "1.18", "--key", "int64", "--entries", "5"], "1.19 to 1.27"),
+                      (["--go", "1.25", "--key", "int64", "--entries", "5"], "not modelled"),
                       (["--go", "1.23", "--key", "uuid", "--entries", "5"], "--key takes"),
                       (["--go", "1.23", "--key", "int64", "--entries", "-5"], "--entries")):
         p = lib.run([lib.MAPSCOPE, "sim", "grow"] + argv, check=False)
