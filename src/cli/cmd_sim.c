@@ -399,7 +399,7 @@ static const char grow_usage[] =
 	"leaves tombstones (Swiss) and reuses freed slots. Each run is a new simulated process\n"
 	"(fresh key material and map seed); 'mean' averages the runs.\n"
 	"\n"
-	"  --go V         Go version: 1.19 to 1.23 classic, 1.24 to 1.27 Swiss\n"
+	"  --go V         Go version: 1.19, 1.21-1.23 classic; 1.24, 1.26, 1.27 Swiss\n"
 	"  --key K        int64, int64-random, int32, int32-random, string, string-prefixed,\n"
 	"                 struct16\n"
 	"  --entries N    keys to insert (1e6 is accepted)\n"
