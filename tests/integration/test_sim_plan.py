@@ -11,7 +11,7 @@ import math
 
 import lib
 
-VERSIONS = ["1.21", "1.23", "1.24", "1.26", "1.27"]
+VERSIONS = ["1.19", "1.21", "1.22", "1.23", "1.24", "1.26", "1.27"]
 HINTS = [0, 9, 100, 700, 3000, 20000]
 SIM_KEY = {"int64": "int64", "string": "string-prefixed"}
 
