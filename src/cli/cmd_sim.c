@@ -114,6 +114,25 @@ static int parse_go(const char *cmd, const char *arg, struct simgo *g)
 	return 0;
 }
 
+static int parse_pow2(const char *cmd, const char *arg, uint64_t *out)
+{
+	uint64_t v;
+
+	if (!strncmp(arg, "2^", 2)) {
+		if (parse_u64(cmd, "--buckets 2^E", arg + 2, 0, 40, &v))
+			return MS_EXIT_USAGE;
+		*out = 1ull << v;
+		return 0;
+	}
+	if (parse_u64(cmd, "--buckets", arg, 1, UINT64_C(1) << 40, &v))
+		return MS_EXIT_USAGE;
+	if (v & (v - 1) || v > (1ull << 40))
+		return err__usage(cmd, "--buckets must be a power of two up to 2^40, not '%s'",
+				  arg);
+	*out = v;
+	return 0;
+}
+
 static int check_aes(enum simhash_kind k)
 {
 	if (k == SIMHASH_AES && !simhash__cpu_has_aes())
@@ -128,6 +147,188 @@ static int bad_option(const char *cmd, int c, char **argv)
 		return err__usage(cmd, "option '%s' needs a value", argv[optind - 1]);
 	return err__usage(cmd, "unknown option '%s'", argv[optind - 1]);
 }
+
+/* ---- options: one parser, each subcommand accepting a subset ---- */
+
+enum {
+	OPT_LAYOUT,
+	OPT_BUCKETS,
+	OPT_LOAD,
+	OPT_HASH,
+	OPT_KEY,
+	OPT_SEED,
+	OPT_JSON,
+	OPT_GO,
+	OPT_ENTRIES,
+	OPT_RUNS,
+	OPT_CHURN,
+	OPT_HINT,
+	OPT_ELEM,
+	OPT_FROM,
+	OPT_TO,
+	OPT_STEP,
+	OPT_FORMAT,
+	OPT_SVG,
+	OPT_KEYSCHED,
+	OPT_HASHKEY,
+	OPT_HELP,
+};
+
+#define O(opt) (1u << (opt))
+
+static const struct option long_opts[] = {
+	{"layout", required_argument, NULL, 256 + OPT_LAYOUT},
+	{"buckets", required_argument, NULL, 256 + OPT_BUCKETS},
+	{"load", required_argument, NULL, 256 + OPT_LOAD},
+	{"hash", required_argument, NULL, 256 + OPT_HASH},
+	{"key", required_argument, NULL, 256 + OPT_KEY},
+	{"seed", required_argument, NULL, 256 + OPT_SEED},
+	{"json", no_argument, NULL, 256 + OPT_JSON},
+	{"go", required_argument, NULL, 256 + OPT_GO},
+	{"entries", required_argument, NULL, 256 + OPT_ENTRIES},
+	{"runs", required_argument, NULL, 256 + OPT_RUNS},
+	{"churn", required_argument, NULL, 256 + OPT_CHURN},
+	{"hint", required_argument, NULL, 256 + OPT_HINT},
+	{"elem-size", required_argument, NULL, 256 + OPT_ELEM},
+	{"from", required_argument, NULL, 256 + OPT_FROM},
+	{"to", required_argument, NULL, 256 + OPT_TO},
+	{"step", required_argument, NULL, 256 + OPT_STEP},
+	{"format", required_argument, NULL, 256 + OPT_FORMAT},
+	{"svg", required_argument, NULL, 256 + OPT_SVG},
+	{"keysched", required_argument, NULL, 256 + OPT_KEYSCHED},
+	{"hashkey", required_argument, NULL, 256 + OPT_HASHKEY},
+	{"help", no_argument, NULL, 256 + OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+/* Every option's value; o->seen has a bit for each option given. Defaults are the caller's. */
+struct opts {
+	unsigned seen;
+	enum simgo_layout layout;
+	uint64_t buckets, seed, entries, runs, hint;
+	double load, churn, from, to, step;
+	const char *hash; /* one name, or a comma-separated list for sweep */
+	enum simkey_kind key;
+	struct simgo go;
+	uint32_t elem_size;
+	bool json;
+	const char *svg;
+	struct simhash material; /* --keysched / --hashkey */
+};
+
+static long unhex(const char *s, uint8_t *buf, size_t max);
+
+static int parse_one(const char *cmd, int opt, const char *arg, struct opts *o)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case OPT_LAYOUT:
+		if (!strcmp(arg, "classic"))
+			o->layout = SIMGO_CLASSIC;
+		else if (!strcmp(arg, "swiss"))
+			o->layout = SIMGO_SWISS;
+		else
+			return err__usage(cmd, "--layout takes classic or swiss, not '%s'", arg);
+		return 0;
+	case OPT_BUCKETS:
+		return parse_pow2(cmd, arg, &o->buckets);
+	case OPT_LOAD:
+		return parse_double(cmd, "--load", arg, 0, &o->load);
+	case OPT_HASH:
+		o->hash = arg;
+		return 0;
+	case OPT_KEY:
+		return parse_key(cmd, arg, &o->key);
+	case OPT_SEED:
+		return parse_u64(cmd, "--seed", arg, 0, UINT64_C(1) << 53, &o->seed);
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	case OPT_GO:
+		return parse_go(cmd, arg, &o->go);
+	case OPT_ENTRIES:
+		return parse_u64(cmd, "--entries", arg, 0, UINT64_C(1) << 53, &o->entries);
+	case OPT_RUNS:
+		return parse_u64(cmd, "--runs", arg, 1, 100000, &o->runs);
+	case OPT_CHURN:
+		return parse_double(cmd, "--churn", arg, 0, &o->churn);
+	case OPT_HINT:
+		return parse_u64(cmd, "--hint", arg, 0, UINT64_C(1) << 31, &o->hint);
+	case OPT_ELEM:
+		if (parse_u64(cmd, "--elem-size", arg, 0, 1 << 20, &v))
+			return MS_EXIT_USAGE;
+		o->elem_size = (uint32_t)v;
+		return 0;
+	case OPT_FROM:
+		return parse_double(cmd, "--from", arg, 0, &o->from);
+	case OPT_TO:
+		return parse_double(cmd, "--to", arg, 0, &o->to);
+	case OPT_STEP:
+		return parse_double(cmd, "--step", arg, 0.001, &o->step);
+	case OPT_FORMAT:
+		if (strcmp(arg, "csv") && strcmp(arg, "json"))
+			return err__usage(cmd, "--format takes csv or json, not '%s'", arg);
+		o->json = !strcmp(arg, "json");
+		return 0;
+	case OPT_SVG:
+		o->svg = arg;
+		return 0;
+	case OPT_KEYSCHED:
+		if (unhex(arg, o->material.aeskeysched, 128) != 128)
+			return err__usage(cmd, "--keysched takes 256 hex digits");
+		return 0;
+	case OPT_HASHKEY:
+		if (sscanf(arg, "%" SCNx64 ",%" SCNx64 ",%" SCNx64 ",%" SCNx64,
+			   &o->material.hashkey[0], &o->material.hashkey[1],
+			   &o->material.hashkey[2], &o->material.hashkey[3]) != 4)
+			return err__usage(cmd, "--hashkey takes four hex words: W0,W1,W2,W3");
+		return 0;
+	}
+	return err__usage(cmd, "unknown option");
+}
+
+/* Parses argv for a subcommand accepting the options in `allowed` (a mask of O(OPT_...)).
+ * Returns 0, -1 after printing usage for --help, or MS_EXIT_USAGE after reporting the error. */
+static int parse_opts(const char *cmd, const char *usage, unsigned allowed, int argc, char **argv,
+		      struct opts *o)
+{
+	int c, idx;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", long_opts, &idx)) != -1) {
+		if (c == 'h' || c == 256 + OPT_HELP) {
+			fputs(usage, stdout);
+			return -1;
+		}
+		if (c < 256)
+			return bad_option(cmd, c, argv);
+		/* A known option another subcommand takes: its argument is consumed already. */
+		if (!(allowed & O(c - 256)))
+			return err__usage(cmd, "unknown option '--%s'", long_opts[idx].name);
+		if (parse_one(cmd, c - 256, optarg, o))
+			return MS_EXIT_USAGE;
+		o->seen |= O(c - 256);
+	}
+	if (optind < argc)
+		return err__usage(cmd, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+/* The single hash named by --hash (default aes); "fallback" picks the variant of go_minor when
+ * one is given (grow, plan), else Go 1.23's. */
+static int opts_hash(const char *cmd, const struct opts *o, int go_minor, enum simhash_kind *k)
+{
+	*k = SIMHASH_AES;
+	if (o->hash && parse_hash(cmd, o->hash, k))
+		return MS_EXIT_USAGE;
+	if (o->hash && go_minor && !strcmp(o->hash, "fallback"))
+		*k = simhash__fallback_for(go_minor);
+	return check_aes(*k) ? MS_EXIT_FAIL : 0;
+}
+
+#define REQUIRE(o, mask) (((o)->seen & (mask)) == (mask))
 
 /* ---- progress bar (a terminal on stderr only) ---- */
 
@@ -183,25 +384,6 @@ static const char occupancy_usage[] =
 	"  --seed S       seed of the simulated process (default 1)\n"
 	"  --json         one JSON object\n";
 
-static int parse_pow2(const char *cmd, const char *arg, uint64_t *out)
-{
-	uint64_t v;
-
-	if (!strncmp(arg, "2^", 2)) {
-		if (parse_u64(cmd, "--buckets 2^E", arg + 2, 0, 40, &v))
-			return MS_EXIT_USAGE;
-		*out = 1ull << v;
-		return 0;
-	}
-	if (parse_u64(cmd, "--buckets", arg, 1, UINT64_C(1) << 40, &v))
-		return MS_EXIT_USAGE;
-	if (v & (v - 1) || v > (1ull << 40))
-		return err__usage(cmd, "--buckets must be a power of two up to 2^40, not '%s'",
-				  arg);
-	*out = v;
-	return 0;
-}
-
 static size_t trim(const uint64_t *a, size_t n)
 {
 	while (n > 1 && !a[n - 1])
@@ -220,79 +402,31 @@ static void json_u64_array(struct json *j, const char *key, const uint64_t *a, s
 
 static int sim_occupancy(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"layout", required_argument, NULL, 'l'},
-		{"buckets", required_argument, NULL, 'b'},
-		{"load", required_argument, NULL, 'x'},
-		{"hash", required_argument, NULL, 'H'},
-		{"key", required_argument, NULL, 'k'},
-		{"seed", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *cmd = "sim occupancy";
-	struct simocc_cfg c = {.hash = SIMHASH_AES, .key = SIMKEY_INT64, .seed = 1, .load = -1};
-	bool json = false, have_layout = false;
+	struct opts o = {.key = SIMKEY_INT64, .seed = 1};
+	struct simocc_cfg c;
 	struct simocc_result *r;
 	struct progress pr;
-	int opt, ret;
+	bool json;
+	int ret = parse_opts(cmd, occupancy_usage,
+			     O(OPT_LAYOUT) | O(OPT_BUCKETS) | O(OPT_LOAD) | O(OPT_HASH) |
+				     O(OPT_KEY) | O(OPT_SEED) | O(OPT_JSON),
+			     argc, argv, &o);
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'l':
-			if (!strcmp(optarg, "classic"))
-				c.layout = SIMGO_CLASSIC;
-			else if (!strcmp(optarg, "swiss"))
-				c.layout = SIMGO_SWISS;
-			else
-				return err__usage(cmd, "--layout takes classic or swiss, not '%s'",
-						  optarg);
-			have_layout = true;
-			break;
-		case 'b':
-			if (parse_pow2(cmd, optarg, &c.buckets))
-				return MS_EXIT_USAGE;
-			break;
-		case 'x':
-			if (parse_double(cmd, "--load", optarg, 0, &c.load))
-				return MS_EXIT_USAGE;
-			break;
-		case 'H':
-			if (parse_hash(cmd, optarg, &c.hash))
-				return MS_EXIT_USAGE;
-			break;
-		case 'k':
-			if (parse_key(cmd, optarg, &c.key))
-				return MS_EXIT_USAGE;
-			break;
-		case 's':
-			if (parse_u64(cmd, "--seed", optarg, 0, UINT64_C(1) << 53, &c.seed))
-				return MS_EXIT_USAGE;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(occupancy_usage, stdout);
-			return MS_EXIT_OK;
-		default:
-			return bad_option(cmd, opt, argv);
-		}
-	}
-	if (optind < argc)
-		return err__usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (!have_layout || !c.buckets || c.load < 0)
+	if (ret)
+		return ret < 0 ? MS_EXIT_OK : ret;
+	if (!REQUIRE(&o, O(OPT_LAYOUT) | O(OPT_BUCKETS) | O(OPT_LOAD)))
 		return err__usage(cmd, "--layout, --buckets and --load are required");
+	c = (struct simocc_cfg){o.layout, o.buckets, o.load, SIMHASH_AES, o.key, o.seed};
+	json = o.json;
 	if (c.layout == SIMGO_SWISS && c.load >= 8)
 		return err__usage(cmd,
 				  "a Swiss table holds fewer than 8 entries per group: --load < 8");
 	if (c.layout == SIMGO_CLASSIC && c.load > 200)
 		return err__usage(cmd, "--load above 200 entries per bucket is not simulated");
-	if (check_aes(c.hash))
-		return MS_EXIT_FAIL;
+	ret = opts_hash(cmd, &o, 0, &c.hash);
+	if (ret)
+		return ret;
 	r = malloc(sizeof(*r));
 	if (!r)
 		return err__report(-ENOMEM, NULL);
@@ -463,95 +597,39 @@ static void json_stats(struct json *j, const double *v, bool integral)
 
 static int sim_grow(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"go", required_argument, NULL, 'g'},
-		{"key", required_argument, NULL, 'k'},
-		{"entries", required_argument, NULL, 'n'},
-		{"runs", required_argument, NULL, 'r'},
-		{"churn", required_argument, NULL, 'c'},
-		{"hint", required_argument, NULL, 'i'},
-		{"elem-size", required_argument, NULL, 'e'},
-		{"hash", required_argument, NULL, 'H'},
-		{"seed", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *cmd = "sim grow";
-	struct simgrow_cfg c = {.hash = SIMHASH_AES, .elem_size = 8, .seed = 1};
-	bool json = false, have_go = false, have_key = false, have_n = false, fallback = false;
-	uint64_t runs = 1, v;
+	struct opts o = {.elem_size = 8, .seed = 1, .runs = 1};
+	struct simgrow_cfg c;
 	double(*vals)[NSTATS], mean[NSTATS] = {0};
 	struct progress pr;
 	struct json *j = NULL;
-	int opt, ret = 0;
+	uint64_t runs;
+	bool json;
+	int ret = parse_opts(cmd, grow_usage,
+			     O(OPT_GO) | O(OPT_KEY) | O(OPT_ENTRIES) | O(OPT_RUNS) | O(OPT_CHURN) |
+				     O(OPT_HINT) | O(OPT_ELEM) | O(OPT_HASH) | O(OPT_SEED) |
+				     O(OPT_JSON),
+			     argc, argv, &o);
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'g':
-			if (parse_go(cmd, optarg, &c.go))
-				return MS_EXIT_USAGE;
-			have_go = true;
-			break;
-		case 'k':
-			if (parse_key(cmd, optarg, &c.key))
-				return MS_EXIT_USAGE;
-			have_key = true;
-			break;
-		case 'n':
-			if (parse_u64(cmd, "--entries", optarg, 0, UINT64_C(1) << 53, &c.entries))
-				return MS_EXIT_USAGE;
-			have_n = true;
-			break;
-		case 'r':
-			if (parse_u64(cmd, "--runs", optarg, 1, 100000, &runs))
-				return MS_EXIT_USAGE;
-			break;
-		case 'c':
-			if (parse_double(cmd, "--churn", optarg, 0, &c.churn))
-				return MS_EXIT_USAGE;
-			break;
-		case 'i':
-			if (parse_u64(cmd, "--hint", optarg, 0, UINT64_C(1) << 31, &c.hint))
-				return MS_EXIT_USAGE;
-			break;
-		case 'e':
-			if (parse_u64(cmd, "--elem-size", optarg, 0, 1 << 20, &v))
-				return MS_EXIT_USAGE;
-			c.elem_size = (uint32_t)v;
-			break;
-		case 'H':
-			fallback = !strcmp(optarg, "fallback");
-			if (parse_hash(cmd, optarg, &c.hash))
-				return MS_EXIT_USAGE;
-			break;
-		case 's':
-			if (parse_u64(cmd, "--seed", optarg, 0, UINT64_C(1) << 53, &c.seed))
-				return MS_EXIT_USAGE;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(grow_usage, stdout);
-			return MS_EXIT_OK;
-		default:
-			return bad_option(cmd, opt, argv);
-		}
-	}
-	if (optind < argc)
-		return err__usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (!have_go || !have_key || !have_n)
+	if (ret)
+		return ret < 0 ? MS_EXIT_OK : ret;
+	if (!REQUIRE(&o, O(OPT_GO) | O(OPT_KEY) | O(OPT_ENTRIES)))
 		return err__usage(cmd, "--go, --key and --entries are required");
-	if (c.entries > (1ull << 31) || c.churn * (double)c.entries > 1e10)
+	if (o.entries > (1ull << 31) || o.churn * (double)o.entries > 1e10)
 		return err__usage(cmd, "--entries above 2^31 (or churn above 1e10 steps) is not "
 				       "simulated");
-	if (fallback)
-		c.hash = simhash__fallback_for(c.go.minor);
-	if (check_aes(c.hash))
-		return MS_EXIT_FAIL;
+	c = (struct simgrow_cfg){.go = o.go,
+				 .key = o.key,
+				 .entries = o.entries,
+				 .hint = o.hint,
+				 .churn = o.churn,
+				 .elem_size = o.elem_size,
+				 .seed = o.seed};
+	ret = opts_hash(cmd, &o, o.go.minor, &c.hash);
+	if (ret)
+		return ret;
+	runs = o.runs;
+	json = o.json;
 	vals = calloc(runs, sizeof(*vals));
 	if (!vals)
 		return err__report(-ENOMEM, NULL);
@@ -733,93 +811,37 @@ static int write_svg(const char *path, const struct simocc_cfg *c, const enum si
 
 static int sim_sweep(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"layout", required_argument, NULL, 'l'},
-		{"buckets", required_argument, NULL, 'b'},
-		{"from", required_argument, NULL, 'f'},
-		{"to", required_argument, NULL, 't'},
-		{"step", required_argument, NULL, 'S'},
-		{"hash", required_argument, NULL, 'H'},
-		{"key", required_argument, NULL, 'k'},
-		{"seed", required_argument, NULL, 's'},
-		{"format", required_argument, NULL, 'F'},
-		{"json", no_argument, NULL, 'j'},
-		{"svg", required_argument, NULL, 'g'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *cmd = "sim sweep", *svg = NULL, *hashlist = NULL;
-	struct simocc_cfg c = {.buckets = 1 << 18, .key = SIMKEY_INT64, .seed = 1};
+	const char *cmd = "sim sweep", *svg, *hashlist;
+	struct opts o = {.buckets = 1 << 18,
+			 .key = SIMKEY_INT64,
+			 .seed = 1,
+			 .from = 0.5,
+			 .to = -1,
+			 .step = 0.25};
+	struct simocc_cfg c;
 	enum simhash_kind hashes[SIMHASH_NKINDS];
-	double from = 0.5, to = -1, step = 0.25;
+	double from, to, step;
 	struct sweep_point *pts;
 	struct simocc_result *r;
 	struct progress pr;
 	size_t nh = 0, npts, done = 0;
-	bool json = false;
-	int opt, ret = 0;
+	bool json;
+	int ret = parse_opts(cmd, sweep_usage,
+			     O(OPT_LAYOUT) | O(OPT_BUCKETS) | O(OPT_FROM) | O(OPT_TO) |
+				     O(OPT_STEP) | O(OPT_HASH) | O(OPT_KEY) | O(OPT_SEED) |
+				     O(OPT_FORMAT) | O(OPT_JSON) | O(OPT_SVG),
+			     argc, argv, &o);
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'l':
-			if (!strcmp(optarg, "classic"))
-				c.layout = SIMGO_CLASSIC;
-			else if (!strcmp(optarg, "swiss"))
-				c.layout = SIMGO_SWISS;
-			else
-				return err__usage(cmd, "--layout takes classic or swiss, not '%s'",
-						  optarg);
-			break;
-		case 'b':
-			if (parse_pow2(cmd, optarg, &c.buckets))
-				return MS_EXIT_USAGE;
-			break;
-		case 'f':
-			if (parse_double(cmd, "--from", optarg, 0, &from))
-				return MS_EXIT_USAGE;
-			break;
-		case 't':
-			if (parse_double(cmd, "--to", optarg, 0, &to))
-				return MS_EXIT_USAGE;
-			break;
-		case 'S':
-			if (parse_double(cmd, "--step", optarg, 0.001, &step))
-				return MS_EXIT_USAGE;
-			break;
-		case 'H':
-			hashlist = optarg;
-			break;
-		case 'k':
-			if (parse_key(cmd, optarg, &c.key))
-				return MS_EXIT_USAGE;
-			break;
-		case 's':
-			if (parse_u64(cmd, "--seed", optarg, 0, UINT64_C(1) << 53, &c.seed))
-				return MS_EXIT_USAGE;
-			break;
-		case 'F':
-			if (strcmp(optarg, "csv") && strcmp(optarg, "json"))
-				return err__usage(cmd, "--format takes csv or json, not '%s'",
-						  optarg);
-			json = !strcmp(optarg, "json");
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'g':
-			svg = optarg;
-			break;
-		case 'h':
-			fputs(sweep_usage, stdout);
-			return MS_EXIT_OK;
-		default:
-			return bad_option(cmd, opt, argv);
-		}
-	}
-	if (optind < argc)
-		return err__usage(cmd, "unexpected argument '%s'", argv[optind]);
+	if (ret)
+		return ret < 0 ? MS_EXIT_OK : ret;
+	c = (struct simocc_cfg){
+		.layout = o.layout, .buckets = o.buckets, .key = o.key, .seed = o.seed};
+	from = o.from;
+	to = o.to;
+	step = o.step;
+	svg = o.svg;
+	hashlist = o.hash;
+	json = o.json;
 	if (to < 0)
 		to = c.layout == SIMGO_SWISS ? 7.75 : 8;
 	if (from > to || (c.layout == SIMGO_SWISS && to >= 8) || to > 200)
@@ -955,86 +977,37 @@ static const char plan_usage[] =
 
 static int sim_plan(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"entries", required_argument, NULL, 'n'},
-		{"key", required_argument, NULL, 'k'},
-		{"elem-size", required_argument, NULL, 'e'},
-		{"go", required_argument, NULL, 'g'},
-		{"hash", required_argument, NULL, 'H'},
-		{"runs", required_argument, NULL, 'r'},
-		{"seed", required_argument, NULL, 's'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *cmd = "sim plan";
-	struct simgrow_cfg c = {.hash = SIMHASH_AES, .seed = 1};
-	bool json = false, have_go = false, have_key = false, have_n = false, have_e = false;
-	bool fallback = false;
-	uint64_t runs = 8, v, at, grown = 0, sum = 0;
+	struct opts o = {.runs = 8, .seed = 1};
+	struct simgrow_cfg c;
+	uint64_t runs, at, grown = 0, sum = 0;
 	struct simmap_stats made, full;
 	struct simmap_params p;
 	struct simmap *m;
-	int opt, ret;
+	bool json;
+	int ret = parse_opts(cmd, plan_usage,
+			     O(OPT_ENTRIES) | O(OPT_KEY) | O(OPT_ELEM) | O(OPT_GO) | O(OPT_HASH) |
+				     O(OPT_RUNS) | O(OPT_SEED) | O(OPT_JSON),
+			     argc, argv, &o);
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'n':
-			if (parse_u64(cmd, "--entries", optarg, 0, UINT64_C(1) << 53, &c.entries))
-				return MS_EXIT_USAGE;
-			have_n = true;
-			break;
-		case 'k':
-			if (parse_key(cmd, optarg, &c.key))
-				return MS_EXIT_USAGE;
-			have_key = true;
-			break;
-		case 'e':
-			if (parse_u64(cmd, "--elem-size", optarg, 0, 1 << 20, &v))
-				return MS_EXIT_USAGE;
-			c.elem_size = (uint32_t)v;
-			have_e = true;
-			break;
-		case 'g':
-			if (parse_go(cmd, optarg, &c.go))
-				return MS_EXIT_USAGE;
-			have_go = true;
-			break;
-		case 'H':
-			fallback = !strcmp(optarg, "fallback");
-			if (parse_hash(cmd, optarg, &c.hash))
-				return MS_EXIT_USAGE;
-			break;
-		case 'r':
-			if (parse_u64(cmd, "--runs", optarg, 1, 10000, &runs))
-				return MS_EXIT_USAGE;
-			break;
-		case 's':
-			if (parse_u64(cmd, "--seed", optarg, 0, UINT64_C(1) << 53, &c.seed))
-				return MS_EXIT_USAGE;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(plan_usage, stdout);
-			return MS_EXIT_OK;
-		default:
-			return bad_option(cmd, opt, argv);
-		}
-	}
-	if (optind < argc)
-		return err__usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (!have_go || !have_key || !have_n || !have_e)
+	if (ret)
+		return ret < 0 ? MS_EXIT_OK : ret;
+	if (!REQUIRE(&o, O(OPT_ENTRIES) | O(OPT_KEY) | O(OPT_ELEM) | O(OPT_GO)))
 		return err__usage(cmd, "--entries, --key, --elem-size and --go are required");
-	if (c.entries > (1ull << 28))
+	if (o.entries > (1ull << 28))
 		return err__usage(cmd, "--entries above 2^28 is not simulated");
-	if (fallback)
-		c.hash = simhash__fallback_for(c.go.minor);
-	if (check_aes(c.hash))
-		return MS_EXIT_FAIL;
+	if (o.runs > 10000)
+		return err__usage(cmd, "--runs above 10000 is not needed for a plan");
+	c = (struct simgrow_cfg){.go = o.go,
+				 .key = o.key,
+				 .entries = o.entries,
+				 .elem_size = o.elem_size,
+				 .seed = o.seed};
+	ret = opts_hash(cmd, &o, o.go.minor, &c.hash);
+	if (ret)
+		return ret;
+	runs = o.runs;
+	json = o.json;
 	c.hint = c.entries;
 	p = (struct simmap_params){.go = c.go,
 				   .key_size = simkeys__size(c.key),
@@ -1169,58 +1142,27 @@ static long unhex(const char *s, uint8_t *buf, size_t max)
 
 static int sim_hash(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"hash", required_argument, NULL, 'H'},
-		{"keysched", required_argument, NULL, 'K'},
-		{"hashkey", required_argument, NULL, 'k'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
 	const char *cmd = "sim hash";
-	struct simhash h = {0};
-	bool json = false, have_hash = false;
+	struct opts o = {0};
+	struct simhash h;
 	struct json *j = NULL;
 	char line[8192];
 	uint8_t *key;
 	unsigned long lineno = 0;
-	int opt;
+	bool json;
+	int ret = parse_opts(cmd, hash_usage,
+			     O(OPT_HASH) | O(OPT_KEYSCHED) | O(OPT_HASHKEY) | O(OPT_JSON), argc,
+			     argv, &o);
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'H':
-			if (parse_hash(cmd, optarg, &h.kind))
-				return MS_EXIT_USAGE;
-			have_hash = true;
-			break;
-		case 'K':
-			if (unhex(optarg, h.aeskeysched, 128) != 128)
-				return err__usage(cmd, "--keysched takes 256 hex digits");
-			break;
-		case 'k':
-			if (sscanf(optarg, "%" SCNx64 ",%" SCNx64 ",%" SCNx64 ",%" SCNx64,
-				   &h.hashkey[0], &h.hashkey[1], &h.hashkey[2], &h.hashkey[3]) != 4)
-				return err__usage(cmd,
-						  "--hashkey takes four hex words: W0,W1,W2,W3");
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			fputs(hash_usage, stdout);
-			return MS_EXIT_OK;
-		default:
-			return bad_option(cmd, opt, argv);
-		}
-	}
-	if (optind < argc)
-		return err__usage(cmd, "unexpected argument '%s'", argv[optind]);
-	if (!have_hash)
+	if (ret)
+		return ret < 0 ? MS_EXIT_OK : ret;
+	if (!o.hash)
 		return err__usage(cmd, "--hash is required");
-	if (check_aes(h.kind))
-		return MS_EXIT_FAIL;
+	h = o.material;
+	ret = opts_hash(cmd, &o, 0, &h.kind);
+	if (ret)
+		return ret;
+	json = o.json;
 	key = malloc(sizeof(line) / 2);
 	if (!key)
 		return err__report(-ENOMEM, NULL);

@@ -63,6 +63,9 @@ def test_hash_bit_exact(case):
 def test_hash_usage_errors():
     p = lib.run([lib.MAPSCOPE, "sim", "hash"], check=False, input="")
     assert p.returncode == 2 and p.stderr.count("\n") == 1, p.stderr
+    # an option of another subcommand, with its value
+    p = lib.run([lib.MAPSCOPE, "sim", "hash", "--load", "3"], check=False, input="")
+    assert p.returncode == 2 and "unknown option '--load'" in p.stderr, p.stderr
     p = lib.run([lib.MAPSCOPE, "sim", "hash", "--hash", "sha1"], check=False, input="")
     assert p.returncode == 2 and "--hash takes" in p.stderr, p.stderr
     p = lib.run([lib.MAPSCOPE, "sim", "hash", "--hash", "fallback"], check=False,
