@@ -18,22 +18,26 @@ export GOTOOLCHAIN=local GOPROXY=off GOFLAGS=-mod=mod GOTELEMETRY=off
 export GOCACHE="$ROOT/build/go-cache" GOPATH="$ROOT/build/gopath"
 
 load=$(python3 -c "print(repr($KEYS / $BUCKETS))")
-out=$( { /usr/bin/time -f "TIME %e %M" build/mapscope sim occupancy --layout classic \
-	--buckets $BUCKETS --load "$load" --json; } 2>&1 )
-read -r secs rss_kb < <(sed -n 's/^TIME //p' <<<"$out")
-sim_keys=$(sed -n 's/.*"keys":\([0-9]*\).*/\1/p' <<<"$out")
-sim_rate=$(python3 -c "print(round($sim_keys / $secs))")
-printf 'sim occupancy: %d keys into %d buckets in %.2f s: %.1f M keys/s\n' \
-	"$sim_keys" $BUCKETS "$secs" "$(python3 -c "print($sim_rate / 1e6)")"
-printf '  memory: counters 1.00 byte/bucket; peak RSS %d KiB = %.3f bytes/bucket (with the binary)\n' \
-	"$rss_kb" "$(python3 -c "print($rss_kb * 1024 / $BUCKETS)")"
+rates=()
+for threads in 1 2; do
+	out=$( { /usr/bin/time -f "TIME %e %M" build/mapscope sim occupancy --layout classic \
+		--buckets $BUCKETS --load "$load" --threads $threads --json; } 2>&1 )
+	read -r secs rss_kb < <(sed -n 's/^TIME //p' <<<"$out")
+	sim_keys=$(sed -n 's/.*"keys":\([0-9]*\).*/\1/p' <<<"$out")
+	rates+=("$(python3 -c "print(round($sim_keys / $secs))")")
+	printf 'sim occupancy, %d thread%s: %d keys into %d buckets in %.2f s: %.1f M keys/s\n' \
+		$threads "$([ $threads = 1 ] || echo s)" "$sim_keys" $BUCKETS "$secs" \
+		"$(python3 -c "print(${rates[-1]} / 1e6)")"
+	printf '  memory: counters 1.00 byte/bucket; peak RSS %d KiB = %.3f bytes/bucket (with the binary)\n' \
+		"$rss_kb" "$(python3 -c "print($rss_kb * 1024 / $BUCKETS)")"
+done
 
 for v in 1.23 1.26; do
 	bin=build/bench/go$v/simoccupancy
 	mkdir -p "$(dirname "$bin")"
 	(cd bench/sim-occupancy && /usr/lib/go-$v/bin/go build -o "$ROOT/$bin" .)
 	read -r _ go_rate _ go_secs < <("$bin" "$GO_KEYS")
-	printf 'go%s runtime: %d keys into a map in %.2f s: %.1f M keys/s; simulator/runtime = %.1fx\n' \
+	printf 'go%s runtime: %d keys into a map in %.2f s: %.1f M keys/s; simulator/runtime = %.1fx (1 thread), %.1fx (2 threads)\n' \
 		"$v" "$GO_KEYS" "$go_secs" "$(python3 -c "print($go_rate / 1e6)")" \
-		"$(python3 -c "print($sim_rate / $go_rate)")"
+		"$(python3 -c "print(${rates[0]} / $go_rate)")" "$(python3 -c "print(${rates[1]} / $go_rate)")"
 done

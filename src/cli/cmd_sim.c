@@ -171,6 +171,7 @@ enum {
 	OPT_SVG,
 	OPT_KEYSCHED,
 	OPT_HASHKEY,
+	OPT_THREADS,
 	OPT_HELP,
 };
 
@@ -197,6 +198,7 @@ static const struct option long_opts[] = {
 	{"svg", required_argument, NULL, 256 + OPT_SVG},
 	{"keysched", required_argument, NULL, 256 + OPT_KEYSCHED},
 	{"hashkey", required_argument, NULL, 256 + OPT_HASHKEY},
+	{"threads", required_argument, NULL, 256 + OPT_THREADS},
 	{"help", no_argument, NULL, 256 + OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -205,7 +207,7 @@ static const struct option long_opts[] = {
 struct opts {
 	unsigned seen;
 	enum simgo_layout layout;
-	uint64_t buckets, seed, entries, runs, hint;
+	uint64_t buckets, seed, entries, runs, hint, threads;
 	double load, churn, from, to, step;
 	const char *hash; /* one name, or a comma-separated list for sweep */
 	enum simkey_kind key;
@@ -251,6 +253,8 @@ static int parse_one(const char *cmd, int opt, const char *arg, struct opts *o)
 		return parse_u64(cmd, "--entries", arg, 0, UINT64_C(1) << 53, &o->entries);
 	case OPT_RUNS:
 		return parse_u64(cmd, "--runs", arg, 1, 100000, &o->runs);
+	case OPT_THREADS:
+		return parse_u64(cmd, "--threads", arg, 1, SIMOCC_MAXTHREADS, &o->threads);
 	case OPT_CHURN:
 		return parse_double(cmd, "--churn", arg, 0, &o->churn);
 	case OPT_HINT:
@@ -368,7 +372,7 @@ static void progress_init(struct progress *p, const char *what)
 
 static const char occupancy_usage[] =
 	"Usage: mapscope sim occupancy --layout classic|swiss --buckets N --load X\n"
-	"                              [--hash H] [--key K] [--seed S] [--json]\n"
+	"                              [--hash H] [--key K] [--seed S] [--threads T] [--json]\n"
 	"\n"
 	"Fills N buckets (classic) or groups (Swiss; one probe space of N groups) with X*N keys\n"
 	"and no growth, then reports how many buckets overflow (classic: chain length\n"
@@ -382,6 +386,7 @@ static const char occupancy_usage[] =
 	"  --key K        int64 (default), int64-random, int32, int32-random, string,\n"
 	"                 string-prefixed, struct16\n"
 	"  --seed S       seed of the simulated process (default 1)\n"
+	"  --threads T    classic: fill with T threads (default 1); same result for any T\n"
 	"  --json         one JSON object\n";
 
 static size_t trim(const uint64_t *a, size_t n)
@@ -410,14 +415,19 @@ static int sim_occupancy(int argc, char **argv)
 	bool json;
 	int ret = parse_opts(cmd, occupancy_usage,
 			     O(OPT_LAYOUT) | O(OPT_BUCKETS) | O(OPT_LOAD) | O(OPT_HASH) |
-				     O(OPT_KEY) | O(OPT_SEED) | O(OPT_JSON),
+				     O(OPT_KEY) | O(OPT_SEED) | O(OPT_JSON) | O(OPT_THREADS),
 			     argc, argv, &o);
 
 	if (ret)
 		return ret < 0 ? MS_EXIT_OK : ret;
 	if (!REQUIRE(&o, O(OPT_LAYOUT) | O(OPT_BUCKETS) | O(OPT_LOAD)))
 		return err__usage(cmd, "--layout, --buckets and --load are required");
-	c = (struct simocc_cfg){o.layout, o.buckets, o.load, SIMHASH_AES, o.key, o.seed};
+	c = (struct simocc_cfg){.layout = o.layout,
+				.buckets = o.buckets,
+				.load = o.load,
+				.key = o.key,
+				.seed = o.seed,
+				.threads = (unsigned)o.threads};
 	json = o.json;
 	if (c.layout == SIMGO_SWISS && c.load >= 8)
 		return err__usage(cmd,

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -131,19 +132,74 @@ static void swiss_add(uint8_t *cnt, const uint64_t *hs, unsigned n, uint64_t mas
 	}
 }
 
+/* One thread's share of a fill: every key is hashed, but only those whose bucket lies in
+ * [lo, hi) are counted, so threads never write the same counter and need no atomics. */
+struct fill_job {
+	const struct simocc_cfg *c;
+	const struct simhash *h;
+	const struct simkeys *ks;
+	uint8_t *cnt;
+	uint64_t mask, nkeys, seed, lo, hi;
+	struct simocc_result *r; /* Swiss probe distances (single-threaded) */
+	simrun_progress_fn progress;
+	void *ctx;
+};
+
+/* The loop is software-pipelined: the counters of one batch are prefetched while the previous
+ * batch is counted. */
+static void *fill(void *arg)
+{
+	struct fill_job *j = arg;
+	bool swiss = j->c->layout == SIMGO_SWISS;
+	uint64_t hs[BATCH], sel[2][BATCH];
+	unsigned prev = 0;
+
+	for (uint64_t i = 0, batch = 0;; i += BATCH, batch++) {
+		unsigned n = i < j->nkeys
+				     ? (j->nkeys - i < BATCH ? (unsigned)(j->nkeys - i) : BATCH)
+				     : 0,
+			 m = 0;
+		uint64_t *cur = sel[batch & 1], *last = sel[~batch & 1];
+
+		if (n) {
+			simkeys__hash_many(j->ks, j->h, i, n, j->seed, hs);
+			for (unsigned k = 0; k < n; k++) {
+				uint64_t b = (swiss ? hs[k] >> 7 : hs[k]) & j->mask;
+
+				if (b < j->lo || b >= j->hi)
+					continue;
+				cur[m++] = hs[k];
+				__builtin_prefetch(&j->cnt[b], 1);
+			}
+		}
+		if (swiss)
+			swiss_add(j->cnt, last, prev, j->mask, j->r);
+		else
+			classic_add(j->cnt, last, prev, j->mask);
+		if (!n)
+			break;
+		prev = m;
+		if (j->progress && (i & 0xfffff) == 0)
+			j->progress(j->ctx, i, j->nkeys);
+	}
+	return NULL;
+}
+
 /* Classic: a bucket's chain holds its entries in order, so with inserts only a bucket with c
  * entries has ceil(c/8)-1 overflow buckets: one saturating byte per bucket is the whole state.
  * Swiss: one byte per group counts its entries; a key goes to the first non-full group of its
- * probe sequence (as uncheckedPutSlot does without tombstones). The loop is software-pipelined:
- * the counters of one batch are prefetched while the previous batch is counted. */
+ * probe sequence (as uncheckedPutSlot does without tombstones), so Swiss fills run on one
+ * thread (a probe may cross any partition). */
 int simrun__occupancy(const struct simocc_cfg *c, struct simocc_result *r,
 		      simrun_progress_fn progress, void *ctx)
 {
-	uint64_t nb = c->buckets, mask = nb - 1, nkeys, seed, hs[2][BATCH];
-	bool swiss = c->layout == SIMGO_SWISS;
+	uint64_t nb = c->buckets, mask = nb - 1, nkeys, seed;
+	bool swiss = c->layout == SIMGO_SWISS, started[SIMOCC_MAXTHREADS] = {false};
+	struct fill_job jobs[SIMOCC_MAXTHREADS];
+	pthread_t tids[SIMOCC_MAXTHREADS];
 	struct simhash h;
 	struct simkeys ks = {c->key, derive(c->seed, 0, 3)};
-	unsigned prev = 0;
+	unsigned threads;
 	uint8_t *cnt;
 	size_t len;
 
@@ -160,25 +216,33 @@ int simrun__occupancy(const struct simocc_cfg *c, struct simocc_result *r,
 	seed = simmap__rand(&(uint64_t){derive(c->seed, 0, 2)});
 	if (!swiss)
 		seed = (uint32_t)seed; /* hash0 is 32 bits */
-	for (uint64_t i = 0, batch = 0;; i += BATCH, batch++) {
-		unsigned n = i < nkeys ? (nkeys - i < BATCH ? (unsigned)(nkeys - i) : BATCH) : 0;
-		uint64_t *cur = hs[batch & 1], *last = hs[~batch & 1];
-
-		if (n) {
-			simkeys__hash_many(&ks, &h, i, n, seed, cur);
-			for (unsigned k = 0; k < n; k++)
-				__builtin_prefetch(&cnt[(swiss ? cur[k] >> 7 : cur[k]) & mask], 1);
-		}
-		if (swiss)
-			swiss_add(cnt, last, prev, mask, r);
-		else
-			classic_add(cnt, last, prev, mask);
-		if (!n)
-			break;
-		prev = n;
-		if (progress && (i & 0xfffff) == 0)
-			progress(ctx, i, nkeys);
+	threads = swiss || c->threads < 1 ? 1 : c->threads;
+	if (threads > SIMOCC_MAXTHREADS)
+		threads = SIMOCC_MAXTHREADS;
+	for (unsigned t = 0; t < threads; t++) {
+		jobs[t] = (struct fill_job){
+			.c = c,
+			.h = &h,
+			.ks = &ks,
+			.cnt = cnt,
+			.mask = mask,
+			.nkeys = nkeys,
+			.seed = seed,
+			.lo = nb * t / threads,
+			.hi = nb * (t + 1) / threads,
+			.r = r,
+			.progress = t ? NULL : progress,
+			.ctx = ctx,
+		};
+		started[t] = t && !pthread_create(&tids[t], NULL, fill, &jobs[t]);
 	}
+	/* Job 0 runs here, and so does any job whose thread could not start. */
+	for (unsigned t = 0; t < threads; t++)
+		if (!started[t])
+			fill(&jobs[t]);
+	for (unsigned t = 1; t < threads; t++)
+		if (started[t])
+			pthread_join(tids[t], NULL);
 	r->keys = nkeys;
 	for (uint64_t b = 0; b < nb; b++) {
 		r->fill[cnt[b]]++;

@@ -42,7 +42,10 @@ struct simocc_cfg {
 	enum simhash_kind hash;
 	enum simkey_kind key;
 	uint64_t seed;
+	unsigned threads; /* classic only: threads sharing the buckets (0 or 1: one) */
 };
+
+#define SIMOCC_MAXTHREADS 64
 
 struct simocc_result {
 	uint64_t keys;
@@ -62,7 +65,8 @@ struct simocc_result {
 };
 
 /* Fills cfg->buckets buckets (or groups) with round(load * buckets) keys, without growth, using at
- * most one byte of memory per bucket. 0 or a negative errno (-EINVAL for an impossible load). */
+ * most one byte of memory per bucket. The result does not depend on the number of threads.
+ * 0 or a negative errno (-EINVAL for an impossible load). */
 int simrun__occupancy(const struct simocc_cfg *c, struct simocc_result *r,
 		      simrun_progress_fn progress, void *ctx);
 

@@ -52,6 +52,14 @@ def test_overflow_fraction_is_poisson(case):
     assert r["overflow_buckets"] == sum(n * ((k - 1) // 8) for k, n in enumerate(r["fill"]) if k)
 
 
+def test_threads_do_not_change_results():
+    one = occupancy("--layout", "classic", "--buckets", "2^16", "--load", "6.5", "--hash",
+                    "fallback", "--key", "string")
+    for t in ("2", "3"):
+        assert occupancy("--layout", "classic", "--buckets", "2^16", "--load", "6.5", "--hash",
+                         "fallback", "--key", "string", "--threads", t) == one
+
+
 def test_identity_hash_shows_bias():
     # Sequential int64 keys under an identity hash fill buckets perfectly evenly (no overflow)...
     r = occupancy("--layout", "classic", "--buckets", "65536", "--load", "6.5",
