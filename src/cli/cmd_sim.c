@@ -734,7 +734,7 @@ static int sim_grow(int argc, char **argv)
 
 static const char sweep_usage[] =
 	"Usage: mapscope sim sweep [--layout classic|swiss] [--buckets N] [--from X] [--to Y]\n"
-	"                          [--step S] [--hash H,H,...] [--key K] [--seed S]\n"
+	"                          [--step S] [--hash H,H,...] [--key K] [--seed S] [--threads T]\n"
 	"                          [--format csv|json] [--json] [--svg FILE]\n"
 	"\n"
 	"Runs 'sim occupancy' at every load from X to Y in steps of S, for each hash, and\n"
@@ -753,6 +753,7 @@ static const char sweep_usage[] =
 	"                 AES-NI)\n"
 	"  --key K        key set (default int64)\n"
 	"  --seed S       seed (default 1)\n"
+	"  --threads T    classic: threads per point (default 1); same result for any T\n"
 	"  --format F     csv (default) or json; --json is --format json\n"
 	"  --svg FILE     also write an SVG chart of the overflow fraction\n";
 
@@ -839,13 +840,16 @@ static int sim_sweep(int argc, char **argv)
 	int ret = parse_opts(cmd, sweep_usage,
 			     O(OPT_LAYOUT) | O(OPT_BUCKETS) | O(OPT_FROM) | O(OPT_TO) |
 				     O(OPT_STEP) | O(OPT_HASH) | O(OPT_KEY) | O(OPT_SEED) |
-				     O(OPT_FORMAT) | O(OPT_JSON) | O(OPT_SVG),
+				     O(OPT_FORMAT) | O(OPT_JSON) | O(OPT_SVG) | O(OPT_THREADS),
 			     argc, argv, &o);
 
 	if (ret)
 		return ret < 0 ? MS_EXIT_OK : ret;
-	c = (struct simocc_cfg){
-		.layout = o.layout, .buckets = o.buckets, .key = o.key, .seed = o.seed};
+	c = (struct simocc_cfg){.layout = o.layout,
+				.buckets = o.buckets,
+				.key = o.key,
+				.seed = o.seed,
+				.threads = (unsigned)o.threads};
 	from = o.from;
 	to = o.to;
 	step = o.step;
