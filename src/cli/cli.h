@@ -15,6 +15,8 @@ int cmd_info(int argc, char **argv);
 extern const char cmd_info_usage[];
 int cmd_sim(int argc, char **argv);
 extern const char cmd_sim_usage[];
+int cmd_top(int argc, char **argv);
+extern const char cmd_top_usage[];
 int cmd_count(int argc, char **argv);
 extern const char cmd_count_usage[];
 

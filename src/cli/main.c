@@ -12,6 +12,7 @@
 static const struct cli_cmd commands[] = {
 	{ "info", cmd_info, "what mapscope sees in a Go binary: version, layout, probe sites",
 	  cmd_info_usage },
+	{ "top", cmd_top, "the live inventory of a program's maps", cmd_top_usage },
 	{ "count", cmd_count, "exact call counts of a program's map functions (costly; short runs)",
 	  cmd_count_usage },
 	{ "sim", cmd_sim, "offline simulator of Go's map layouts (occupancy, growth, planning)",

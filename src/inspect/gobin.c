@@ -114,7 +114,8 @@ static int analyse_func(struct gobin *gb, const struct mapfunc_spec *spec, struc
 		f->size = flen - f->file_offset < 64 ? flen - f->file_offset : 64;
 	if (prologue__decode(file + f->file_offset, f->size, f->addr, &f->probe))
 		return -EIO;
-	if (spec->role == MF_GROW) {
+	/* Growth functions are timed at their RETs; creators return the new map in AX there. */
+	if (spec->role == MF_GROW || spec->role == MF_CREATE) {
 		size_t n;
 
 		if (prologue__rets(file + f->file_offset, f->size, f->addr, f->rets,
@@ -201,6 +202,8 @@ int gobin__open(const char *path, const struct gobin_opts *opts, struct gobin **
 		goto fail;
 	gb->stripped = !elf__has_symtab(gb->elf);
 	gb->pie = elf__is_pie(gb->elf);
+	if (elf__offset_to_vaddr(gb->elf, 0, &gb->first_vaddr))
+		gb->first_vaddr = 0;
 	gb->cgo = gb->bi.cgo >= 0 ? gb->bi.cgo == 1 : elf__has_import(gb->elf, "pthread_create");
 
 	/* The pclntab is always needed (symbolizing stacks); the symtab only names functions. */

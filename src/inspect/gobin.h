@@ -58,6 +58,7 @@ struct gobin {
 	const struct go_layout *layout; /* NULL when unsupported */
 	enum go_map_layout maps;
 	bool stripped, pie, cgo;
+	uint64_t first_vaddr; /* virtual address of file offset 0 (for a PIE's load bias) */
 	const char *symbols_from; /* "symtab" or "pclntab" */
 	struct gobin_func *funcs;
 	size_t nfuncs;

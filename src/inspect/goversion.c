@@ -5,23 +5,25 @@
 #include <string.h>
 
 /* Rows are contiguous and sorted. Sources: GO-MAP-INTERNALS.md (verified on 1.19, 1.21, 1.23,
- * 1.24, 1.26) and each toolchain's runtime sources; rows not marked verified were derived from
- * source only. */
+ * 1.24, 1.26; 1.22 and 1.27 checked against DWARF by this project) and each toolchain's runtime
+ * sources; rows not marked verified were derived from source only. */
+/* Columns: min, max, swiss, goid, kind_masked, hmap size, load num, prune, text from moduledata,
+ * _func size, moduledata.types, verified. */
 static const struct go_layout layouts[] = {
 	/* 1.17-1.18: register ABI, readable, but outside the supported range. */
-	{ 17, 18, false, 152, true, 48, 13, false, false, 40, false },
-	{ 19, 19, false, 152, true, 48, 13, false, false, 40, true },
-	{ 20, 20, false, 152, true, 48, 13, false, false, 44, false },
+	{ 17, 18, false, 152, true, 48, 13, false, false, 40, 280, false },
+	{ 19, 19, false, 152, true, 48, 13, false, false, 40, 280, true },
+	{ 20, 20, false, 152, true, 48, 13, false, false, 44, 296, false },
 	/* Go 1.21's loadFactorNum is (8*13/16)*2 = 12 by integer division. */
-	{ 21, 21, false, 152, true, 48, 12, false, false, 44, true },
-	{ 22, 22, false, 152, true, 48, 13, false, false, 44, false },
+	{ 21, 21, false, 152, true, 48, 12, false, false, 44, 296, true },
+	{ 22, 22, false, 152, true, 48, 13, false, false, 44, 296, true },
 	/* 1.23 adds g.syscallbp before goid. */
-	{ 23, 23, false, 160, true, 48, 13, false, false, 44, true },
-	{ 24, 24, true, 160, true, 56, 13, false, false, 44, true },
+	{ 23, 23, false, 160, true, 48, 13, false, false, 44, 296, true },
+	{ 24, 24, true, 160, true, 56, 13, false, false, 44, 296, true },
 	/* 1.25 removes gobuf.ret (goid −8) and adds pruneTombstones; from source only. */
-	{ 25, 25, true, 152, true, 56, 13, true, false, 44, false },
+	{ 25, 25, true, 152, true, 56, 13, true, false, 44, 296, false },
 	/* 1.26: Kind_ is the bare kind; pcHeader.textStart is gone. */
-	{ 26, 27, true, 152, false, 56, 13, true, true, 44, true },
+	{ 26, 27, true, 152, false, 56, 13, true, true, 44, 296, true },
 };
 
 int goversion__parse(const char *s, struct go_version *out)

@@ -29,6 +29,7 @@ struct go_layout {
 	bool prune_tombstones;          /* Swiss (*table).pruneTombstones exists */
 	bool pclntab_text_from_moduledata; /* pcHeader.textStart no longer stored (1.26+) */
 	uint8_t func_struct_size;       /* runtime._func: 40 (1.18-1.19), 44 (1.20+) */
+	uint16_t md_types;              /* runtime.moduledata.types: 280 (≤1.19), 296 (1.20+) */
 	bool verified;                  /* offsets checked against a built binary's DWARF */
 };
 

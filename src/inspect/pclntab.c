@@ -19,6 +19,7 @@ struct pclntab {
 	size_t len;
 	uint32_t magic;
 	uint64_t nfunc, nfiles, text_start;
+	uint64_t moduledata; /* vaddr of runtime.firstmoduledata, 0 if not found */
 	const char *text_source;
 	uint64_t funcname, cu, filetab, pctab, pcln; /* offsets from the header */
 };
@@ -123,8 +124,8 @@ static int locate(const struct elf_file *elf, const uint8_t **d, size_t *len, ui
 
 /* runtime.text from runtime.firstmoduledata: the data word that points at the pcHeader and whose
  * ftab length matches this table. */
-static int text_from_moduledata(const struct elf_file *elf, const struct pclntab *t,
-				uint64_t hdr_vaddr, uint64_t *text)
+static int find_moduledata(const struct elf_file *elf, const struct pclntab *t,
+			   uint64_t hdr_vaddr, uint64_t *text, uint64_t *mdaddr)
 {
 	uint64_t md = 0, ftab_len, v;
 
@@ -134,6 +135,7 @@ static int text_from_moduledata(const struct elf_file *elf, const struct pclntab
 		if (elf__read_ptr(elf, md + MD_TEXT, &v) || v == 0)
 			continue;
 		*text = v;
+		*mdaddr = md;
 		return 0;
 	}
 	return -ENOENT;
@@ -143,7 +145,7 @@ int pclntab__open(const struct elf_file *elf, struct pclntab **out)
 {
 	const uint8_t *d;
 	size_t len;
-	uint64_t vaddr, text = 0;
+	uint64_t vaddr, text = 0, mdtext = 0;
 	struct pclntab *t;
 	int ret;
 
@@ -155,13 +157,16 @@ int pclntab__open(const struct elf_file *elf, struct pclntab **out)
 	ret = pclntab__from_mem(d, len, 0, &t);
 	if (ret)
 		return ret;
-	/* textStart needs a relocation in a PIE, so read it as a pointer. */
+	/* textStart needs a relocation in a PIE, so read it as a pointer; Go 1.26+ no longer stores
+	 * it, and then runtime.text comes from the module data, which type names need anyway. */
+	ret = find_moduledata(elf, t, vaddr, &mdtext, &t->moduledata);
 	if (elf__read_ptr(elf, vaddr + 24, &text) || text == 0) {
-		if (text_from_moduledata(elf, t, vaddr, &text)) {
+		if (ret) {
 			pclntab__free(t);
 			err__set("cannot find runtime.text (no runtime.firstmoduledata for the pclntab)");
 			return -ENOENT;
 		}
+		text = mdtext;
 		t->text_source = "moduledata";
 	}
 	t->text_start = text;
@@ -172,6 +177,11 @@ int pclntab__open(const struct elf_file *elf, struct pclntab **out)
 void pclntab__free(struct pclntab *t)
 {
 	free(t);
+}
+
+uint64_t pclntab__moduledata(const struct pclntab *t)
+{
+	return t->moduledata;
 }
 
 uint32_t pclntab__magic(const struct pclntab *t)

@@ -24,6 +24,8 @@ uint64_t pclntab__text_start(const struct pclntab *t);
 /* "header" if pcHeader.textStart held it, "moduledata" otherwise. */
 const char *pclntab__text_source(const struct pclntab *t);
 size_t pclntab__nfunc(const struct pclntab *t);
+/* Virtual address of runtime.firstmoduledata in the file, or 0 if it was not found. */
+uint64_t pclntab__moduledata(const struct pclntab *t);
 /* Function i: entry address, end (next function's entry) and name (NUL-terminated, inside the
  * table). Returns 0 or -EINVAL for a corrupt entry. */
 int pclntab__func(const struct pclntab *t, size_t i, uint64_t *entry, uint64_t *end,

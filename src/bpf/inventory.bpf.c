@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/* inventory: map creation and growth events for `mapscope top`. Creation and growth are rare,
+ * so every hit may send an event; per-call sites (INV_TOUCH) send one event per map, the first
+ * time it is seen. Never a uretprobe: exits are probed at the functions' RET instructions. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "shared/inventory.h"
+
+const volatile __u32 hmap_oldbuckets_off = 24;
+const volatile __u32 hmap_b_off = 9;
+const volatile __u32 table_capacity_off = 2;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 22);
+} events SEC(".maps");
+
+/* Per-goroutine state between a function's entry and its RET. */
+struct stash {
+	__u64 ts, map, type, arg;
+	__u32 split;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct stash);
+} stashes SEC(".maps");
+
+/* Maps already reported by a touch site. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u8);
+} touched SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[INV_STACK_DEPTH]);
+} stack_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} dropped SEC(".maps");
+
+/* Hits at touch sites, for the discovery windows' overhead budget. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} touch_hits SEC(".maps");
+
+static __always_inline void bump(void *counter)
+{
+	__u32 zero = 0;
+	__u64 *d = bpf_map_lookup_elem(counter, &zero);
+
+	if (d)
+		(*d)++;
+}
+
+static __always_inline void count_drop(void)
+{
+	bump(&dropped);
+}
+
+/* The user stack at a site before the frame is set up: the probed PC, the caller's PC from the
+ * return address at [rsp] (the frame-pointer walk starts at the caller's frame and would miss
+ * it), then the frame-pointer chain. */
+static __always_inline void fill_stack(struct pt_regs *ctx, struct inv_event *e)
+{
+	__u32 zero = 0;
+	__u64 *tmp = bpf_map_lookup_elem(&stack_scratch, &zero);
+	long n;
+
+	e->stack[0] = ctx->ip;
+	e->nstack = 1;
+	if (bpf_probe_read_user(&e->stack[1], 8, (void *)ctx->sp) == 0)
+		e->nstack = 2;
+	if (!tmp)
+		return;
+	n = bpf_get_stack(ctx, tmp, INV_STACK_DEPTH * 8, BPF_F_USER_STACK);
+	if (n <= 8)
+		return;
+	n /= 8;
+	/* tmp[0] is the probed PC again. */
+	for (int i = 1; i < INV_STACK_DEPTH - 1; i++) {
+		if (i >= n)
+			break;
+		e->stack[i + 1] = tmp[i];
+		e->nstack = i + 2;
+	}
+}
+
+static __always_inline int emit(struct pt_regs *ctx, __u32 kind, __u64 cookie, __u64 map,
+				__u64 type, __u64 arg, __u64 arg2, __u64 dur, bool stack)
+{
+	struct inv_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		count_drop();
+		return 0;
+	}
+	e->kind = kind;
+	e->func = (cookie >> INV_COOKIE_FUNC_SHIFT) & 0xffff;
+	e->ts = bpf_ktime_get_ns();
+	e->map = map;
+	e->type = type;
+	e->arg = arg;
+	e->arg2 = arg2;
+	e->dur_ns = dur;
+	e->g = ctx->r14;
+	e->nstack = 0;
+	e->pad = 0;
+	if (stack)
+		fill_stack(ctx, e);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int inv_site(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+	/* Stashes are keyed by goroutine (R14 holds g in ABIInternal code): a goroutine preempted
+	 * inside a long rehash may return on another thread. */
+	__u64 gkey = ctx->r14;
+	struct stash st = {}, *sp;
+	__u64 old = 0, map;
+	__u8 b = 0, one = 1;
+	__u16 cap = 0;
+
+	/* A taken stack-check jbe goes to morestack and re-enters the function: not a call. */
+	if ((cookie & INV_COOKIE_JCC) && (ctx->flags & (X86_EFLAGS_CF | X86_EFLAGS_ZF)))
+		return 0;
+
+	switch (cookie & 0xff) {
+	case INV_CREATE_ENTRY:
+		st.type = ctx->ax;
+		bpf_map_update_elem(&stashes, &gkey, &st, BPF_ANY);
+		return 0;
+	case INV_CREATE_RET:
+		if (cookie & INV_COOKIE_STASH) {
+			sp = bpf_map_lookup_elem(&stashes, &gkey);
+			if (sp) {
+				st.type = sp->type;
+				bpf_map_delete_elem(&stashes, &gkey);
+			}
+		}
+		return emit(ctx, INV_EV_CREATE, cookie, ctx->ax, st.type, 0, 0, 0, true);
+	case INV_CLASSIC_GROW:
+		bpf_probe_read_user(&b, 1, (void *)(ctx->bx + hmap_b_off));
+		bpf_probe_read_user(&old, 8, (void *)ctx->bx);
+		return emit(ctx, INV_EV_GROW_START, cookie, ctx->bx, ctx->ax, old, b, 0, true);
+	case INV_CLASSIC_EVAC:
+		st.map = ctx->ax;
+		bpf_map_update_elem(&stashes, &gkey, &st, BPF_ANY);
+		return 0;
+	case INV_CLASSIC_EVAC_RET:
+		sp = bpf_map_lookup_elem(&stashes, &gkey);
+		if (!sp)
+			return 0;
+		map = sp->map;
+		bpf_map_delete_elem(&stashes, &gkey);
+		if (bpf_probe_read_user(&old, 8, (void *)(map + hmap_oldbuckets_off)) || old)
+			return 0;
+		return emit(ctx, INV_EV_GROW_END, cookie, map, 0, 0, 0, 0, false);
+	case INV_SWISS_GROW_MAP:
+		return emit(ctx, (cookie & INV_COOKIE_TO_TABLE) ? INV_EV_SWISS_TABLE : INV_EV_SWISS_SMALL,
+			    cookie, ctx->ax, ctx->bx, 0, 0, 0, true);
+	case INV_SWISS_REHASH:
+		st.ts = bpf_ktime_get_ns();
+		st.map = ctx->cx;
+		st.type = ctx->bx;
+		bpf_probe_read_user(&cap, 2, (void *)(ctx->ax + table_capacity_off));
+		st.arg = cap;
+		bpf_map_update_elem(&stashes, &gkey, &st, BPF_ANY);
+		return 0;
+	case INV_SWISS_SPLIT:
+		sp = bpf_map_lookup_elem(&stashes, &gkey);
+		if (sp)
+			sp->split = 1;
+		return 0;
+	case INV_SWISS_REHASH_RET:
+		sp = bpf_map_lookup_elem(&stashes, &gkey);
+		if (!sp)
+			return 0;
+		st = *sp;
+		bpf_map_delete_elem(&stashes, &gkey);
+		return emit(ctx, INV_EV_SWISS_REHASH, cookie, st.map, st.type, st.arg, st.split,
+			    bpf_ktime_get_ns() - st.ts, true);
+	case INV_TOUCH:
+		bump(&touch_hits);
+		map = ctx->bx;
+		if (!map || bpf_map_update_elem(&touched, &map, &one, BPF_NOEXIST))
+			return 0;
+		return emit(ctx, INV_EV_TOUCH, cookie, map, ctx->ax, 0, 0, 0, true);
+	}
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

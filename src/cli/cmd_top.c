@@ -1,0 +1,319 @@
+/* mapscope top: the live inventory of a Go program's maps. */
+#include "cli/cli.h"
+#include "collect/inventory.h"
+#include "collect/launch.h"
+#include "core/err.h"
+#include "inspect/gobin.h"
+#include "model/registry.h"
+#include "model/remote.h"
+#include "output/top.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What one probe hit costs the target, for the window budget: bench/probe-cost measures 1-2 µs
+ * at the chosen sites; the higher figure keeps the budget conservative. */
+#define HIT_COST_NS 2000.0
+#define WINDOW_GAP_NS 1000000000ull /* a discovery window opens once a second */
+#define WINDOW_MIN_NS 1000000ull    /* and lasts 1 to 200 ms, sized to the budget */
+#define WINDOW_MAX_NS 200000000ull
+#define MAX_MISSES 3
+
+const char cmd_top_usage[] =
+	"Usage: mapscope top (-p PID | -- PROGRAM [ARGS...]) [-d SECONDS] [-i SECONDS] [--json]\n"
+	"                    [--budget PCT]\n"
+	"\n"
+	"The live inventory of a Go program's maps: for each map its type, where it was created,\n"
+	"len and capacity as the program itself would report them, load, overflow buckets\n"
+	"(classic) or tables and tombstones (Swiss), bytes held, growths and their cost. Maps are\n"
+	"found when they are created or grow, and in short discovery windows of per-call probes\n"
+	"whose cost is kept under --budget.\n"
+	"\n"
+	"  -p, --pid PID        attach to a running process (it keeps running when mapscope stops)\n"
+	"  -- PROGRAM ARGS      start PROGRAM with every probe in place; stop when it exits\n"
+	"  -d, --duration S     stop after S seconds\n"
+	"  -i, --interval S     report every S seconds (default 1)\n"
+	"      --json           one JSON object per interval (JSON Lines), see docs/top.md\n"
+	"      --budget PCT     slowdown allowed for discovery windows, in percent (default 1;\n"
+	"                       0 disables them)\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"Needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE. See docs/top.md.\n";
+
+struct top_opts {
+	int pid;
+	double duration, interval, budget;
+	bool json;
+	char **argv;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static uint64_t now_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int positive(const char *arg, double *out)
+{
+	char *end;
+
+	*out = strtod(arg, &end);
+	return end != arg && !*end && *out > 0 ? 0 : -1;
+}
+
+static int parse_args(int argc, char **argv, struct top_opts *o)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "budget", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->interval = 1;
+	o->budget = 1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+p:d:i:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o->pid = cli__parse_pid("top", optarg);
+			if (o->pid < 0)
+				return MS_EXIT_USAGE;
+			break;
+		case 'd':
+			if (positive(optarg, &o->duration))
+				return err__usage("top", "-d takes a positive number of seconds");
+			break;
+		case 'i':
+			if (positive(optarg, &o->interval))
+				return err__usage("top", "-i takes a positive number of seconds");
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'b':
+			o->budget = strtod(optarg, &end);
+			if (end == optarg || *end || o->budget < 0 || o->budget > 100)
+				return err__usage("top", "--budget takes a percentage from 0 to 100");
+			break;
+		case 'h':
+			fputs(cmd_top_usage, stdout);
+			return -1;
+		case ':':
+			return err__usage("top", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return err__usage("top", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->argv = argv + optind;
+	if (!o->pid == !o->argv)
+		return err__usage("top", "give either -p PID or -- PROGRAM [ARGS...]");
+	return 0;
+}
+
+static void on_event(const struct inv_event *e, void *ctx)
+{
+	registry__event(ctx, e);
+}
+
+/* Discovery windows: once a second the per-call probes are attached for a window whose length
+ * keeps their cost within the budget. The first window is the shortest; each next one is sized
+ * from the hit rate the previous one measured: length = budget * gap / (rate * cost per hit). */
+struct windows {
+	double budget_pct;
+	bool open;
+	uint64_t next_ns, open_ns, close_ns, len_ns, hits_at_open, hits_total;
+};
+
+static void windows_tick(struct windows *w, struct inventory *inv, uint64_t now)
+{
+	if (w->budget_pct <= 0)
+		return;
+	if (w->open && now >= w->close_ns) {
+		uint64_t hits = inventory__touch_hits(inv) - w->hits_at_open;
+		double secs = (double)(now - w->open_ns) / 1e9;
+		double slowdown = secs > 0 ? (double)hits * HIT_COST_NS / 1e9 / secs : 0;
+		double len = (w->budget_pct / 100.0) * (double)WINDOW_GAP_NS /
+			     (slowdown > 1e-6 ? slowdown : 1e-6);
+
+		inventory__window(inv, false);
+		w->open = false;
+		w->hits_total += hits;
+		w->len_ns = len < WINDOW_MIN_NS ? WINDOW_MIN_NS
+			    : len > WINDOW_MAX_NS ? WINDOW_MAX_NS : (uint64_t)len;
+		w->next_ns = now + WINDOW_GAP_NS;
+	} else if (!w->open && now >= w->next_ns) {
+		w->hits_at_open = inventory__touch_hits(inv);
+		if (inventory__window(inv, true) == 0) {
+			w->open = true;
+			w->open_ns = now;
+			w->close_ns = now + (w->len_ns ? w->len_ns : WINDOW_MIN_NS);
+		} else {
+			w->next_ns = now + WINDOW_GAP_NS * 10;
+		}
+	}
+}
+
+static bool target_alive(const struct top_opts *o, struct launch *l, int *status)
+{
+	if (o->argv) {
+		int st;
+		pid_t p = waitpid(l->pid, &st, WNOHANG);
+
+		if (p == l->pid) {
+			*status = st;
+			l->pid = 0;
+			return false;
+		}
+		return true;
+	}
+	return kill(o->pid, 0) == 0 || errno != ESRCH;
+}
+
+static void report(const struct top_opts *o, const struct gobin *gb, struct registry *r,
+		   struct top_frame *tf)
+{
+	tf->time = (double)now_ns(CLOCK_REALTIME) / 1e9;
+	if (o->json)
+		top__json(stdout, gb, r, tf);
+	else
+		top__table(stdout, gb, r, tf);
+}
+
+static int run(const struct top_opts *o, const struct gobin *gb, struct inventory *inv,
+	       struct registry *r, struct launch *l, int pid)
+{
+	struct top_frame tf = { .pid = pid };
+	struct windows w = { .budget_pct = o->budget };
+	uint64_t start = now_ns(CLOCK_MONOTONIC), next = start + (uint64_t)(o->interval * 1e9);
+	bool have_bias = !gb->pie;
+	int status = 0;
+
+	tf.boot_to_unix_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
+	w.next_ns = start;
+	while (!stop) {
+		uint64_t now = now_ns(CLOCK_MONOTONIC);
+		bool alive = target_alive(o, l, &status);
+
+		if (!have_bias && alive && remote__load_bias(pid, gb->path, gb->pie, gb->first_vaddr,
+							     &tf.bias) == 0) {
+			have_bias = true;
+			registry__set_bias(r, tf.bias);
+		}
+		inventory__poll(inv, 0);
+		if (!alive)
+			break;
+		if (o->duration > 0 && now - start >= (uint64_t)(o->duration * 1e9))
+			break;
+		windows_tick(&w, inv, now);
+		if (now >= next) {
+			registry__refresh(r, MAX_MISSES);
+			tf.dropped = inventory__dropped(inv);
+			tf.overhead_pct = 100.0 * (double)(w.hits_total) * HIT_COST_NS /
+					  (double)(now - start + 1);
+			report(o, gb, r, &tf);
+			next += (uint64_t)(o->interval * 1e9);
+		}
+		inventory__poll(inv, w.open ? 1 : 10);
+	}
+	inventory__poll(inv, 0);
+	if (w.open)
+		inventory__window(inv, false);
+	/* The final report: after an exit the maps cannot be read any more, so the values are
+	 * the last ones read. */
+	tf.final = true;
+	if (target_alive(o, l, &status))
+		registry__refresh(r, MAX_MISSES);
+	tf.dropped = inventory__dropped(inv);
+	report(o, gb, r, &tf);
+	return 0;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	struct top_opts o;
+	struct inventory *inv = NULL;
+	struct registry *reg = NULL;
+	struct gobin *gb = NULL;
+	struct launch l = { 0 };
+	char exe[64];
+	int ret, pid;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? MS_EXIT_OK : ret;
+	if (o.argv) {
+		ret = launch__start(o.argv, &l);
+		if (ret)
+			return err__report(ret, NULL);
+		pid = l.pid;
+		ret = gobin__open(l.path, NULL, &gb);
+	} else {
+		pid = o.pid;
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
+		if (kill(pid, 0) != 0 && errno == ESRCH)
+			return err__report(0, "no process with PID %d", pid);
+		ret = gobin__open(exe, NULL, &gb);
+	}
+	if (ret) {
+		err__report(ret, "%s", o.argv ? l.path : exe);
+		goto cleanup;
+	}
+	if (!gb->supported) {
+		err__report(0, "%s: cannot trace: %s", gb->path, gb->reason);
+		ret = -ENOTSUP;
+		goto cleanup;
+	}
+	reg = registry__new(gb, pid);
+	if (!reg) {
+		ret = -ENOMEM;
+		err__report(ret, NULL);
+		goto cleanup;
+	}
+	ret = inventory__open(gb, pid, on_event, reg, &inv);
+	if (ret) {
+		err__report(ret, NULL);
+		goto cleanup;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (o.argv)
+		launch__release(&l);
+	ret = run(&o, gb, inv, reg, &l, pid);
+cleanup:
+	inventory__free(inv);
+	if (l.pid > 0) {
+		if (l.go_fd > 0)
+			launch__abort(&l);
+		else
+			launch__wait(&l);
+	}
+	registry__free(reg);
+	gobin__free(gb);
+	return ret ? MS_EXIT_FAIL : MS_EXIT_OK;
+}

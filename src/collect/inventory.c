@@ -1,0 +1,221 @@
+#include "collect/inventory.h"
+
+#include "collect/bpferr.h"
+#include "core/err.h"
+#include "inspect/gobin.h"
+#include "inventory.skel.h"
+#include "shared/inventory.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_LINKS 512
+
+struct inventory {
+	struct inventory_bpf *skel;
+	struct ring_buffer *rb;
+	const struct gobin *gb;
+	pid_t pid;
+	inventory_cb cb;
+	void *ctx;
+	struct bpf_link *links[MAX_LINKS];
+	size_t nlinks, nalways; /* links [0, nalways) are the always-on ones */
+	int ncpus;
+};
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct inventory *inv = ctx;
+
+	if (len >= sizeof(struct inv_event))
+		inv->cb(data, inv->ctx);
+	return 0;
+}
+
+static int attach_at(struct inventory *inv, const struct gobin_func *f, uint64_t off,
+		     uint64_t cookie)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts);
+	struct bpf_link *link;
+
+	if (inv->nlinks >= MAX_LINKS)
+		return -E2BIG;
+	opts.bpf_cookie = cookie | ((uint64_t)(f - inv->gb->funcs) << INV_COOKIE_FUNC_SHIFT);
+	link = bpf_program__attach_uprobe_opts(inv->skel->progs.inv_site, inv->pid, inv->gb->path,
+					       (size_t)(f->file_offset + off), &opts);
+	if (!link) {
+		int ret = -errno;
+
+		bpferr__explain(ret, "cannot attach a uprobe");
+		return ret;
+	}
+	inv->links[inv->nlinks++] = link;
+	return 0;
+}
+
+/* The probe site (entry) of f, with the morestack filter for jbe sites. */
+static int attach_entry(struct inventory *inv, const struct gobin_func *f, uint64_t site)
+{
+	if (f->probe.insn == PROBE_NONE)
+		return 0;
+	return attach_at(inv, f, f->probe.offset,
+			 site | (f->probe.insn == PROBE_JCC ? INV_COOKIE_JCC : 0));
+}
+
+static int attach_rets(struct inventory *inv, const struct gobin_func *f, uint64_t site)
+{
+	for (size_t i = 0; i < f->nrets; i++) {
+		int ret = attach_at(inv, f, f->rets[i], site);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int attach_always(struct inventory *inv)
+{
+	static const struct {
+		const char *name;
+		uint64_t entry, ret; /* sites at the probe site / at every RET, 0 for none */
+	} plan[] = {
+		{ "runtime.makemap", INV_CREATE_ENTRY, INV_CREATE_RET | INV_COOKIE_STASH },
+		{ "internal/runtime/maps.NewMap", INV_CREATE_ENTRY,
+		  INV_CREATE_RET | INV_COOKIE_STASH },
+		{ "runtime.makemap_small", 0, INV_CREATE_RET },
+		{ "runtime.hashGrow", INV_CLASSIC_GROW, 0 },
+		{ "runtime.advanceEvacuationMark", INV_CLASSIC_EVAC, INV_CLASSIC_EVAC_RET },
+		{ "internal/runtime/maps.(*Map).growToSmall", INV_SWISS_GROW_MAP, 0 },
+		{ "internal/runtime/maps.(*Map).growToTable",
+		  INV_SWISS_GROW_MAP | INV_COOKIE_TO_TABLE, 0 },
+		{ "internal/runtime/maps.(*table).rehash", INV_SWISS_REHASH, INV_SWISS_REHASH_RET },
+		{ "internal/runtime/maps.(*table).split", INV_SWISS_SPLIT, 0 },
+	};
+	int ret = 0;
+
+	for (size_t i = 0; i < sizeof(plan) / sizeof(plan[0]) && !ret; i++) {
+		const struct gobin_func *f = gobin__func(inv->gb, plan[i].name);
+
+		if (!f)
+			continue;
+		if (plan[i].entry)
+			ret = attach_entry(inv, f, plan[i].entry);
+		if (!ret && plan[i].ret)
+			ret = attach_rets(inv, f, plan[i].ret);
+	}
+	return ret;
+}
+
+int inventory__open(const struct gobin *gb, pid_t pid, inventory_cb cb, void *ctx,
+		    struct inventory **out)
+{
+	struct inventory *inv;
+	int ret;
+
+	*out = NULL;
+	inv = calloc(1, sizeof(*inv));
+	if (!inv)
+		return -ENOMEM;
+	inv->gb = gb;
+	inv->pid = pid;
+	inv->cb = cb;
+	inv->ctx = ctx;
+	inv->ncpus = libbpf_num_possible_cpus();
+	bpferr__quiet_libbpf();
+	inv->skel = inventory_bpf__open();
+	if (!inv->skel) {
+		ret = errno ? -errno : -EINVAL;
+		bpferr__explain(ret, "cannot open the BPF program");
+		goto fail;
+	}
+	ret = inventory_bpf__load(inv->skel);
+	if (ret) {
+		bpferr__explain(ret, "cannot load the BPF program");
+		goto fail;
+	}
+	inv->rb = ring_buffer__new(bpf_map__fd(inv->skel->maps.events), on_event, inv, NULL);
+	if (!inv->rb) {
+		ret = errno ? -errno : -ENOMEM;
+		bpferr__explain(ret, "cannot set up the event ring buffer");
+		goto fail;
+	}
+	ret = attach_always(inv);
+	if (ret)
+		goto fail;
+	inv->nalways = inv->nlinks;
+	*out = inv;
+	return 0;
+fail:
+	inventory__free(inv);
+	return ret;
+}
+
+int inventory__window(struct inventory *inv, bool on)
+{
+	int ret = 0;
+
+	if (!on) {
+		while (inv->nlinks > inv->nalways)
+			bpf_link__destroy(inv->links[--inv->nlinks]);
+		return 0;
+	}
+	if (inv->nlinks > inv->nalways)
+		return 0;
+	for (size_t i = 0; i < inv->gb->nfuncs && !ret; i++) {
+		const struct gobin_func *f = &inv->gb->funcs[i];
+
+		/* The runtime.map* entry points take (type, map) in AX, BX. */
+		if ((f->role == MF_ASSIGN || f->role == MF_ACCESS || f->role == MF_DELETE) &&
+		    !strncmp(f->name, "runtime.map", 11))
+			ret = attach_entry(inv, f, INV_TOUCH);
+	}
+	if (ret)
+		inventory__window(inv, false);
+	return ret;
+}
+
+int inventory__poll(struct inventory *inv, int timeout_ms)
+{
+	int ret = ring_buffer__poll(inv->rb, timeout_ms);
+
+	return ret == -EINTR ? 0 : ret < 0 ? ret : 0;
+}
+
+static uint64_t percpu_sum(struct inventory *inv, const struct bpf_map *map)
+{
+	uint64_t *vals, sum = 0;
+	uint32_t zero = 0;
+
+	vals = calloc((size_t)inv->ncpus, sizeof(*vals));
+	if (!vals)
+		return 0;
+	if (bpf_map__lookup_elem(map, &zero, sizeof(zero), vals, (size_t)inv->ncpus * sizeof(*vals),
+				 0) == 0)
+		for (int i = 0; i < inv->ncpus; i++)
+			sum += vals[i];
+	free(vals);
+	return sum;
+}
+
+uint64_t inventory__dropped(struct inventory *inv)
+{
+	return percpu_sum(inv, inv->skel->maps.dropped);
+}
+
+uint64_t inventory__touch_hits(struct inventory *inv)
+{
+	return percpu_sum(inv, inv->skel->maps.touch_hits);
+}
+
+void inventory__free(struct inventory *inv)
+{
+	if (!inv)
+		return;
+	while (inv->nlinks)
+		bpf_link__destroy(inv->links[--inv->nlinks]);
+	ring_buffer__free(inv->rb);
+	inventory_bpf__destroy(inv->skel);
+	free(inv);
+}

@@ -1,0 +1,29 @@
+/* inventory: the always-on probes of `top` (creation and growth) plus attachable discovery
+ * windows (first touch of each map by assign/access/delete). open → attach → poll → free. */
+#ifndef MAPSCOPE_COLLECT_INVENTORY_H
+#define MAPSCOPE_COLLECT_INVENTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct gobin;
+struct inventory;
+struct inv_event;
+
+typedef void (*inventory_cb)(const struct inv_event *e, void *ctx);
+
+/* Loads the BPF object and attaches creation and growth probes to gb for process pid. */
+int inventory__open(const struct gobin *gb, pid_t pid, inventory_cb cb, void *ctx,
+		    struct inventory **out);
+/* Attaches (on) or detaches (off) the per-call touch probes: a discovery window. */
+int inventory__window(struct inventory *inv, bool on);
+/* Delivers pending events to the callback, waiting at most timeout_ms for the first. */
+int inventory__poll(struct inventory *inv, int timeout_ms);
+/* Events the kernel could not queue (ring buffer full). */
+uint64_t inventory__dropped(struct inventory *inv);
+/* Probe hits at touch sites so far (each cost the target about one probe's time). */
+uint64_t inventory__touch_hits(struct inventory *inv);
+void inventory__free(struct inventory *inv);
+
+#endif

@@ -1,0 +1,107 @@
+#include "model/gotype.h"
+
+#include "inspect/elf.h"
+#include "inspect/gobin.h"
+#include "inspect/pclntab.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* abi.Type (48 bytes, same offsets 1.19-1.27) and the map types (GO-MAP-INTERNALS.md §1). */
+#define TYPE_TFLAG 20
+#define TYPE_KIND 23
+#define TYPE_STR 40
+#define TFLAG_EXTRA_STAR 0x2
+#define MAPTYPE_KEY 48
+#define CLASSIC_KEYSIZE 80
+#define CLASSIC_ELEMSIZE 81
+#define CLASSIC_BUCKETSIZE 82
+#define SWISS_GROUPSIZE 80
+
+const char *gotype__kind_name(uint8_t kind)
+{
+	static const char *names[] = {
+		"invalid", "bool",    "int",       "int8",      "int16",     "int32",
+		"int64",   "uint",    "uint8",     "uint16",    "uint32",    "uint64",
+		"uintptr", "float32", "float64",   "complex64", "complex128", "array",
+		"chan",    "func",    "interface", "map",       "ptr",       "slice",
+		"string",  "struct",  "unsafe.Pointer",
+	};
+
+	return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
+}
+
+static uint64_t types_base(const struct gobin *gb)
+{
+	uint64_t md = pclntab__moduledata(gb->pcln), types;
+
+	if (!md || !gb->layout || elf__read_ptr(gb->elf, md + gb->layout->md_types, &types))
+		return 0;
+	return types;
+}
+
+/* The name of type at vaddr: a nameOff into the types section; 1 byte flags, uvarint length. */
+static int type_name(const struct gobin *gb, uint64_t vaddr, char *buf, size_t n)
+{
+	uint64_t base = types_base(gb), at, len = 0;
+	uint8_t tflag, hdr[11];
+	int32_t str;
+	size_t i;
+
+	if (!base || elf__read(gb->elf, vaddr + TYPE_TFLAG, &tflag, 1) ||
+	    elf__read(gb->elf, vaddr + TYPE_STR, &str, 4))
+		return -EFAULT;
+	at = base + (uint64_t)(int64_t)str;
+	if (elf__read(gb->elf, at, hdr, 1))
+		return -EFAULT;
+	for (i = 0; i < 10; i++) {
+		if (elf__read(gb->elf, at + 1 + i, &hdr[1 + i], 1))
+			return -EFAULT;
+		len |= (uint64_t)(hdr[1 + i] & 0x7f) << (7 * i);
+		if (!(hdr[1 + i] & 0x80))
+			break;
+	}
+	if (i == 10 || len == 0)
+		return -EINVAL;
+	at += 2 + i;
+	if ((tflag & TFLAG_EXTRA_STAR) && len > 1) {
+		at++;
+		len--;
+	}
+	if (len >= n)
+		len = n - 1;
+	if (elf__read(gb->elf, at, buf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	return 0;
+}
+
+int gotype__maptype(const struct gobin *gb, uint64_t vaddr, struct maptype_info *out)
+{
+	uint64_t key, group;
+	uint16_t bsize;
+	uint8_t kind;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	ret = type_name(gb, vaddr, out->name, sizeof(out->name));
+	if (ret)
+		snprintf(out->name, sizeof(out->name), "map[?]?");
+	if (elf__read_ptr(gb->elf, vaddr + MAPTYPE_KEY, &key) ||
+	    elf__read(gb->elf, key + TYPE_KIND, &kind, 1))
+		return -EFAULT;
+	out->key_kind = gb->layout && gb->layout->kind_masked ? kind & 0x1f : kind;
+	if (gb->maps == GO_LAYOUT_SWISS) {
+		if (elf__read(gb->elf, vaddr + SWISS_GROUPSIZE, &group, 8) || group > (1u << 20))
+			return -EFAULT;
+		out->bucket_size = (uint32_t)group;
+		return 0;
+	}
+	if (elf__read(gb->elf, vaddr + CLASSIC_BUCKETSIZE, &bsize, 2) ||
+	    elf__read(gb->elf, vaddr + CLASSIC_KEYSIZE, &out->key_size, 1) ||
+	    elf__read(gb->elf, vaddr + CLASSIC_ELEMSIZE, &out->elem_size, 1))
+		return -EFAULT;
+	out->bucket_size = bsize;
+	return 0;
+}

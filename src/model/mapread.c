@@ -1,0 +1,147 @@
+#include "model/mapread.h"
+
+#include "model/remote.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* runtime.hmap and internal/runtime/maps.{Map,table} (GO-MAP-INTERNALS.md §1.2, §1.3). */
+#define HMAP_FLAGS 8
+#define HMAP_B 9
+#define HMAP_NOVERFLOW 10
+#define HMAP_HASH0 12
+#define HMAP_BUCKETS 16
+#define HMAP_OLDBUCKETS 24
+#define HMAP_SAMESIZE 8
+#define MAPEXTRA_SIZE 24
+#define SWISS_MAP_SIZE 48
+#define TABLE_SIZE 32
+#define MAX_DIR_LEN (1u << 24)
+#define CTRL_DELETED 0xfe
+
+static int classic(pid_t pid, uint64_t addr, const struct mapread_layout *l, struct map_stats *s)
+{
+	uint8_t h[56];
+	uint64_t count, buckets, old, extra;
+	uint16_t nover;
+	uint64_t bsz = l->bucket_size;
+
+	if (remote__read(pid, addr, h, l->hmap_size))
+		return -EFAULT;
+	memcpy(&count, h, 8);
+	s->B = h[HMAP_B];
+	memcpy(&nover, h + HMAP_NOVERFLOW, 2);
+	memcpy(&s->seed, h + HMAP_HASH0, 4);
+	memcpy(&buckets, h + HMAP_BUCKETS, 8);
+	memcpy(&old, h + HMAP_OLDBUCKETS, 8);
+	memcpy(&extra, h + l->hmap_size - 8, 8);
+	if (s->B > 62 || count > (8ull << s->B) * 16)
+		return -EINVAL;
+	s->len = count;
+	s->capacity = 8ull << s->B;
+	s->buckets = 1ull << s->B;
+	s->overflow_buckets = nover;
+	s->growing = old != 0;
+	s->same_size_growing = s->growing && (h[HMAP_FLAGS] & HMAP_SAMESIZE);
+	s->bytes = l->hmap_size + (extra ? MAPEXTRA_SIZE : 0);
+	if (buckets)
+		s->bytes += (s->buckets + nover) * bsz;
+	if (old)
+		s->bytes += (s->same_size_growing ? s->buckets : s->buckets / 2) * bsz;
+	return 0;
+}
+
+/* Counts control bytes marked deleted in every group of one table. */
+static int count_tombstones(pid_t pid, uint64_t groups, uint64_t ngroups, uint64_t gsz,
+			    uint64_t *out)
+{
+	uint64_t *addrs = malloc(ngroups * sizeof(*addrs)), *ctrl = malloc(ngroups * sizeof(*ctrl));
+	long got;
+
+	if (!addrs || !ctrl) {
+		free(addrs);
+		free(ctrl);
+		return -ENOMEM;
+	}
+	for (uint64_t g = 0; g < ngroups; g++)
+		addrs[g] = groups + g * gsz;
+	got = remote__read_words(pid, addrs, ctrl, ngroups);
+	for (long g = 0; g < got; g++)
+		for (int b = 0; b < 8; b++)
+			*out += ((ctrl[g] >> (8 * b)) & 0xff) == CTRL_DELETED;
+	free(addrs);
+	free(ctrl);
+	return got == (long)ngroups ? 0 : -EFAULT;
+}
+
+static int swiss(pid_t pid, uint64_t addr, const struct mapread_layout *l, struct map_stats *s)
+{
+	uint8_t m[SWISS_MAP_SIZE];
+	uint64_t dir, dirlen, *tabs = NULL, last = 0;
+	int ret = 0;
+
+	if (remote__read(pid, addr, m, sizeof(m)))
+		return -EFAULT;
+	memcpy(&s->len, m, 8);
+	memcpy(&s->seed64, m + 8, 8);
+	memcpy(&dir, m + 16, 8);
+	memcpy(&dirlen, m + 24, 8);
+	s->dir_len = dirlen;
+	s->bytes = SWISS_MAP_SIZE;
+	if (dirlen == 0) {
+		/* Small map: one group (once the first insert allocated it), no probing, no
+		 * tombstones. */
+		if (s->len > 8)
+			return -EINVAL;
+		s->capacity = 8;
+		if (dir)
+			s->bytes += l->bucket_size;
+		return 0;
+	}
+	if (dirlen > MAX_DIR_LEN || (dirlen & (dirlen - 1)) || !dir)
+		return -EINVAL;
+	tabs = malloc(dirlen * sizeof(*tabs));
+	if (!tabs)
+		return -ENOMEM;
+	if (remote__read(pid, dir, tabs, dirlen * 8)) {
+		free(tabs);
+		return -EFAULT;
+	}
+	s->bytes += dirlen * 8;
+	/* Consecutive directory entries alias one table while its local depth is below global. */
+	for (uint64_t i = 0; i < dirlen && !ret; i++) {
+		uint8_t t[TABLE_SIZE];
+		uint16_t cap;
+		uint64_t groups;
+
+		if (tabs[i] == last)
+			continue;
+		last = tabs[i];
+		if (remote__read(pid, tabs[i], t, sizeof(t))) {
+			ret = -EFAULT;
+			break;
+		}
+		memcpy(&cap, t + 2, 2);
+		memcpy(&groups, t + 16, 8);
+		if (cap < 8 || cap > 1024 || (cap & (cap - 1))) {
+			ret = -EINVAL;
+			break;
+		}
+		s->tables++;
+		s->capacity += cap;
+		s->bytes += TABLE_SIZE + (uint64_t)(cap / 8) * l->bucket_size;
+		if (l->count_tombstones && l->bucket_size)
+			ret = count_tombstones(pid, groups, cap / 8, l->bucket_size, &s->tombstones);
+	}
+	free(tabs);
+	return ret;
+}
+
+int mapread__stats(pid_t pid, uint64_t addr, const struct mapread_layout *l, struct map_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!addr)
+		return -EINVAL;
+	return l->swiss ? swiss(pid, addr, l, out) : classic(pid, addr, l, out);
+}

@@ -1,0 +1,35 @@
+/* mapread: reads a live Go map's header and tables from the target's memory and derives what
+ * `top` reports. Read-only; a map being written concurrently may read inconsistently, in which
+ * case the next interval's read is used. */
+#ifndef MAPSCOPE_MODEL_MAPREAD_H
+#define MAPSCOPE_MODEL_MAPREAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct map_stats {
+	uint64_t len;
+	uint64_t capacity; /* slots: 8<<B; Swiss: sum of table capacities, 8 for a small map */
+	uint64_t bytes;    /* header + buckets/groups (+ overflow, old buckets) + directory, tables */
+	/* classic */
+	uint64_t buckets, overflow_buckets;
+	uint8_t B;
+	bool growing, same_size_growing;
+	uint32_t seed; /* hash0: re-randomised by clear and by deleting the last entry */
+	/* swiss */
+	uint64_t tables, tombstones, dir_len;
+	uint64_t seed64;
+};
+
+struct mapread_layout {
+	bool swiss;
+	uint16_t hmap_size;    /* classic: 48, or 56 (1.24+ noswissmap) */
+	uint32_t bucket_size;  /* classic bucket or Swiss group size, from the map's type; 0 if unknown */
+	bool count_tombstones; /* reads every group's control word */
+};
+
+/* Returns 0, or a negative errno when the header cannot be read or is implausible. */
+int mapread__stats(pid_t pid, uint64_t addr, const struct mapread_layout *l, struct map_stats *out);
+
+#endif

@@ -1,0 +1,314 @@
+#include "model/registry.h"
+
+#include "inspect/gobin.h"
+#include "shared/inventory.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct registry {
+	const struct gobin *gb;
+	pid_t pid;
+	uint64_t bias;
+	bool have_bias;
+	struct reg_map *maps;
+	size_t n, cap;
+	uint64_t *index; /* open addressing: slot holds position+1, 0 = empty */
+	size_t index_cap;
+	struct reg_growth *growths;
+	size_t ngrowths, growths_cap;
+};
+
+static size_t slot_of(uint64_t addr, size_t cap)
+{
+	return (size_t)((addr >> 3) * 0x9e3779b97f4a7c15ull) & (cap - 1);
+}
+
+static int reindex(struct registry *r, size_t cap)
+{
+	uint64_t *idx = calloc(cap, sizeof(*idx));
+
+	if (!idx)
+		return -ENOMEM;
+	free(r->index);
+	r->index = idx;
+	r->index_cap = cap;
+	for (size_t i = 0; i < r->n; i++) {
+		size_t s = slot_of(r->maps[i].addr, cap);
+
+		while (idx[s])
+			s = (s + 1) & (cap - 1);
+		idx[s] = i + 1;
+	}
+	return 0;
+}
+
+static struct reg_map *find(struct registry *r, uint64_t addr)
+{
+	size_t s;
+
+	if (!r->index_cap)
+		return NULL;
+	for (s = slot_of(addr, r->index_cap); r->index[s]; s = (s + 1) & (r->index_cap - 1))
+		if (r->maps[r->index[s] - 1].addr == addr)
+			return &r->maps[r->index[s] - 1];
+	return NULL;
+}
+
+static struct reg_map *add(struct registry *r, uint64_t addr)
+{
+	struct reg_map *m;
+	size_t s;
+
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		struct reg_map *maps = realloc(r->maps, cap * sizeof(*maps));
+
+		if (!maps)
+			return NULL;
+		r->maps = maps;
+		r->cap = cap;
+	}
+	if ((r->n + 1) * 2 > r->index_cap && reindex(r, r->index_cap ? r->index_cap * 2 : 128))
+		return NULL;
+	m = &r->maps[r->n++];
+	memset(m, 0, sizeof(*m));
+	m->addr = addr;
+	for (s = slot_of(addr, r->index_cap); r->index[s]; s = (s + 1) & (r->index_cap - 1))
+		;
+	r->index[s] = r->n;
+	return m;
+}
+
+static void drop(struct registry *r, size_t i)
+{
+	r->maps[i] = r->maps[--r->n];
+	reindex(r, r->index_cap);
+}
+
+struct registry *registry__new(const struct gobin *gb, pid_t pid)
+{
+	struct registry *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->gb = gb;
+	r->pid = pid;
+	r->have_bias = !gb->pie;
+	return r;
+}
+
+void registry__set_bias(struct registry *r, uint64_t load_bias)
+{
+	r->bias = load_bias;
+	r->have_bias = true;
+}
+
+void registry__free(struct registry *r)
+{
+	if (!r)
+		return;
+	free(r->maps);
+	free(r->index);
+	free(r->growths);
+	free(r);
+}
+
+size_t registry__count(const struct registry *r)
+{
+	return r->n;
+}
+
+struct reg_map *registry__at(struct registry *r, size_t i)
+{
+	return i < r->n ? &r->maps[i] : NULL;
+}
+
+static void resolve_type(struct registry *r, struct reg_map *m)
+{
+	if (m->type && !m->ti_ok && r->have_bias)
+		m->ti_ok = gotype__maptype(r->gb, m->type - r->bias, &m->ti) == 0;
+}
+
+static void set_type(struct registry *r, struct reg_map *m, uint64_t type)
+{
+	if (!type || m->type)
+		return;
+	m->type = type;
+	resolve_type(r, m);
+}
+
+static void set_stack(struct reg_map *m, const struct inv_event *e)
+{
+	m->nstack = e->nstack < REG_STACK_DEPTH ? e->nstack : REG_STACK_DEPTH;
+	memcpy(m->stack, e->stack, m->nstack * sizeof(m->stack[0]));
+}
+
+/* The map at e->map, created on first sight with its origin. */
+static struct reg_map *lookup(struct registry *r, const struct inv_event *e,
+			      enum reg_origin origin)
+{
+	struct reg_map *m = find(r, e->map);
+
+	if (m)
+		return m;
+	m = add(r, e->map);
+	if (!m)
+		return NULL;
+	m->origin = origin;
+	m->created_ns = e->ts;
+	m->created_g = e->g;
+	set_stack(m, e);
+	return m;
+}
+
+static void record_growth(struct registry *r, const struct reg_map *m, uint64_t ts,
+			  uint64_t old_cap, uint64_t new_cap, double secs, const char *how,
+			  const struct inv_event *e)
+{
+	struct reg_growth *g;
+
+	if (r->ngrowths == r->growths_cap) {
+		size_t cap = r->growths_cap ? r->growths_cap * 2 : 64;
+		struct reg_growth *gs = realloc(r->growths, cap * sizeof(*gs));
+
+		if (!gs)
+			return;
+		r->growths = gs;
+		r->growths_cap = cap;
+	}
+	g = &r->growths[r->ngrowths++];
+	g->addr = m->addr;
+	g->ts_ns = ts;
+	g->old_capacity = old_cap;
+	g->new_capacity = new_cap;
+	g->seconds = secs;
+	g->how = how;
+	g->nstack = 0;
+	if (e) {
+		g->nstack = e->nstack < REG_STACK_DEPTH ? e->nstack : REG_STACK_DEPTH;
+		memcpy(g->stack, e->stack, g->nstack * sizeof(g->stack[0]));
+	}
+}
+
+/* Classic hashGrow doubles unless the map is not over its load factor, in which case it is a
+ * same-size grow triggered by overflow buckets (runtime.hashGrow). */
+static bool over_load_factor(const struct registry *r, uint64_t count, uint8_t B)
+{
+	uint64_t num = r->gb->layout ? r->gb->layout->classic_load_num : 13;
+
+	return count > 8 && count > num * ((1ull << B) / 2);
+}
+
+void registry__event(struct registry *r, const struct inv_event *e)
+{
+	struct reg_map *m;
+
+	switch (e->kind) {
+	case INV_EV_CREATE:
+		m = find(r, e->map);
+		/* makemap's RET follows NewMap's for the same map in Swiss builds: one creation.
+		 * Any other creation at a known address is a new map there. */
+		if (m && !(m->origin == REG_CREATED && m->created_g == e->g &&
+			   e->ts - m->created_ns < 1000000)) {
+			*m = (struct reg_map){ .addr = e->map };
+			m->created_ns = e->ts;
+		}
+		m = m ? m : lookup(r, e, REG_CREATED);
+		if (!m)
+			return;
+		m->origin = REG_CREATED;
+		m->created_g = e->g;
+		if (!m->nstack)
+			set_stack(m, e);
+		set_type(r, m, e->type);
+		break;
+	case INV_EV_GROW_START:
+		m = lookup(r, e, REG_GREW);
+		if (!m)
+			return;
+		set_type(r, m, e->type);
+		m->grow_start_ns = e->ts;
+		m->grow_same_size = !over_load_factor(r, e->arg + 1, (uint8_t)e->arg2);
+		m->grow_old_cap = 8ull << e->arg2;
+		m->grow_new_cap = m->grow_same_size ? m->grow_old_cap : m->grow_old_cap * 2;
+		m->growths++;
+		m->same_size_growths += m->grow_same_size;
+		break;
+	case INV_EV_GROW_END:
+		m = find(r, e->map);
+		if (!m || !m->grow_start_ns)
+			return;
+		m->growth_seconds += (double)(e->ts - m->grow_start_ns) / 1e9;
+		record_growth(r, m, e->ts, m->grow_old_cap, m->grow_new_cap,
+			      (double)(e->ts - m->grow_start_ns) / 1e9,
+			      m->grow_same_size ? "same_size" : "doubling", NULL);
+		m->grow_start_ns = 0;
+		break;
+	case INV_EV_SWISS_SMALL:
+		m = lookup(r, e, REG_GREW);
+		if (m)
+			set_type(r, m, e->type);
+		break;
+	case INV_EV_SWISS_TABLE:
+		m = lookup(r, e, REG_GREW);
+		if (!m)
+			return;
+		set_type(r, m, e->type);
+		m->growths++;
+		record_growth(r, m, e->ts, 8, 16, -1, "to_table", e);
+		break;
+	case INV_EV_SWISS_REHASH:
+		m = lookup(r, e, REG_GREW);
+		if (!m)
+			return;
+		set_type(r, m, e->type);
+		m->growths++;
+		m->growth_seconds += (double)e->dur_ns / 1e9;
+		/* A grow doubles the table; a split turns it into two of the same size. */
+		record_growth(r, m, e->ts, e->arg, e->arg * 2,
+			      (double)e->dur_ns / 1e9, e->arg2 ? "split" : "grow", e);
+		break;
+	case INV_EV_TOUCH:
+		m = lookup(r, e, REG_TOUCHED);
+		if (m)
+			set_type(r, m, e->type);
+		break;
+	}
+}
+
+void registry__refresh(struct registry *r, unsigned int max_misses)
+{
+	struct mapread_layout l = { 0 };
+
+	l.swiss = r->gb->maps == GO_LAYOUT_SWISS;
+	/* hmap gained clearSeq only in the noswissmap builds of Go 1.24-1.25. */
+	l.hmap_size = r->gb->ver.noswissmap ? 56 : 48;
+	l.count_tombstones = true;
+	for (size_t i = 0; i < r->n;) {
+		struct reg_map *m = &r->maps[i];
+		struct map_stats st;
+
+		resolve_type(r, m);
+		l.bucket_size = m->ti_ok ? m->ti.bucket_size : 0;
+		if (mapread__stats(r->pid, m->addr, &l, &st) == 0) {
+			m->st = st;
+			m->st_ok = true;
+			m->misses = 0;
+			if (st.len > m->peak_len)
+				m->peak_len = st.len;
+		} else if (++m->misses >= max_misses) {
+			drop(r, i);
+			continue;
+		}
+		i++;
+	}
+}
+
+const struct reg_growth *registry__take_growths(struct registry *r, size_t *n)
+{
+	*n = r->ngrowths;
+	r->ngrowths = 0;
+	return r->growths;
+}

@@ -1,0 +1,67 @@
+/* registry: every map mapscope knows in one target, keyed by header address, with what the
+ * probes said about it (type, creation stack, growths) and what the last memory read found. */
+#ifndef MAPSCOPE_MODEL_REGISTRY_H
+#define MAPSCOPE_MODEL_REGISTRY_H
+
+#include "model/gotype.h"
+#include "model/mapread.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define REG_STACK_DEPTH 24
+
+enum reg_origin {
+	REG_CREATED, /* creation seen: stack is the creation stack */
+	REG_GREW,    /* first seen growing: stack is where it grew */
+	REG_TOUCHED, /* first seen in a discovery window: stack is that access */
+};
+
+struct reg_map {
+	uint64_t addr;
+	uint64_t type; /* runtime address of the map type, 0 while unknown */
+	struct maptype_info ti;
+	bool ti_ok;
+	enum reg_origin origin;
+	uint64_t stack[REG_STACK_DEPTH];
+	uint32_t nstack;
+	uint64_t created_ns, created_g;
+	uint64_t growths, same_size_growths;
+	double growth_seconds;
+	uint64_t grow_start_ns, grow_old_cap, grow_new_cap; /* classic growth in progress */
+	bool grow_same_size;
+	uint64_t peak_len;
+	struct map_stats st;
+	bool st_ok;
+	unsigned int misses; /* consecutive failed reads */
+};
+
+/* A growth that finished, for the interval's event list. */
+struct reg_growth {
+	uint64_t addr, ts_ns, old_capacity, new_capacity;
+	double seconds; /* < 0: not measured */
+	const char *how; /* "doubling", "same_size", "to_table", "grow", "split" */
+	uint64_t stack[REG_STACK_DEPTH];
+	uint32_t nstack;
+};
+
+struct registry;
+struct inv_event;
+struct gobin;
+
+struct registry *registry__new(const struct gobin *gb, pid_t pid);
+/* The load bias of a PIE target, once known; type descriptors resolve only after it is set. */
+void registry__set_bias(struct registry *r, uint64_t load_bias);
+void registry__free(struct registry *r);
+/* Applies one probe event. */
+void registry__event(struct registry *r, const struct inv_event *e);
+/* Re-reads every map; a map unreadable for `max_misses` refreshes in a row is dropped. */
+void registry__refresh(struct registry *r, unsigned int max_misses);
+size_t registry__count(const struct registry *r);
+struct reg_map *registry__at(struct registry *r, size_t i);
+/* Growths finished since the last call (the array is reused). */
+const struct reg_growth *registry__take_growths(struct registry *r, size_t *n);
+
+#endif

@@ -1,0 +1,19 @@
+/* remote: read-only access to a target's memory with process_vm_readv. Never writes. */
+#ifndef MAPSCOPE_MODEL_REMOTE_H
+#define MAPSCOPE_MODEL_REMOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Reads exactly n bytes at addr. Returns 0, or -EFAULT (unmapped), -ESRCH (gone), -EPERM. */
+int remote__read(pid_t pid, uint64_t addr, void *dst, size_t n);
+/* Reads n 8-byte words at addrs[i] into out[i] in as few system calls as possible. Returns the
+ * number of leading words read (a word that cannot be read ends the run), or a negative errno. */
+long remote__read_words(pid_t pid, const uint64_t *addrs, uint64_t *out, size_t n);
+/* Load bias of a PIE's executable: runtime address = file vaddr + bias, where first_vaddr is the
+ * virtual address of the executable's file offset 0 (0x400000 in a Go PIE). 0 for non-PIE. */
+int remote__load_bias(pid_t pid, const char *exe_path, int pie, uint64_t first_vaddr,
+		      uint64_t *bias);
+
+#endif

@@ -1,0 +1,247 @@
+#include "output/top.h"
+
+#include "core/json.h"
+#include "inspect/gobin.h"
+#include "model/registry.h"
+#include "model/symbolize.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOAT_RATIO 8
+#define BLOAT_BYTES (1u << 20)
+#define TABLE_ROWS 40
+
+bool top__is_bloated(const struct reg_map *m)
+{
+	return m->st_ok && m->st.capacity >= BLOAT_RATIO * m->st.len && m->st.bytes >= BLOAT_BYTES;
+}
+
+static const char *origin_name(enum reg_origin o)
+{
+	return o == REG_CREATED ? "created" : o == REG_GREW ? "grew" : "touched";
+}
+
+static void json_stack(struct json *j, const struct gobin *gb, uint64_t bias, const uint64_t *st,
+		       uint32_t n)
+{
+	char line[512], fl[256];
+
+	json__arr_begin(j);
+	for (uint32_t i = 0; i < n; i++) {
+		struct frame f;
+
+		if (symbolize__pc(gb, bias, st[i], i > 0, &f) || !f.func) {
+			snprintf(line, sizeof(line), "0x%" PRIx64, st[i]);
+		} else {
+			snprintf(line, sizeof(line), "%s %s", f.func,
+				 f.file ? (snprintf(fl, sizeof(fl), "%s:%d", f.file, f.line), fl)
+					: "?");
+		}
+		json__str(j, line);
+	}
+	json__arr_end(j);
+}
+
+static void json_map(struct json *j, const struct gobin *gb, const struct reg_map *m,
+		     const struct top_frame *tf)
+{
+	bool swiss = gb->maps == GO_LAYOUT_SWISS;
+	struct frame site;
+	char fl[256];
+
+	symbolize__site(gb, tf->bias, m->stack, m->nstack, &site);
+	json__obj_begin(j);
+	json__key(j, "addr");
+	json__hex(j, m->addr);
+	json__key(j, "type");
+	json__str(j, m->ti_ok ? m->ti.name : NULL);
+	json__key(j, "key_kind");
+	json__str(j, m->ti_ok ? gotype__kind_name(m->ti.key_kind) : NULL);
+	json__key(j, "site");
+	json__str(j, site.func);
+	json__key(j, "site_file");
+	json__str(j, site.func ? symbolize__file_line(&site, fl, sizeof(fl)) : NULL);
+	json__key(j, "site_origin");
+	json__str(j, origin_name(m->origin));
+	json__key(j, "stack");
+	json_stack(j, gb, tf->bias, m->stack, m->nstack);
+	json__key(j, "len");
+	json__uint(j, m->st.len);
+	json__key(j, "peak_len");
+	json__uint(j, m->peak_len);
+	json__key(j, "capacity");
+	json__uint(j, m->st.capacity);
+	json__key(j, "load");
+	json__double(j, m->st.capacity ? (double)m->st.len / (double)m->st.capacity : 0);
+	json__key(j, "buckets");
+	swiss ? json__null(j) : json__uint(j, m->st.buckets);
+	json__key(j, "overflow_buckets");
+	swiss ? json__null(j) : json__uint(j, m->st.overflow_buckets);
+	json__key(j, "tables");
+	swiss ? json__uint(j, m->st.tables) : json__null(j);
+	json__key(j, "tombstones");
+	swiss ? json__uint(j, m->st.tombstones) : json__null(j);
+	json__key(j, "bytes");
+	json__uint(j, m->st.bytes);
+	json__key(j, "growths");
+	json__uint(j, m->growths);
+	json__key(j, "same_size_growths");
+	swiss ? json__null(j) : json__uint(j, m->same_size_growths);
+	json__key(j, "growth_seconds");
+	json__double(j, m->growth_seconds);
+	json__key(j, "writes");
+	json__null(j);
+	json__key(j, "reads");
+	json__null(j);
+	json__key(j, "deletes");
+	json__null(j);
+	json__key(j, "flags");
+	json__arr_begin(j);
+	if (top__is_bloated(m))
+		json__str(j, "bloated");
+	if (m->st.growing)
+		json__str(j, "growing");
+	if (!m->st_ok)
+		json__str(j, "unreadable");
+	if (!m->ti_ok)
+		json__str(j, "type_unknown");
+	json__arr_end(j);
+	if (top__is_bloated(m)) {
+		json__key(j, "retained_bytes");
+		json__uint(j, m->st.bytes);
+	}
+	json__obj_end(j);
+}
+
+void top__json(FILE *out, const struct gobin *gb, struct registry *r, const struct top_frame *tf)
+{
+	struct json *j = json__new(out);
+	const struct reg_growth *g;
+	size_t ng;
+
+	json__obj_begin(j);
+	json__key(j, "time");
+	json__double(j, tf->time);
+	json__key(j, "pid");
+	json__int(j, tf->pid);
+	json__key(j, "go_version");
+	json__str(j, gb->bi.version);
+	json__key(j, "layout");
+	json__str(j, goversion__layout_name(gb->maps));
+	json__key(j, "maps");
+	json__arr_begin(j);
+	for (size_t i = 0; i < registry__count(r); i++)
+		json_map(j, gb, registry__at(r, i), tf);
+	json__arr_end(j);
+	json__key(j, "events");
+	json__arr_begin(j);
+	g = registry__take_growths(r, &ng);
+	for (size_t i = 0; i < ng; i++) {
+		json__obj_begin(j);
+		json__key(j, "kind");
+		json__str(j, "growth");
+		json__key(j, "addr");
+		json__hex(j, g[i].addr);
+		json__key(j, "time");
+		json__double(j, (double)(g[i].ts_ns + tf->boot_to_unix_ns) / 1e9);
+		json__key(j, "how");
+		json__str(j, g[i].how);
+		json__key(j, "old_capacity");
+		json__uint(j, g[i].old_capacity);
+		json__key(j, "new_capacity");
+		json__uint(j, g[i].new_capacity);
+		json__key(j, "seconds");
+		if (g[i].seconds < 0)
+			json__null(j);
+		else
+			json__double(j, g[i].seconds);
+		json__key(j, "stack");
+		json_stack(j, gb, tf->bias, g[i].stack, g[i].nstack);
+		json__obj_end(j);
+	}
+	json__arr_end(j);
+	json__key(j, "stats");
+	json__obj_begin(j);
+	json__key(j, "dropped");
+	json__uint(j, tf->dropped);
+	json__key(j, "overhead_pct");
+	json__double(j, tf->overhead_pct);
+	json__key(j, "maps");
+	json__uint(j, registry__count(r));
+	json__key(j, "final");
+	json__bool(j, tf->final);
+	json__obj_end(j);
+	json__obj_end(j);
+	json__free(j);
+	fflush(out);
+}
+
+static const char *human(uint64_t b, char *buf, size_t n)
+{
+	if (b >= (10u << 20))
+		snprintf(buf, n, "%" PRIu64 "MiB", b >> 20);
+	else if (b >= (10u << 10))
+		snprintf(buf, n, "%" PRIu64 "KiB", b >> 10);
+	else
+		snprintf(buf, n, "%" PRIu64 "B", b);
+	return buf;
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+	const struct reg_map *x = *(const struct reg_map *const *)a;
+	const struct reg_map *y = *(const struct reg_map *const *)b;
+
+	return x->st.bytes < y->st.bytes ? 1 : x->st.bytes > y->st.bytes ? -1 : 0;
+}
+
+void top__table(FILE *out, const struct gobin *gb, struct registry *r, const struct top_frame *tf)
+{
+	size_t n = registry__count(r), ng;
+	const struct reg_map **rows = calloc(n ? n : 1, sizeof(*rows));
+	char hb[32], fl[256];
+
+	if (!rows)
+		return;
+	for (size_t i = 0; i < n; i++)
+		rows[i] = registry__at(r, i);
+	qsort(rows, n, sizeof(*rows), by_bytes);
+	registry__take_growths(r, &ng);
+	fprintf(out, "\nmapscope top: pid %d, %s (%s maps), %zu maps, %zu growths%s\n", tf->pid,
+		gb->bi.version, goversion__layout_name(gb->maps), n, ng,
+		tf->final ? " (final: the program has exited)" : "");
+	fprintf(out, "%-14s %-28s %9s %9s %5s %8s %5s  %s\n", "ADDR", "TYPE", "LEN", "CAP", "LOAD",
+		"BYTES", "GROW", "SITE");
+	for (size_t i = 0; i < n && i < TABLE_ROWS; i++) {
+		const struct reg_map *m = rows[i];
+		struct frame site;
+
+		symbolize__site(gb, tf->bias, m->stack, m->nstack, &site);
+		fprintf(out, "0x%-12" PRIx64 " %-28.28s %9" PRIu64 " %9" PRIu64 " %5.2f %8s %5" PRIu64
+			     "  %s %s%s\n",
+			m->addr, m->ti_ok ? m->ti.name : "?", m->st.len, m->st.capacity,
+			m->st.capacity ? (double)m->st.len / (double)m->st.capacity : 0,
+			human(m->st.bytes, hb, sizeof(hb)), m->growths,
+			site.func ? site.func : "?", site.func ? symbolize__file_line(&site, fl, sizeof(fl)) : "",
+			m->origin == REG_CREATED ? "" : m->origin == REG_GREW ? " (seen growing)" : " (seen in use)");
+	}
+	if (n > TABLE_ROWS)
+		fprintf(out, "... and %zu smaller maps (--json lists all)\n", n - TABLE_ROWS);
+	for (size_t i = 0; i < n; i++) {
+		const struct reg_map *m = rows[i];
+
+		if (!top__is_bloated(m))
+			continue;
+		fprintf(out,
+			"bloated: 0x%" PRIx64 " (%s) holds %s for %" PRIu64 " entries (capacity %" PRIu64
+			"): Go maps never shrink; copy it into a new map to release the memory.\n",
+			m->addr, m->ti_ok ? m->ti.name : "?", human(m->st.bytes, hb, sizeof(hb)),
+			m->st.len, m->st.capacity);
+	}
+	if (tf->dropped)
+		fprintf(out, "(%" PRIu64 " events dropped: the ring buffer was full)\n", tf->dropped);
+	free(rows);
+	fflush(out);
+}

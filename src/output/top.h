@@ -1,0 +1,29 @@
+/* top output: one interval's report of the registry, as a JSON line (DESIGN.md's `top --json`
+ * contract) or a plain table. */
+#ifndef MAPSCOPE_OUTPUT_TOP_H
+#define MAPSCOPE_OUTPUT_TOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct gobin;
+struct registry;
+struct reg_map;
+
+struct top_frame {
+	double time;    /* unix seconds */
+	int pid;
+	uint64_t bias;  /* load bias, for symbolizing */
+	uint64_t dropped;
+	double overhead_pct;
+	bool final;     /* after the target exited: values are the last ones read */
+	uint64_t boot_to_unix_ns; /* add to BPF timestamps to get unix time */
+};
+
+/* bloated: capacity at least 8x len and at least 1 MiB held (maps never shrink). */
+bool top__is_bloated(const struct reg_map *m);
+void top__json(FILE *out, const struct gobin *gb, struct registry *r, const struct top_frame *f);
+void top__table(FILE *out, const struct gobin *gb, struct registry *r, const struct top_frame *f);
+
+#endif

@@ -1,0 +1,87 @@
+"""mapscope top (root + BPF) against the target's own truth: each map's header address, len and
+capacity as the program reads them through unsafe, and how many times it saw the capacity of the
+maps it filled change. Every toolchain and build variant, launch and attach mode."""
+import json
+import subprocess
+import time
+
+import lib
+from lib import cases
+
+
+def parse(lines):
+    truth, changes, reports, after_truth = {}, {}, [], False
+    for line in lines:
+        if line.startswith("truth "):
+            _, name, addr, n, cap = line.split()
+            truth[name] = (addr, int(n), int(cap))
+            after_truth = name == "inline"
+        elif line.startswith("changes "):
+            _, name, n = line.split()
+            changes[name] = int(n)
+        elif line.startswith("{"):
+            r = json.loads(line)
+            if after_truth and not r["stats"]["final"]:
+                reports.append(r)
+    return truth, changes, reports
+
+
+def check(truth, changes, reports, attach):
+    assert len(truth) == 7, f"target printed {sorted(truth)}"
+    assert reports, "no report while the target held its maps"
+    last = reports[-1]
+    maps = {m["addr"]: m for m in last["maps"]}
+    for name, (addr, n, cap) in truth.items():
+        m = maps.get(addr)
+        assert m is not None, f"{name} ({addr}) not reported; reported {sorted(maps)}"
+        assert (m["len"], m["capacity"]) == (n, cap), \
+            f"{name}: mapscope len {m['len']} cap {m['capacity']}, truth len {n} cap {cap}"
+        if attach:
+            # Found in a discovery window: the site is where it was first seen in use.
+            assert m["site_origin"] == "touched", f"{name}: {m['site_origin']}"
+            assert m["site"] and m["site"].startswith("main."), f"{name}: site {m['site']}"
+        elif name != "inline":
+            assert m["site"] == "main.main", f"{name}: site {m['site']}"
+    assert "bloated" in maps[truth["bloated"][0]]["flags"], maps[truth["bloated"][0]]
+    for name, (addr, n, cap) in truth.items():
+        if name != "bloated":
+            assert "bloated" not in maps[addr]["flags"], f"{name} flagged bloated"
+    if not attach:
+        for name, want in changes.items():
+            m = maps[truth[name][0]]
+            got = m["growths"] - (m["same_size_growths"] or 0)
+            assert got == want, f"{name}: {got} growths changed capacity, the target saw {want}"
+            assert m["type"] and m["type"].startswith("map["), m["type"]
+
+
+@cases(lib.matrix)
+def test_launch(case):
+    lib.require_root()
+    version, variant = case
+    binary = lib.target("inventory", version, variant)
+    p = lib.run([lib.MAPSCOPE, "top", "--json", "-i", "0.25", "--", binary, "1.5"])
+    truth, changes, reports = parse(p.stdout.splitlines())
+    check(truth, changes, reports, attach=False)
+
+
+@cases(lambda: [(v, var) for v, var in lib.matrix() if var in ("plain", "stripped") or v in ("1.19", "1.27")])
+def test_attach(case):
+    """Maps created before attach are found by the discovery windows while the target reads
+    them; the target keeps running after mapscope stops."""
+    lib.require_root()
+    version, variant = case
+    binary = lib.target("inventory", version, variant)
+    with subprocess.Popen([binary, "6"], stdout=subprocess.PIPE, text=True) as target:
+        try:
+            lines = []
+            while not lines or not lines[-1].startswith("changes structs"):
+                lines.append(target.stdout.readline().strip())
+            lines.append(target.stdout.readline().strip())  # truth inline
+            p = lib.run([lib.MAPSCOPE, "top", "--json", "-i", "0.5", "-d", "3", "-p",
+                         str(target.pid)])
+            assert target.poll() is None, "the target died while mapscope was attached"
+            truth, changes, reports = parse(lines + p.stdout.splitlines())
+            check(truth, changes, reports, attach=True)
+            assert target.stdout.readline().strip() == "done"
+        finally:
+            target.kill()

@@ -1,0 +1,3 @@
+module mapscope.test/inventory
+
+go 1.19
