@@ -38,6 +38,15 @@ struct {
 	__type(value, __u8);
 } touched SEC(".maps");
 
+/* growWork* calls per map in discovery windows: how long a classic growth keeps costing
+ * writes. Only maps that are growing call it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u64);
+} growwork SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -93,11 +102,14 @@ static __always_inline void fill_stack(struct pt_regs *ctx, struct inv_event *e)
 	if (n <= 8)
 		return;
 	n /= 8;
-	/* tmp[0] is the probed PC again. */
+	/* tmp[0] is the probed PC again. Kernels that recognise a uprobe on `push %rbp` as a
+	 * function entry already put the return address in tmp[1]: skip it then. */
+	int skip = e->nstack == 2 && tmp[1] == e->stack[1] ? 1 : 0;
+
 	for (int i = 1; i < INV_STACK_DEPTH - 1; i++) {
-		if (i >= n)
+		if (i + skip >= n || i + skip >= INV_STACK_DEPTH)
 			break;
-		e->stack[i + 1] = tmp[i];
+		e->stack[i + 1] = tmp[i + skip];
 		e->nstack = i + 2;
 	}
 }
@@ -137,6 +149,7 @@ int inv_site(struct pt_regs *ctx)
 	__u64 gkey = ctx->r14;
 	struct stash st = {}, *sp;
 	__u64 old = 0, map;
+	__u64 *sp64, one64 = 1;
 	__u8 b = 0, one = 1;
 	__u16 cap = 0;
 
@@ -162,19 +175,17 @@ int inv_site(struct pt_regs *ctx)
 		bpf_probe_read_user(&b, 1, (void *)(ctx->bx + hmap_b_off));
 		bpf_probe_read_user(&old, 8, (void *)ctx->bx);
 		return emit(ctx, INV_EV_GROW_START, cookie, ctx->bx, ctx->ax, old, b, 0, true);
-	case INV_CLASSIC_EVAC:
-		st.map = ctx->ax;
-		bpf_map_update_elem(&stashes, &gkey, &st, BPF_ANY);
+	case INV_CLASSIC_EVAC_DONE:
+		return emit(ctx, INV_EV_GROW_END, cookie, ctx->ax, 0, 0, 0, 0, false);
+	case INV_CLASSIC_GROWWORK:
+		bump(&touch_hits);
+		map = ctx->bx;
+		sp64 = bpf_map_lookup_elem(&growwork, &map);
+		if (sp64)
+			__sync_fetch_and_add(sp64, 1);
+		else
+			bpf_map_update_elem(&growwork, &map, &one64, BPF_NOEXIST);
 		return 0;
-	case INV_CLASSIC_EVAC_RET:
-		sp = bpf_map_lookup_elem(&stashes, &gkey);
-		if (!sp)
-			return 0;
-		map = sp->map;
-		bpf_map_delete_elem(&stashes, &gkey);
-		if (bpf_probe_read_user(&old, 8, (void *)(map + hmap_oldbuckets_off)) || old)
-			return 0;
-		return emit(ctx, INV_EV_GROW_END, cookie, map, 0, 0, 0, 0, false);
 	case INV_SWISS_GROW_MAP:
 		return emit(ctx, (cookie & INV_COOKIE_TO_TABLE) ? INV_EV_SWISS_TABLE : INV_EV_SWISS_SMALL,
 			    cookie, ctx->ax, ctx->bx, 0, 0, 0, true);

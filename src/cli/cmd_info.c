@@ -85,6 +85,10 @@ static void print_json(const struct gobin *gb)
 		for (size_t k = 0; k < f->nrets; k++)
 			json__uint(j, f->rets[k]);
 		json__arr_end(j);
+		if (f->done_offset) {
+			json__key(j, "done_offset");
+			json__uint(j, f->done_offset);
+		}
 		json__obj_end(j);
 	}
 	json__arr_end(j);
@@ -123,6 +127,8 @@ static void print_text(const struct gobin *gb)
 		printf(" probe +%-3u %-4s", f->probe.offset, prologue__insn_name(f->probe.insn));
 		if (f->nrets)
 			printf("  %zu ret%s", f->nrets, f->nrets == 1 ? "" : "s");
+		if (f->done_offset)
+			printf("  growth done +%u", f->done_offset);
 		putchar('\n');
 	}
 	printf("  %zu functions, %zu with a probe site\n", gb->nfuncs, probed);

@@ -148,7 +148,23 @@ struct windows {
 	double budget_pct;
 	bool open;
 	uint64_t next_ns, open_ns, close_ns, len_ns, hits_at_open, hits_total;
+	uint64_t open_total_ns; /* time windows were open, closed ones only */
 };
+
+/* Window time (seconds) since the previous call, counting an open window up to now. */
+static double windows_take_open_secs(struct windows *w, uint64_t now, uint64_t *mark)
+{
+	uint64_t total = w->open_total_ns + (w->open ? now - w->open_ns : 0);
+	double secs = (double)(total - *mark) / 1e9;
+
+	*mark = total;
+	return secs;
+}
+
+static void on_growwork(uint64_t map, uint64_t count, void *ctx)
+{
+	registry__growwork(ctx, map, count);
+}
 
 static void windows_tick(struct windows *w, struct inventory *inv, uint64_t now)
 {
@@ -163,6 +179,7 @@ static void windows_tick(struct windows *w, struct inventory *inv, uint64_t now)
 
 		inventory__window(inv, false);
 		w->open = false;
+		w->open_total_ns += now - w->open_ns;
 		w->hits_total += hits;
 		w->len_ns = len < WINDOW_MIN_NS ? WINDOW_MIN_NS
 			    : len > WINDOW_MAX_NS ? WINDOW_MAX_NS : (uint64_t)len;
@@ -212,6 +229,7 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 	struct windows w = { .budget_pct = o->budget };
 	uint64_t start = now_ns(CLOCK_MONOTONIC), next = start + (uint64_t)(o->interval * 1e9);
 	bool have_bias = !gb->pie;
+	uint64_t window_mark = 0;
 	int status = 0;
 
 	tf.boot_to_unix_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
@@ -232,6 +250,11 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 			break;
 		windows_tick(&w, inv, now);
 		if (now >= next) {
+			if (gb->maps == GO_LAYOUT_CLASSIC) {
+				registry__growwork_begin(r, windows_take_open_secs(&w, now,
+										   &window_mark));
+				inventory__growwork(inv, on_growwork, r);
+			}
 			registry__refresh(r, MAX_MISSES);
 			tf.dropped = inventory__dropped(inv);
 			tf.overhead_pct = 100.0 * (double)(w.hits_total) * HIT_COST_NS /

@@ -6,6 +6,7 @@
 #include "inventory.skel.h"
 #include "shared/inventory.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -86,15 +87,19 @@ static int attach_always(struct inventory *inv)
 		  INV_CREATE_RET | INV_COOKIE_STASH },
 		{ "runtime.makemap_small", 0, INV_CREATE_RET },
 		{ "runtime.hashGrow", INV_CLASSIC_GROW, 0 },
-		{ "runtime.advanceEvacuationMark", INV_CLASSIC_EVAC, INV_CLASSIC_EVAC_RET },
 		{ "internal/runtime/maps.(*Map).growToSmall", INV_SWISS_GROW_MAP, 0 },
 		{ "internal/runtime/maps.(*Map).growToTable",
 		  INV_SWISS_GROW_MAP | INV_COOKIE_TO_TABLE, 0 },
 		{ "internal/runtime/maps.(*table).rehash", INV_SWISS_REHASH, INV_SWISS_REHASH_RET },
 		{ "internal/runtime/maps.(*table).split", INV_SWISS_SPLIT, 0 },
 	};
+	const struct gobin_func *evac = gobin__func(inv->gb, "runtime.advanceEvacuationMark");
 	int ret = 0;
 
+	/* Classic growth ends in advanceEvacuationMark, called for every evacuated bucket: only
+	 * its evacuation-complete block is probed (one hit per growth). */
+	if (evac && evac->done_offset)
+		ret = attach_at(inv, evac, evac->done_offset, INV_CLASSIC_EVAC_DONE);
 	for (size_t i = 0; i < sizeof(plan) / sizeof(plan[0]) && !ret; i++) {
 		const struct gobin_func *f = gobin__func(inv->gb, plan[i].name);
 
@@ -166,10 +171,12 @@ int inventory__window(struct inventory *inv, bool on)
 	for (size_t i = 0; i < inv->gb->nfuncs && !ret; i++) {
 		const struct gobin_func *f = &inv->gb->funcs[i];
 
-		/* The runtime.map* entry points take (type, map) in AX, BX. */
+		/* The runtime.map* entry points and growWork* take (type, map) in AX, BX. */
 		if ((f->role == MF_ASSIGN || f->role == MF_ACCESS || f->role == MF_DELETE) &&
 		    !strncmp(f->name, "runtime.map", 11))
 			ret = attach_entry(inv, f, INV_TOUCH);
+		else if (!strncmp(f->name, "runtime.growWork", 16))
+			ret = attach_entry(inv, f, INV_CLASSIC_GROWWORK);
 	}
 	if (ret)
 		inventory__window(inv, false);
@@ -207,6 +214,21 @@ uint64_t inventory__dropped(struct inventory *inv)
 uint64_t inventory__touch_hits(struct inventory *inv)
 {
 	return percpu_sum(inv, inv->skel->maps.touch_hits);
+}
+
+int inventory__growwork(struct inventory *inv, inventory_count_cb fn, void *ctx)
+{
+	int fd = bpf_map__fd(inv->skel->maps.growwork);
+	uint64_t key, next, count;
+	void *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &count) == 0)
+			fn(next, count, ctx);
+		key = next;
+		prev = &key;
+	}
+	return 0;
 }
 
 void inventory__free(struct inventory *inv)

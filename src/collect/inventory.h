@@ -12,6 +12,7 @@ struct inventory;
 struct inv_event;
 
 typedef void (*inventory_cb)(const struct inv_event *e, void *ctx);
+typedef void (*inventory_count_cb)(uint64_t map, uint64_t count, void *ctx);
 
 /* Loads the BPF object and attaches creation and growth probes to gb for process pid. */
 int inventory__open(const struct gobin *gb, pid_t pid, inventory_cb cb, void *ctx,
@@ -24,6 +25,8 @@ int inventory__poll(struct inventory *inv, int timeout_ms);
 uint64_t inventory__dropped(struct inventory *inv);
 /* Probe hits at touch sites so far (each cost the target about one probe's time). */
 uint64_t inventory__touch_hits(struct inventory *inv);
+/* Calls fn for every map with its total growWork* calls seen in windows so far (classic). */
+int inventory__growwork(struct inventory *inv, inventory_count_cb fn, void *ctx);
 void inventory__free(struct inventory *inv);
 
 #endif

@@ -123,6 +123,11 @@ static int analyse_func(struct gobin *gb, const struct mapfunc_spec *spec, struc
 			return -EIO;
 		f->nrets = n < GOBIN_MAX_RETS ? n : GOBIN_MAX_RETS;
 	}
+	/* Classic growth ends inside advanceEvacuationMark, which runs for every evacuated bucket:
+	 * probing only the block that finishes the growth keeps that probe at one hit per growth. */
+	if (!strcmp(spec->name, "runtime.advanceEvacuationMark") &&
+	    prologue__first_rip_cmp0(file + f->file_offset, f->size, f->addr, &f->done_offset))
+		f->done_offset = 0;
 	return 0;
 }
 

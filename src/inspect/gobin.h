@@ -36,6 +36,7 @@ struct gobin_func {
 	struct prologue probe;
 	uint32_t rets[GOBIN_MAX_RETS];
 	size_t nrets; /* RET count when the role wants exit probes, else 0 */
+	uint32_t done_offset; /* advanceEvacuationMark: its evacuation-complete block; 0 if none */
 };
 
 enum gobin_syms {

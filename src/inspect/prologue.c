@@ -140,6 +140,38 @@ int prologue__rets(const uint8_t *code, size_t len, uint64_t addr, uint32_t *off
 	return 0;
 }
 
+int prologue__first_rip_cmp0(const uint8_t *code, size_t len, uint64_t addr, uint32_t *off)
+{
+	const uint8_t *p = code;
+	uint64_t a = addr;
+	int ret = -ENOENT;
+	cs_insn *in;
+	csh cs;
+
+	if (open_cs(&cs, true))
+		return -EIO;
+	in = cs_malloc(cs);
+	if (!in) {
+		cs_close(&cs);
+		return -ENOMEM;
+	}
+	/* A linear sweep stops at the first undecodable byte: Go pads only after the body. */
+	while (cs_disasm_iter(cs, &p, &len, &a, in)) {
+		const cs_x86 *x = &in->detail->x86;
+
+		if (in->id == X86_INS_CMP && x->op_count == 2 && x->operands[0].type == X86_OP_MEM &&
+		    x->operands[0].mem.base == X86_REG_RIP && x->operands[0].size == 4 &&
+		    x->operands[1].type == X86_OP_IMM && x->operands[1].imm == 0) {
+			*off = (uint32_t)(in->address - addr);
+			ret = 0;
+			break;
+		}
+	}
+	cs_free(in, 1);
+	cs_close(&cs);
+	return ret;
+}
+
 const char *prologue__insn_name(enum probe_insn i)
 {
 	switch (i) {

@@ -9,6 +9,7 @@
 
 struct registry {
 	const struct gobin *gb;
+	double window_secs; /* of the growwork update in progress */
 	pid_t pid;
 	uint64_t bias;
 	bool have_bias;
@@ -165,7 +166,7 @@ static struct reg_map *lookup(struct registry *r, const struct inv_event *e,
 
 static void record_growth(struct registry *r, const struct reg_map *m, uint64_t ts,
 			  uint64_t old_cap, uint64_t new_cap, double secs, const char *how,
-			  const struct inv_event *e)
+			  const uint64_t *stack, uint32_t nstack)
 {
 	struct reg_growth *g;
 
@@ -185,11 +186,8 @@ static void record_growth(struct registry *r, const struct reg_map *m, uint64_t 
 	g->new_capacity = new_cap;
 	g->seconds = secs;
 	g->how = how;
-	g->nstack = 0;
-	if (e) {
-		g->nstack = e->nstack < REG_STACK_DEPTH ? e->nstack : REG_STACK_DEPTH;
-		memcpy(g->stack, e->stack, g->nstack * sizeof(g->stack[0]));
-	}
+	g->nstack = nstack < REG_STACK_DEPTH ? nstack : REG_STACK_DEPTH;
+	memcpy(g->stack, stack, g->nstack * sizeof(g->stack[0]));
 }
 
 /* Classic hashGrow doubles unless the map is not over its load factor, in which case it is a
@@ -235,6 +233,8 @@ void registry__event(struct registry *r, const struct inv_event *e)
 		m->grow_new_cap = m->grow_same_size ? m->grow_old_cap : m->grow_old_cap * 2;
 		m->growths++;
 		m->same_size_growths += m->grow_same_size;
+		m->grow_nstack = e->nstack < REG_STACK_DEPTH ? e->nstack : REG_STACK_DEPTH;
+		memcpy(m->grow_stack, e->stack, m->grow_nstack * sizeof(m->grow_stack[0]));
 		break;
 	case INV_EV_GROW_END:
 		m = find(r, e->map);
@@ -243,7 +243,8 @@ void registry__event(struct registry *r, const struct inv_event *e)
 		m->growth_seconds += (double)(e->ts - m->grow_start_ns) / 1e9;
 		record_growth(r, m, e->ts, m->grow_old_cap, m->grow_new_cap,
 			      (double)(e->ts - m->grow_start_ns) / 1e9,
-			      m->grow_same_size ? "same_size" : "doubling", NULL);
+			      m->grow_same_size ? "same_size" : "doubling", m->grow_stack,
+			      m->grow_nstack);
 		m->grow_start_ns = 0;
 		break;
 	case INV_EV_SWISS_SMALL:
@@ -257,7 +258,7 @@ void registry__event(struct registry *r, const struct inv_event *e)
 			return;
 		set_type(r, m, e->type);
 		m->growths++;
-		record_growth(r, m, e->ts, 8, 16, -1, "to_table", e);
+		record_growth(r, m, e->ts, 8, 16, -1, "to_table", (const uint64_t *)e->stack, e->nstack);
 		break;
 	case INV_EV_SWISS_REHASH:
 		m = lookup(r, e, REG_GREW);
@@ -268,7 +269,8 @@ void registry__event(struct registry *r, const struct inv_event *e)
 		m->growth_seconds += (double)e->dur_ns / 1e9;
 		/* A grow doubles the table; a split turns it into two of the same size. */
 		record_growth(r, m, e->ts, e->arg, e->arg * 2,
-			      (double)e->dur_ns / 1e9, e->arg2 ? "split" : "grow", e);
+			      (double)e->dur_ns / 1e9, e->arg2 ? "split" : "grow", (const uint64_t *)e->stack,
+			      e->nstack);
 		break;
 	case INV_EV_TOUCH:
 		m = lookup(r, e, REG_TOUCHED);
@@ -304,6 +306,24 @@ void registry__refresh(struct registry *r, unsigned int max_misses)
 		}
 		i++;
 	}
+}
+
+void registry__growwork_begin(struct registry *r, double window_secs)
+{
+	r->window_secs = window_secs;
+	for (size_t i = 0; i < r->n; i++)
+		r->maps[i].growwork_per_sec = window_secs > 0 ? 0 : -1;
+}
+
+void registry__growwork(struct registry *r, uint64_t addr, uint64_t total)
+{
+	struct reg_map *m = find(r, addr);
+
+	if (!m)
+		return;
+	if (r->window_secs > 0 && total >= m->growwork_calls)
+		m->growwork_per_sec = (double)(total - m->growwork_calls) / r->window_secs;
+	m->growwork_calls = total;
 }
 
 const struct reg_growth *registry__take_growths(struct registry *r, size_t *n)

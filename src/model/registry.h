@@ -32,6 +32,10 @@ struct reg_map {
 	double growth_seconds;
 	uint64_t grow_start_ns, grow_old_cap, grow_new_cap; /* classic growth in progress */
 	bool grow_same_size;
+	uint64_t grow_stack[REG_STACK_DEPTH]; /* where the classic growth in progress started */
+	uint32_t grow_nstack;
+	uint64_t growwork_calls; /* classic growWork* calls seen in discovery windows */
+	double growwork_per_sec; /* in the last interval's windows; < 0 when not measured */
 	uint64_t peak_len;
 	struct map_stats st;
 	bool st_ok;
@@ -61,6 +65,11 @@ void registry__event(struct registry *r, const struct inv_event *e);
 void registry__refresh(struct registry *r, unsigned int max_misses);
 size_t registry__count(const struct registry *r);
 struct reg_map *registry__at(struct registry *r, size_t i);
+/* Classic growWork* totals per map (from the windows' counters): each map's growwork_per_sec
+ * becomes its calls since the previous update over window_secs, the time windows were open
+ * since then; window_secs <= 0 marks every rate unmeasured. Unknown addresses are ignored. */
+void registry__growwork_begin(struct registry *r, double window_secs);
+void registry__growwork(struct registry *r, uint64_t addr, uint64_t total);
 /* Growths finished since the last call (the array is reused). */
 const struct reg_growth *registry__take_growths(struct registry *r, size_t *n);
 

@@ -91,6 +91,11 @@ static void json_map(struct json *j, const struct gobin *gb, const struct reg_ma
 	swiss ? json__null(j) : json__uint(j, m->same_size_growths);
 	json__key(j, "growth_seconds");
 	json__double(j, m->growth_seconds);
+	json__key(j, "growwork_per_sec");
+	if (swiss || m->growwork_per_sec < 0)
+		json__null(j);
+	else
+		json__double(j, m->growwork_per_sec);
 	json__key(j, "writes");
 	json__null(j);
 	json__key(j, "reads");
@@ -178,7 +183,7 @@ void top__json(FILE *out, const struct gobin *gb, struct registry *r, const stru
 	fflush(out);
 }
 
-static const char *human(uint64_t b, char *buf, size_t n)
+const char *top__bytes(uint64_t b, char *buf, size_t n)
 {
 	if (b >= (10u << 20))
 		snprintf(buf, n, "%" PRIu64 "MiB", b >> 20);
@@ -187,6 +192,13 @@ static const char *human(uint64_t b, char *buf, size_t n)
 	else
 		snprintf(buf, n, "%" PRIu64 "B", b);
 	return buf;
+}
+
+const char *top__origin_note(const struct reg_map *m)
+{
+	if (m->origin == REG_CREATED)
+		return "";
+	return m->origin == REG_GREW ? " (seen growing)" : " (seen in use)";
 }
 
 static int by_bytes(const void *a, const void *b)
@@ -223,9 +235,9 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, const str
 			     "  %s %s%s\n",
 			m->addr, m->ti_ok ? m->ti.name : "?", m->st.len, m->st.capacity,
 			m->st.capacity ? (double)m->st.len / (double)m->st.capacity : 0,
-			human(m->st.bytes, hb, sizeof(hb)), m->growths,
+			top__bytes(m->st.bytes, hb, sizeof(hb)), m->growths,
 			site.func ? site.func : "?", site.func ? symbolize__file_line(&site, fl, sizeof(fl)) : "",
-			m->origin == REG_CREATED ? "" : m->origin == REG_GREW ? " (seen growing)" : " (seen in use)");
+			top__origin_note(m));
 	}
 	if (n > TABLE_ROWS)
 		fprintf(out, "... and %zu smaller maps (--json lists all)\n", n - TABLE_ROWS);
@@ -237,7 +249,7 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, const str
 		fprintf(out,
 			"bloated: 0x%" PRIx64 " (%s) holds %s for %" PRIu64 " entries (capacity %" PRIu64
 			"): Go maps never shrink; copy it into a new map to release the memory.\n",
-			m->addr, m->ti_ok ? m->ti.name : "?", human(m->st.bytes, hb, sizeof(hb)),
+			m->addr, m->ti_ok ? m->ti.name : "?", top__bytes(m->st.bytes, hb, sizeof(hb)),
 			m->st.len, m->st.capacity);
 	}
 	if (tf->dropped)

@@ -23,6 +23,11 @@ struct top_frame {
 
 /* bloated: capacity at least 8x len and at least 1 MiB held (maps never shrink). */
 bool top__is_bloated(const struct reg_map *m);
+/* "123B", "45KiB", "67MiB" in buf. */
+const char *top__bytes(uint64_t b, char *buf, size_t n);
+/* What a SITE column adds when the stack is not the creation stack: "", " (seen growing)" or
+ * " (seen in use)". */
+const char *top__origin_note(const struct reg_map *m);
 void top__json(FILE *out, const struct gobin *gb, struct registry *r, const struct top_frame *f);
 void top__table(FILE *out, const struct gobin *gb, struct registry *r, const struct top_frame *f);
 

@@ -9,8 +9,8 @@ enum inv_site {
 	INV_CREATE_ENTRY = 1,  /* makemap / maps.NewMap: AX = map type; stashed per thread */
 	INV_CREATE_RET,        /* RET of makemap*, NewMap: AX = the new map */
 	INV_CLASSIC_GROW,      /* hashGrow(t, h): AX = type, BX = map */
-	INV_CLASSIC_EVAC,      /* advanceEvacuationMark(h, t, newbit): AX = map; stashed */
-	INV_CLASSIC_EVAC_RET,  /* its RET: growth over when h.oldbuckets == nil */
+	INV_CLASSIC_EVAC_DONE, /* advanceEvacuationMark's evacuation-complete block: AX = map */
+	INV_CLASSIC_GROWWORK,  /* growWork*(t, h, bucket), in windows: BX = map; counted per map */
 	INV_SWISS_GROW_MAP,    /* growToSmall / growToTable(m, typ): AX = map, BX = type */
 	INV_SWISS_REHASH,      /* (*table).rehash(t, typ, m): AX = table, BX = type, CX = map */
 	INV_SWISS_SPLIT,       /* (*table).split: marks the stashed rehash as a split */

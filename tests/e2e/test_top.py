@@ -11,6 +11,7 @@ from lib import cases
 
 def parse(lines):
     truth, changes, reports, after_truth = {}, {}, [], False
+    events = []
     for line in lines:
         if line.startswith("truth "):
             _, name, addr, n, cap = line.split()
@@ -21,9 +22,29 @@ def parse(lines):
             changes[name] = int(n)
         elif line.startswith("{"):
             r = json.loads(line)
+            events += r["events"]
             if after_truth and not r["stats"]["final"]:
                 reports.append(r)
-    return truth, changes, reports
+    return truth, changes, reports, events
+
+
+def check_growth_events(truth, changes, reports, events):
+    """Every capacity change the target saw is one growth event of that map, with its old and
+    new capacity chained, and a measured duration where the layout allows one."""
+    last = {m["addr"]: m for m in reports[-1]["maps"]}
+    for name, want in changes.items():
+        addr = truth[name][0]
+        evs = [e for e in events if e["addr"] == addr and e["how"] != "same_size"]
+        # A classic growth still evacuating has no end event yet.
+        pending = 1 if "growing" in last[addr]["flags"] else 0
+        assert len(evs) + pending == want, \
+            f"{name}: {len(evs)} growth events (+{pending} in progress), the target saw {want}"
+        assert evs[-1]["new_capacity"] <= truth[name][2]
+        for e in evs:
+            if e["how"] in ("doubling", "grow", "split"):
+                assert e["seconds"] is not None and e["seconds"] >= 0, e
+            assert e["stack"] and e["stack"][0].startswith(("runtime.", "internal/runtime/")), \
+                e["stack"][:2]
 
 
 def check(truth, changes, reports, attach):
@@ -60,8 +81,9 @@ def test_launch(case):
     version, variant = case
     binary = lib.target("inventory", version, variant)
     p = lib.run([lib.MAPSCOPE, "top", "--json", "-i", "0.25", "--", binary, "1.5"])
-    truth, changes, reports = parse(p.stdout.splitlines())
+    truth, changes, reports, events = parse(p.stdout.splitlines())
     check(truth, changes, reports, attach=False)
+    check_growth_events(truth, changes, reports, events)
 
 
 @cases(lambda: [(v, var) for v, var in lib.matrix() if var in ("plain", "stripped") or v in ("1.19", "1.27")])
@@ -80,7 +102,7 @@ def test_attach(case):
             p = lib.run([lib.MAPSCOPE, "top", "--json", "-i", "0.5", "-d", "3", "-p",
                          str(target.pid)])
             assert target.poll() is None, "the target died while mapscope was attached"
-            truth, changes, reports = parse(lines + p.stdout.splitlines())
+            truth, changes, reports, _ = parse(lines + p.stdout.splitlines())
             check(truth, changes, reports, attach=True)
             assert target.stdout.readline().strip() == "done"
         finally:

@@ -82,6 +82,17 @@ def check_functions(version, variant, binary, report):
         if f["role"] == "grow":
             rets = sorted(o for o, i in insns.items() if i == "ret")
             assert f["ret_offsets"] == rets, f"{name}: rets {f['ret_offsets']} != objdump {rets}"
+        if name == "runtime.advanceEvacuationMark":
+            # The growth-complete block opens with the write-barrier check guarding
+            # `h.oldbuckets = nil`: Go's own disassembler names the symbol it reads.
+            done = f.get("done_offset")
+            assert done, f"{name}: no growth-done site"
+            objd = lib.run([lib.gobin(version), "tool", "objdump", "-s",
+                            "^runtime.advanceEvacuationMark$", twin(version, variant)]).stdout
+            line = next((ln for ln in objd.splitlines()
+                         if f"0x{addr + done:x}" in ln.split()), "")
+            assert "CMPL runtime.writeBarrier(SB), $0x0" in line or \
+                "CMPL $0x0, runtime.writeBarrier(SB)" in line, f"{name}: +{done} is {line!r}"
 
 
 @cases(lib.matrix)
