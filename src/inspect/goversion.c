@@ -8,22 +8,33 @@
  * 1.24, 1.26; 1.22 and 1.27 checked against DWARF by this project) and each toolchain's runtime
  * sources; rows not marked verified were derived from source only. */
 /* Columns: min, max, swiss, goid, kind_masked, hmap size, load num, prune, text from moduledata,
- * _func size, moduledata.types, verified. */
+ * _func size, moduledata.types, verified; then the heap columns: mheap_.arenas, mheap_.sweepgen,
+ * heapArena.spans, mspan startAddr, npages, index size, freeindex, nelems, allocBits, sweepgen,
+ * state, elemsize. Heap columns are from DWARF of 1.19-1.27 builds; rows without a built
+ * toolchain leave them zero (NO_HEAP) rather than guess. */
+#define NO_HEAP 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+/* Go 1.22-1.27 share every heap offset. */
+#define HEAP_122 66008, 65856, 0, 24, 32, 2, 48, 50, 64, 88, 99, 104
 static const struct go_layout layouts[] = {
 	/* 1.17-1.18: register ABI, readable, but outside the supported range. */
-	{ 17, 18, false, 152, true, 48, 13, false, false, 40, 280, false },
-	{ 19, 19, false, 152, true, 48, 13, false, false, 40, 280, true },
-	{ 20, 20, false, 152, true, 48, 13, false, false, 44, 296, false },
+	{ 17, 18, false, 152, true, 48, 13, false, false, 40, 280, false, NO_HEAP },
+	{ 19, 19, false, 152, true, 48, 13, false, false, 40, 280, true,
+	  /* heapArena.bitmap is 2 MiB before spans */
+	  65936, 65848, 2097152, 24, 32, 8, 48, 56, 72, 88, 99, 104 },
+	{ 20, 20, false, 152, true, 48, 13, false, false, 44, 296, false, NO_HEAP },
 	/* Go 1.21's loadFactorNum is (8*13/16)*2 = 12 by integer division. */
-	{ 21, 21, false, 152, true, 48, 12, false, false, 44, 296, true },
-	{ 22, 22, false, 152, true, 48, 13, false, false, 44, 296, true },
+	{ 21, 21, false, 152, true, 48, 12, false, false, 44, 296, true,
+	  /* 1 MiB bitmap + noMorePtrs before spans; mspan.pinnerBits moves sweepgen on */
+	  65944, 65856, 1064960, 24, 32, 8, 48, 56, 72, 96, 107, 112 },
+	/* 1.22: allocation headers remove the arena bitmap; mspan indexes shrink to uint16. */
+	{ 22, 22, false, 152, true, 48, 13, false, false, 44, 296, true, HEAP_122 },
 	/* 1.23 adds g.syscallbp before goid. */
-	{ 23, 23, false, 160, true, 48, 13, false, false, 44, 296, true },
-	{ 24, 24, true, 160, true, 56, 13, false, false, 44, 296, true },
+	{ 23, 23, false, 160, true, 48, 13, false, false, 44, 296, true, HEAP_122 },
+	{ 24, 24, true, 160, true, 56, 13, false, false, 44, 296, true, HEAP_122 },
 	/* 1.25 removes gobuf.ret (goid −8) and adds pruneTombstones; from source only. */
-	{ 25, 25, true, 152, true, 56, 13, true, false, 44, 296, false },
+	{ 25, 25, true, 152, true, 56, 13, true, false, 44, 296, false, NO_HEAP },
 	/* 1.26: Kind_ is the bare kind; pcHeader.textStart is gone. */
-	{ 26, 27, true, 152, false, 56, 13, true, true, 44, 296, true },
+	{ 26, 27, true, 152, false, 56, 13, true, true, 44, 296, true, HEAP_122 },
 };
 
 int goversion__parse(const char *s, struct go_version *out)

@@ -31,6 +31,19 @@ struct go_layout {
 	uint8_t func_struct_size;       /* runtime._func: 40 (1.18-1.19), 44 (1.20+) */
 	uint16_t md_types;              /* runtime.moduledata.types: 280 (≤1.19), 296 (1.20+) */
 	bool verified;                  /* offsets checked against a built binary's DWARF */
+	/* Heap span tables (goheap), 0 where not derived: liveness is then unknown. */
+	uint32_t mheap_arenas;   /* runtime.mheap_.arenas ([1]*[1<<22]*heapArena) */
+	uint32_t mheap_sweepgen; /* runtime.mheap_.sweepgen (u32) */
+	uint32_t arena_spans;    /* runtime.heapArena.spans: after the pointer bitmap ≤ 1.21 */
+	uint8_t span_start;      /* runtime.mspan.startAddr (uintptr) */
+	uint8_t span_npages;     /* runtime.mspan.npages (uintptr) */
+	uint8_t span_index_size; /* width of mspan.freeindex and nelems: 8 (≤ 1.21), 2 (1.22+) */
+	uint8_t span_freeindex;  /* runtime.mspan.freeindex */
+	uint8_t span_nelems;     /* runtime.mspan.nelems */
+	uint8_t span_allocbits;  /* runtime.mspan.allocBits (*gcBits) */
+	uint8_t span_sweepgen;   /* runtime.mspan.sweepgen (u32); 1.21 added pinnerBits before it */
+	uint8_t span_state;      /* runtime.mspan.state (u8: 0 dead, 1 in use, 2 manual) */
+	uint8_t span_elemsize;   /* runtime.mspan.elemsize (uintptr) */
 };
 
 /* Oldest and newest supported versions (minor numbers of Go 1.x). */

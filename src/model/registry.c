@@ -1,6 +1,7 @@
 #include "model/registry.h"
 
 #include "inspect/gobin.h"
+#include "model/goheap.h"
 #include "shared/inventory.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@ struct registry {
 	size_t index_cap;
 	struct reg_growth *growths;
 	size_t ngrowths, growths_cap;
+	struct goheap *heap; /* NULL when liveness cannot be read for this binary */
 };
 
 static size_t slot_of(uint64_t addr, size_t cap)
@@ -97,6 +99,9 @@ struct registry *registry__new(const struct gobin *gb, pid_t pid)
 	r->gb = gb;
 	r->pid = pid;
 	r->have_bias = !gb->pie;
+	/* Without the heap's span tables the registry drops only unreadable maps, as before. */
+	if (goheap__open(gb, pid, &r->heap))
+		r->heap = NULL;
 	return r;
 }
 
@@ -104,6 +109,7 @@ void registry__set_bias(struct registry *r, uint64_t load_bias)
 {
 	r->bias = load_bias;
 	r->have_bias = true;
+	goheap__set_bias(r->heap, load_bias);
 }
 
 void registry__free(struct registry *r)
@@ -113,6 +119,7 @@ void registry__free(struct registry *r)
 	free(r->maps);
 	free(r->index);
 	free(r->growths);
+	goheap__free(r->heap);
 	free(r);
 }
 
@@ -292,6 +299,12 @@ void registry__refresh(struct registry *r, unsigned int max_misses)
 		struct reg_map *m = &r->maps[i];
 		struct map_stats st;
 
+		/* Go's heap stays mapped after a free: a freed header still reads, so the span's
+		 * allocation state decides. Unknown liveness (a stack map) keeps the read rule. */
+		if (r->heap && r->have_bias && goheap__allocated(r->heap, m->addr) == 0) {
+			drop(r, i);
+			continue;
+		}
 		resolve_type(r, m);
 		l.bucket_size = m->ti_ok ? m->ti.bucket_size : 0;
 		if (mapread__stats(r->pid, m->addr, &l, &st) == 0) {

@@ -61,7 +61,8 @@ void registry__set_bias(struct registry *r, uint64_t load_bias);
 void registry__free(struct registry *r);
 /* Applies one probe event. */
 void registry__event(struct registry *r, const struct inv_event *e);
-/* Re-reads every map; a map unreadable for `max_misses` refreshes in a row is dropped. */
+/* Re-reads every map; a map unreadable for `max_misses` refreshes in a row is dropped, and so
+ * is, at once, a map whose header the Go heap says is free (garbage collected; model/goheap.h). */
 void registry__refresh(struct registry *r, unsigned int max_misses);
 size_t registry__count(const struct registry *r);
 struct reg_map *registry__at(struct registry *r, size_t i);

@@ -1,0 +1,354 @@
+#include "model/goheap.h"
+
+#include "inspect/elf.h"
+#include "inspect/gobin.h"
+#include "inspect/goversion.h"
+#include "inspect/pclntab.h"
+#include "model/remote.h"
+
+#include <capstone/capstone.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* linux/amd64 heap geometry (runtime/malloc.go), the same in Go 1.19-1.27: arenaL1Bits is 0, so
+ * mheap_.arenas[0] is the one L2 array of 1<<arenaL2Bits heapArena pointers. */
+#define ARENA_BASE_OFFSET 0xffff800000000000ull /* arenaBaseOffset */
+#define ARENA_SHIFT 26				/* log2(heapArenaBytes), 64 MiB */
+#define ARENA_L2_ENTRIES (1ull << 22)		/* 1 << arenaL2Bits */
+#define PAGE_SHIFT 13				/* log2(_PageSize), 8 KiB */
+#define PAGES_PER_ARENA 8192
+/* No span is larger than the 48-bit address space. */
+#define MAX_SPAN_PAGES (1ull << (48 - PAGE_SHIFT))
+
+/* mSpanState (runtime/mheap.go). */
+enum { SPAN_DEAD, SPAN_IN_USE, SPAN_MANUAL };
+
+#define SPAN_READ_MAX 256
+#define CODE_SCAN_MAX 256
+
+struct goheap {
+	const struct go_layout *l;
+	pid_t pid;
+	uint64_t arenas; /* file address of mheap_.arenas */
+	uint64_t bias;
+	size_t span_len;
+	/* The runtime sets arenas[0] and each arenas[0][ri] once and never frees them, so a value
+	 * read once stays right for the life of the process. */
+	uint64_t l2;
+	uint64_t last_ri, last_ha;
+};
+
+/* The mspan fields liveness depends on, as one read saw them. */
+struct span {
+	uint64_t start, npages, freeindex, nelems, allocbits, elemsize;
+	uint32_t sweepgen;
+	uint8_t state;
+};
+
+static uint64_t le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	for (size_t i = n; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static int read_u64(const struct goheap *h, uint64_t addr, uint64_t *v)
+{
+	uint8_t b[8];
+	int ret = remote__read(h->pid, addr, b, sizeof(b));
+
+	if (ret)
+		return ret;
+	*v = le(b, 8);
+	return 0;
+}
+
+int goheap__open_at(const struct go_layout *l, pid_t pid, uint64_t arenas_vaddr,
+		    struct goheap **out)
+{
+	struct goheap *h;
+	unsigned int end = 0;
+	const unsigned int ends[] = {
+		l->span_start + 8u,
+		l->span_npages + 8u,
+		l->span_freeindex + l->span_index_size,
+		l->span_nelems + l->span_index_size,
+		l->span_allocbits + 8u,
+		l->span_sweepgen + 4u,
+		l->span_state + 1u,
+		l->span_elemsize + 8u,
+	};
+
+	*out = NULL;
+	if (!l->mheap_arenas || (l->span_index_size != 2 && l->span_index_size != 8) ||
+	    l->mheap_arenas < l->mheap_sweepgen + 4u || !arenas_vaddr)
+		return -ENOTSUP;
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++)
+		end = ends[i] > end ? ends[i] : end;
+	if (end > SPAN_READ_MAX)
+		return -ENOTSUP;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->l = l;
+	h->pid = pid;
+	h->arenas = arenas_vaddr;
+	h->span_len = end;
+	*out = h;
+	return 0;
+}
+
+static bool in_writable_section(const struct elf_file *elf, uint64_t addr, uint64_t n)
+{
+	struct elf_section s;
+
+	for (size_t i = 0; i < elf__section_count(elf); i++)
+		if (elf__section_at(elf, i, &s) == 0 && (s.flags & 0x3) == 0x3 /* WRITE|ALLOC */ &&
+		    addr >= s.addr && addr - s.addr <= s.size && n <= s.size - (addr - s.addr))
+			return true;
+	return false;
+}
+
+int goheap__arenas_symtab(const struct gobin *gb, uint64_t *vaddr)
+{
+	uint64_t v, size;
+
+	if (!gb->layout || !gb->layout->mheap_arenas)
+		return -ENOTSUP;
+	if (elf__symbol(gb->elf, "runtime.mheap_", &v, &size) || !v)
+		return -ENOENT;
+	if (size && size < gb->layout->mheap_arenas + 8ull)
+		return -EINVAL;
+	*vaddr = v + gb->layout->mheap_arenas;
+	return 0;
+}
+
+/* runtime.spanOfHeap is out of line in every supported release, and the first RIP-relative
+ * 8-byte load it makes is `mov mheap_.arenas[0](%rip), reg` (its only global). Checked against
+ * .symtab on 1.19-1.27, every build variant (tests/unit/test_goheap.c). */
+int goheap__arenas_disasm(const struct gobin *gb, uint64_t *vaddr)
+{
+	uint64_t entry, end, off, a;
+	const uint8_t *file, *p;
+	size_t flen, len;
+	int ret = -ENOENT;
+	cs_insn *in;
+	csh cs;
+
+	if (!gb->layout || !gb->layout->mheap_arenas)
+		return -ENOTSUP;
+	if (!gb->pcln || pclntab__lookup(gb->pcln, "runtime.spanOfHeap", &entry, &end) ||
+	    end <= entry)
+		return -ENOENT;
+	file = elf__data(gb->elf, &flen);
+	if (elf__vaddr_to_offset(gb->elf, entry, &off) || off >= flen)
+		return -ENOENT;
+	len = end - entry;
+	if (len > flen - off)
+		len = flen - off;
+	if (len > CODE_SCAN_MAX)
+		len = CODE_SCAN_MAX;
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+		return -EIO;
+	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
+	in = cs_malloc(cs);
+	if (!in) {
+		cs_close(&cs);
+		return -ENOMEM;
+	}
+	p = file + off;
+	a = entry;
+	while (cs_disasm_iter(cs, &p, &len, &a, in)) {
+		const cs_x86 *x = &in->detail->x86;
+		const cs_x86_op *src = &x->operands[1];
+		uint64_t target;
+
+		if (in->id != X86_INS_MOV || x->op_count != 2 ||
+		    x->operands[0].type != X86_OP_REG || x->operands[0].size != 8 ||
+		    src->type != X86_OP_MEM || src->mem.base != X86_REG_RIP ||
+		    src->mem.index != X86_REG_INVALID || src->mem.segment != X86_REG_INVALID)
+			continue;
+		target = in->address + in->size + (uint64_t)src->mem.disp;
+		/* mheap_ is a writable global and arenas lies inside it. */
+		if (target >= gb->layout->mheap_arenas &&
+		    in_writable_section(gb->elf, target - gb->layout->mheap_arenas,
+					gb->layout->mheap_arenas + 8ull)) {
+			*vaddr = target;
+			ret = 0;
+		}
+		break;
+	}
+	cs_free(in, 1);
+	cs_close(&cs);
+	return ret;
+}
+
+int goheap__open(const struct gobin *gb, pid_t pid, struct goheap **out)
+{
+	const struct go_layout *l = gb->layout;
+	uint64_t arenas;
+
+	*out = NULL;
+	/* A wrong offset would drop live maps: only DWARF-checked rows are trusted. */
+	if (!l || !l->verified || !l->mheap_arenas)
+		return -ENOTSUP;
+	if (goheap__arenas_symtab(gb, &arenas) && goheap__arenas_disasm(gb, &arenas))
+		return -ENOENT;
+	return goheap__open_at(l, pid, arenas, out);
+}
+
+void goheap__set_bias(struct goheap *h, uint64_t bias)
+{
+	if (h)
+		h->bias = bias;
+}
+
+void goheap__free(struct goheap *h)
+{
+	free(h);
+}
+
+/* heapArena metadata of arena ri (spanOf's arenas[0][ri]); -ENOENT when no arena is mapped
+ * there, i.e. addr is not in Go's heap. */
+static int arena_of(struct goheap *h, uint64_t ri, uint64_t *ha)
+{
+	int ret;
+
+	if (h->l2 && h->last_ha && h->last_ri == ri) {
+		*ha = h->last_ha;
+		return 0;
+	}
+	if (!h->l2) {
+		ret = read_u64(h, h->arenas + h->bias, &h->l2);
+		if (ret)
+			return ret;
+		if (!h->l2)
+			return -ENOENT;
+	}
+	ret = read_u64(h, h->l2 + ri * 8, ha);
+	if (ret)
+		return ret;
+	if (!*ha)
+		return -ENOENT;
+	h->last_ri = ri;
+	h->last_ha = *ha;
+	return 0;
+}
+
+static int read_span(const struct goheap *h, uint64_t addr, struct span *s)
+{
+	const struct go_layout *l = h->l;
+	uint8_t b[SPAN_READ_MAX];
+	int ret = remote__read(h->pid, addr, b, h->span_len);
+
+	if (ret)
+		return ret;
+	memset(s, 0, sizeof(*s));
+	s->start = le(b + l->span_start, 8);
+	s->npages = le(b + l->span_npages, 8);
+	s->freeindex = le(b + l->span_freeindex, l->span_index_size);
+	s->nelems = le(b + l->span_nelems, l->span_index_size);
+	s->allocbits = le(b + l->span_allocbits, 8);
+	s->elemsize = le(b + l->span_elemsize, 8);
+	s->sweepgen = (uint32_t)le(b + l->span_sweepgen, 4);
+	s->state = b[l->span_state];
+	return 0;
+}
+
+static bool same_span(const struct span *a, const struct span *b)
+{
+	return a->start == b->start && a->npages == b->npages && a->freeindex == b->freeindex &&
+	       a->nelems == b->nelems && a->allocbits == b->allocbits &&
+	       a->elemsize == b->elemsize && a->sweepgen == b->sweepgen && a->state == b->state;
+}
+
+/* mspan.isFree for the object holding addr, given the heap's sweepgen hg. After a sweep,
+ * allocBits is the last GC's mark bits and freeindex is 0; allocation then only moves freeindex
+ * forward, so index < freeindex or a set allocBits bit means allocated, anything else free. A
+ * span not yet swept (sweepgen hg-2, or hg+1 while still cached) still holds the state from
+ * before the last GC: conservative, since nothing is allocated in an unswept span. The mark
+ * bits themselves are not used: Go 1.26's inline mark bits keep them elsewhere until the
+ * sweep. */
+static int judge(const struct goheap *h, const struct span *s, uint32_t hg, uint64_t addr)
+{
+	uint64_t idx;
+	uint8_t byte;
+	int ret;
+
+	if (s->state > SPAN_MANUAL)
+		return -EINVAL;
+	if (s->state == SPAN_DEAD)
+		return 0; /* the page's span was freed and nothing reallocated it */
+	if (s->npages == 0 || s->npages > MAX_SPAN_PAGES)
+		return -EINVAL;
+	if (addr < s->start || addr - s->start >= s->npages << PAGE_SHIFT)
+		return 0; /* a stale spans[] entry: the struct now describes another span */
+	if (s->state == SPAN_MANUAL)
+		return -ENOENT; /* a goroutine stack or other manually managed memory */
+	if (!s->elemsize || !s->nelems || s->elemsize > s->npages << PAGE_SHIFT ||
+	    s->nelems > (s->npages << PAGE_SHIFT) / s->elemsize || s->freeindex > s->nelems)
+		return -EINVAL;
+	idx = (addr - s->start) / s->elemsize;
+	if (idx >= s->nelems)
+		return -EINVAL; /* the span's tail, where no object starts */
+	if (s->sweepgen == hg - 1)
+		return -EAGAIN; /* the sweeper is rewriting freeindex and allocBits */
+	if (idx < s->freeindex)
+		return 1;
+	if (!s->allocbits)
+		return -EINVAL;
+	ret = remote__read(h->pid, s->allocbits + idx / 8, &byte, 1);
+	if (ret)
+		return ret;
+	return (byte >> (idx % 8)) & 1;
+}
+
+int goheap__allocated(struct goheap *h, uint64_t addr)
+{
+	uint64_t ri, ha, sp, mheap;
+	int ret;
+
+	if (!h)
+		return -EINVAL;
+	ri = (addr - ARENA_BASE_OFFSET) >> ARENA_SHIFT;
+	if (ri >= ARENA_L2_ENTRIES)
+		return -ENOENT;
+	ret = arena_of(h, ri, &ha);
+	if (ret)
+		return ret;
+	ret = read_u64(h, ha + h->l->arena_spans + ((addr >> PAGE_SHIFT) % PAGES_PER_ARENA) * 8,
+		       &sp);
+	if (ret)
+		return ret;
+	if (!sp)
+		return -ENOENT; /* no span ever held this page */
+	mheap = h->arenas + h->bias - h->l->mheap_arenas;
+	/* The span and the heap's sweepgen are read twice around the verdict: a sweep or GC phase
+	 * change in between (torn fields) shows as a difference and gives no verdict. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		uint32_t hg, hg2;
+		struct span a, b;
+		int verdict;
+
+		ret = remote__read(h->pid, mheap + h->l->mheap_sweepgen, &hg, sizeof(hg));
+		if (!ret)
+			ret = read_span(h, sp, &a);
+		if (ret)
+			return ret;
+		verdict = judge(h, &a, hg, addr);
+		if (verdict < 0 && verdict != -EAGAIN)
+			return verdict;
+		ret = read_span(h, sp, &b);
+		if (!ret)
+			ret = remote__read(h->pid, mheap + h->l->mheap_sweepgen, &hg2, sizeof(hg2));
+		if (ret)
+			return ret;
+		if (verdict >= 0 && hg == hg2 && same_span(&a, &b))
+			return verdict;
+	}
+	return -EAGAIN;
+}

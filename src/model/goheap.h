@@ -1,0 +1,41 @@
+/* goheap: is the Go heap object at an address still allocated? Answered from outside, read-only,
+ * from the runtime's own span tables (mheap_.arenas → heapArena.spans → mspan), the way
+ * runtime.spanOfHeap and mspan.isFree do it. Go's heap stays mapped after a free, so a freed
+ * map's header stays readable: only the span's allocation state says it is gone.
+ *
+ * Every remote word is treated as hostile: indexes, element counts and sizes are checked against
+ * the span before use, and a span that changes while it is read gives "unknown", not a verdict. */
+#ifndef MAPSCOPE_MODEL_GOHEAP_H
+#define MAPSCOPE_MODEL_GOHEAP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct gobin;
+struct go_layout;
+struct goheap;
+
+/* Opens the heap of process pid running gb. Returns 0, -ENOTSUP when gb's version has no
+ * verified heap offsets, or -ENOENT when &mheap_.arenas cannot be found in the binary. */
+int goheap__open(const struct gobin *gb, pid_t pid, struct goheap **out);
+/* Same, with the layout row and the file address of mheap_.arenas given (tests). */
+int goheap__open_at(const struct go_layout *l, pid_t pid, uint64_t arenas_vaddr,
+		    struct goheap **out);
+/* Load bias of a PIE target (runtime address = file address + bias); 0 until set. */
+void goheap__set_bias(struct goheap *h, uint64_t bias);
+void goheap__free(struct goheap *h);
+
+/* 1: the object holding addr is allocated (or, on a span not yet swept since the last GC, was
+ * allocated before that GC: a freed object reads allocated until its span is swept).
+ * 0: free: the slot is unallocated, or no in-use span holds the page (the pages were freed).
+ * Negative errno, liveness unknown: -ENOENT not in a heap span (a goroutine stack, C memory,
+ * globals), -EAGAIN the span is being swept or changed while read, -EINVAL implausible span
+ * contents, or the read error (-EFAULT, -ESRCH, -EPERM). */
+int goheap__allocated(struct goheap *h, uint64_t addr);
+
+/* File virtual address of runtime.mheap_.arenas in gb: from .symtab (runtime.mheap_ + offset),
+ * or in a stripped binary from the RIP-relative load in runtime.spanOfHeap. 0 or -ENOENT. */
+int goheap__arenas_symtab(const struct gobin *gb, uint64_t *vaddr);
+int goheap__arenas_disasm(const struct gobin *gb, uint64_t *vaddr);
+
+#endif

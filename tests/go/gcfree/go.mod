@@ -1,0 +1,3 @@
+module mapscope.test/gcfree
+
+go 1.19
