@@ -7,6 +7,7 @@
 #include "model/registry.h"
 #include "model/remote.h"
 #include "output/top.h"
+#include "output/tui.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -28,7 +29,7 @@
 
 const char cmd_top_usage[] =
 	"Usage: mapscope top (-p PID | -- PROGRAM [ARGS...]) [-d SECONDS] [-i SECONDS] [--json]\n"
-	"                    [--budget PCT]\n"
+	"                    [--budget PCT] [--no-tui]\n"
 	"\n"
 	"The live inventory of a Go program's maps: for each map its type, where it was created,\n"
 	"len and capacity as the program itself would report them, load, overflow buckets\n"
@@ -43,6 +44,8 @@ const char cmd_top_usage[] =
 	"      --json           one JSON object per interval (JSON Lines), see docs/top.md\n"
 	"      --budget PCT     slowdown allowed for discovery windows, in percent (default 1;\n"
 	"                       0 disables them)\n"
+	"      --no-tui         the plain table even on a terminal (the full-screen view's keys:\n"
+	"                       b, l, g sort by bytes, len, growths; q quits)\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"Needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE. See docs/top.md.\n";
@@ -50,7 +53,7 @@ const char cmd_top_usage[] =
 struct top_opts {
 	int pid;
 	double duration, interval, budget;
-	bool json;
+	bool json, no_tui;
 	char **argv;
 };
 
@@ -86,6 +89,7 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "budget", required_argument, NULL, 'b' },
+		{ "no-tui", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -119,6 +123,9 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 			o->budget = strtod(optarg, &end);
 			if (end == optarg || *end || o->budget < 0 || o->budget > 100)
 				return err__usage("top", "--budget takes a percentage from 0 to 100");
+			break;
+		case 'T':
+			o->no_tui = true;
 			break;
 		case 'h':
 			fputs(cmd_top_usage, stdout);
@@ -213,11 +220,13 @@ static bool target_alive(const struct top_opts *o, struct launch *l, int *status
 }
 
 static void report(const struct top_opts *o, const struct gobin *gb, struct registry *r,
-		   struct top_frame *tf)
+		   struct top_frame *tf, struct tui *tui)
 {
 	tf->time = (double)now_ns(CLOCK_REALTIME) / 1e9;
 	if (o->json)
 		top__json(stdout, gb, r, tf);
+	else if (tui)
+		tui__frame(tui, gb, r, tf);
 	else
 		top__table(stdout, gb, r, tf);
 }
@@ -230,8 +239,16 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 	uint64_t start = now_ns(CLOCK_MONOTONIC), next = start + (uint64_t)(o->interval * 1e9);
 	bool have_bias = !gb->pie;
 	uint64_t window_mark = 0;
+	struct tui *tui = NULL;
 	int status = 0;
 
+	/* A terminal that ncurses cannot drive still gets the plain table. */
+	if (!o->json && !o->no_tui && isatty(STDOUT_FILENO)) {
+		int err = tui__open(&tui);
+
+		if (err)
+			err__report(err, NULL);
+	}
 	tf.boot_to_unix_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
 	w.next_ns = start;
 	while (!stop) {
@@ -259,11 +276,15 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 			tf.dropped = inventory__dropped(inv);
 			tf.overhead_pct = 100.0 * (double)(w.hits_total) * HIT_COST_NS /
 					  (double)(now - start + 1);
-			report(o, gb, r, &tf);
+			report(o, gb, r, &tf, tui);
 			next += (uint64_t)(o->interval * 1e9);
 		}
 		inventory__poll(inv, w.open ? 1 : 10);
+		if (tui && tui__key(tui))
+			break;
 	}
+	/* The final report is a plain table after the screen is restored, so it stays there. */
+	tui__free(tui);
 	inventory__poll(inv, 0);
 	if (w.open)
 		inventory__window(inv, false);
@@ -273,7 +294,7 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 	if (target_alive(o, l, &status))
 		registry__refresh(r, MAX_MISSES);
 	tf.dropped = inventory__dropped(inv);
-	report(o, gb, r, &tf);
+	report(o, gb, r, &tf, NULL);
 	return 0;
 }
 

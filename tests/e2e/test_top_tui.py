@@ -1,0 +1,214 @@
+"""mapscope top's full-screen view (root + BPF), driven through tmux: the rows show the target's
+own header addresses, len and capacity; `l` re-sorts them by len; `q` ends mapscope while the
+target keeps running. Nothing here asserts on timing: every wait polls the screen until what it
+waits for is there, with a deadline only so that a broken build cannot hang the run."""
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+import lib
+from lib import cases
+
+COLS, ROWS = 200, 50
+# The target holds its maps far longer than mapscope's run takes, and mapscope's -d is longer
+# still: if `q` were ignored, mapscope would only stop when the target exits, and the check that
+# the target outlived mapscope would fail.
+HOLD = 40
+DURATION = 90
+DEADLINE = 60
+ROW = re.compile(r"^(0x[0-9a-f]+) +(.{28}) +(\d+) +(\d+) +\d+\.\d\d +(\d+)(B|KiB|MiB) +\d+ ")
+UNITS = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20}
+SPARKS = set("▁▂▃▄▅▆▇█")
+EXITED = "mapscope exited with"  # printed by the shell around mapscope in the pane
+
+
+class Tmux:
+    """A private tmux server (its own socket and config) holding one session of fixed size."""
+
+    def __init__(self, argv):
+        self.sock = f"mapscope-test-{os.getpid()}"
+        self.env = dict(os.environ, LC_ALL="C.UTF-8")
+        self.env.pop("TMUX", None)
+        fd, self.conf = tempfile.mkstemp(suffix=".tmux.conf")
+        with os.fdopen(fd, "w") as f:
+            # Set before the command starts, so that its last screen stays capturable.
+            f.write("set -g remain-on-exit on\nset -g history-limit 0\n")
+        self.cmd("-f", self.conf, "new-session", "-d", "-s", "top", "-x", str(COLS), "-y",
+                 str(ROWS), "sh", "-c", f'"$@"; echo "{EXITED} $?"', "sh",
+                 "env", "LC_ALL=C.UTF-8", "TERM=screen", *argv)
+        self.server_pid = int(self.fmt("#{pid}"))
+        self.pane_pid = int(self.fmt("#{pane_pid}"))
+
+    def cmd(self, *args):
+        return lib.run(["tmux", "-u", "-L", self.sock, *args], env=self.env, timeout=30)
+
+    def fmt(self, f):
+        return self.cmd("display-message", "-p", "-t", "top", f).stdout.strip()
+
+    def screen(self):
+        return self.cmd("capture-pane", "-p", "-t", "top").stdout.splitlines()
+
+    def keys(self, *k):
+        self.cmd("send-keys", "-t", "top", *k)
+
+    def dead(self):
+        return self.fmt("#{pane_dead}") == "1"
+
+    def exit_status(self):
+        """mapscope's exit status, as the shell around it printed it once the pane is dead."""
+        lines = self.screen()
+        for line in reversed(lines):
+            if line.startswith(EXITED):
+                return line[len(EXITED):].strip()
+        raise AssertionError("no exit status on the screen:\n" + "\n".join(lines))
+
+    def wait(self, what, pred):
+        """Polls the screen until pred(lines) is true; returns those lines."""
+        end = time.monotonic() + DEADLINE
+        while True:
+            lines = self.screen()
+            if pred(lines):
+                return lines
+            if self.dead() or time.monotonic() > end:
+                raise AssertionError(f"{what} never showed; the screen:\n" + "\n".join(lines))
+            time.sleep(0.1)
+
+    def close(self):
+        # The pane's shell leads its own process group (mapscope is in it too). A dead pane's
+        # PID may already belong to someone else: only a live one is killed.
+        try:
+            if not self.dead():
+                os.killpg(self.pane_pid, signal.SIGKILL)
+        finally:
+            os.kill(self.server_pid, signal.SIGTERM)
+            os.unlink(self.conf)
+
+
+def rows(lines):
+    """[(addr, len, cap, bytes, line)] of the map rows, in screen order."""
+    out = []
+    for line in lines:
+        m = ROW.match(line)
+        if m:
+            out.append((m[1], int(m[3]), int(m[4]), int(m[5]) * UNITS[m[6]], line))
+    return out
+
+
+def shows_truth(truth):
+    def pred(lines):
+        got = {r[0]: (r[1], r[2]) for r in rows(lines)}
+        return all(got.get(addr) == (n, cap) for addr, n, cap in truth.values())
+    return pred
+
+
+def read_truth(target):
+    truth = {}
+    while "inline" not in truth:
+        line = target.stdout.readline()
+        assert line, f"the target exited before printing its truth (got {sorted(truth)})"
+        if line.startswith("truth "):
+            _, name, addr, n, cap = line.split()
+            truth[name] = (addr, int(n), int(cap))
+    assert len(truth) == 7, f"target printed {sorted(truth)}"
+    return truth
+
+
+def order(lines, truth):
+    """The target's maps in screen order, by name."""
+    names = {addr: name for name, (addr, _, _) in truth.items()}
+    return [names[r[0]] for r in rows(lines) if r[0] in names]
+
+
+def need_tmux():
+    lib.require_root()
+    if not shutil.which("tmux"):
+        raise AssertionError("tmux is missing: scripts/install-deps installs it")
+
+
+@cases(lambda: [("1.26", "plain"), ("1.19", "plain")])
+def test_view(case):
+    need_tmux()
+    version, variant = case
+    binary = lib.target("inventory", version, variant)
+    with subprocess.Popen([binary, str(HOLD)], stdout=subprocess.PIPE, text=True) as target:
+        tmux = None
+        try:
+            truth = read_truth(target)
+            tmux = Tmux([lib.MAPSCOPE, "top", "-p", str(target.pid), "-i", "0.5", "-d",
+                         str(DURATION)])
+
+            lines = tmux.wait("every map of the target with its len and capacity",
+                              shows_truth(truth))
+            header = lines[0]
+            assert f"pid {target.pid}" in header and f"go{version}" in header, header
+            assert "sorted by bytes" in header, header
+            shown = rows(lines)
+            byts = [r[3] for r in shown]
+            assert byts == sorted(byts, reverse=True), "not sorted by bytes:\n" + "\n".join(lines)
+            mine = {r[0]: r[4] for r in shown}
+            bloated = mine[truth["bloated"][0]]
+            assert "BLOATED" in bloated, bloated
+            for name, (addr, _, _) in truth.items():
+                if name != "bloated":
+                    assert "BLOATED" not in mine[addr], f"{name} marked bloated: {mine[addr]}"
+                assert SPARKS & set(mine[addr]), f"{name}: no sparkline in {mine[addr]!r}"
+            assert any("Go maps never shrink" in line for line in lines), "\n".join(lines)
+            assert any(line.startswith("GROWTHS") for line in lines), "\n".join(lines)
+            assert any("q quit" in line for line in lines), "\n".join(lines)
+
+            tmux.keys("l")
+            lines = tmux.wait("the rows sorted by len",
+                              lambda ls: "sorted by len" in ls[0] and shows_truth(truth)(ls))
+            want = sorted(truth, key=lambda name: truth[name][1], reverse=True)
+            assert order(lines, truth) == want, \
+                f"screen order {order(lines, truth)}, by len {want}:\n" + "\n".join(lines)
+            lens = [r[1] for r in rows(lines)]
+            assert lens == sorted(lens, reverse=True), "\n".join(lines)
+
+            tmux.keys("q")
+            end = time.monotonic() + DEADLINE
+            while not tmux.dead():
+                assert time.monotonic() < end, "q did not end mapscope:\n" + \
+                    "\n".join(tmux.screen())
+                time.sleep(0.1)
+            assert target.poll() is None, "the target ended before mapscope did"
+            status = tmux.exit_status()
+            assert status == "0", f"mapscope ended with {status}:\n" + "\n".join(tmux.screen())
+            # The final report is the plain table, left on the restored screen.
+            lines = tmux.screen()
+            assert any(line.startswith(f"mapscope top: pid {target.pid}") for line in lines), \
+                "\n".join(lines)
+        finally:
+            if tmux:
+                tmux.close()
+            target.kill()
+
+
+def test_no_tui():
+    """--no-tui on a terminal: the plain table, interval after interval."""
+    need_tmux()
+    binary = lib.target("inventory", "1.26", "plain")
+    with subprocess.Popen([binary, str(HOLD)], stdout=subprocess.PIPE, text=True) as target:
+        tmux = None
+        try:
+            truth = read_truth(target)
+            tmux = Tmux([lib.MAPSCOPE, "top", "--no-tui", "-p", str(target.pid), "-i", "0.5",
+                         "-d", "2"])
+            end = time.monotonic() + DEADLINE
+            while not tmux.dead():
+                assert time.monotonic() < end, "mapscope -d 2 did not end"
+                time.sleep(0.1)
+            assert tmux.exit_status() == "0", "\n".join(tmux.screen())
+            lines = tmux.screen()
+            assert any(line.startswith(f"mapscope top: pid {target.pid}") for line in lines), \
+                "\n".join(lines)
+            assert not any("sorted by" in line for line in lines), "\n".join(lines)
+            assert truth["grow"][0] in "\n".join(lines), "\n".join(lines)
+        finally:
+            if tmux:
+                tmux.close()
+            target.kill()
