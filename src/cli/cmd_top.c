@@ -26,6 +26,7 @@
 #define WINDOW_MIN_NS 1000000ull    /* and lasts 1 to 200 ms, sized to the budget */
 #define WINDOW_MAX_NS 200000000ull
 #define MAX_MISSES 3
+#define FINAL_READ_NS 250000000ull
 
 const char cmd_top_usage[] =
 	"Usage: mapscope top (-p PID | -- PROGRAM [ARGS...]) [-d SECONDS] [-i SECONDS] [--json]\n"
@@ -148,13 +149,15 @@ static void on_event(const struct inv_event *e, void *ctx)
 	registry__event(ctx, e);
 }
 
-/* Discovery windows: once a second the per-call probes are attached for a window whose length
- * keeps their cost within the budget. The first window is the shortest; each next one is sized
- * from the hit rate the previous one measured: length = budget * gap / (rate * cost per hit). */
+/* Discovery windows: once a second the per-call probes are attached for a window. Its length
+ * is steered by what the previous cycle (window open to the next open) really cost: every probe
+ * hit in it, including those while the probes were being attached and detached, times the cost
+ * of a hit, over the cycle's length. The next window is scaled by budget / measured cost. */
 struct windows {
 	double budget_pct;
 	bool open;
 	uint64_t next_ns, open_ns, close_ns, len_ns, hits_at_open, hits_total;
+	uint64_t cycle_ns;      /* when the previous cycle's window opened, 0 before the first */
 	uint64_t open_total_ns; /* time windows were open, closed ones only */
 };
 
@@ -178,25 +181,32 @@ static void windows_tick(struct windows *w, struct inventory *inv, uint64_t now)
 	if (w->budget_pct <= 0)
 		return;
 	if (w->open && now >= w->close_ns) {
-		uint64_t hits = inventory__touch_hits(inv) - w->hits_at_open;
-		double secs = (double)(now - w->open_ns) / 1e9;
-		double slowdown = secs > 0 ? (double)hits * HIT_COST_NS / 1e9 / secs : 0;
-		double len = (w->budget_pct / 100.0) * (double)WINDOW_GAP_NS /
-			     (slowdown > 1e-6 ? slowdown : 1e-6);
-
 		inventory__window(inv, false);
 		w->open = false;
 		w->open_total_ns += now - w->open_ns;
-		w->hits_total += hits;
-		w->len_ns = len < WINDOW_MIN_NS ? WINDOW_MIN_NS
-			    : len > WINDOW_MAX_NS ? WINDOW_MAX_NS : (uint64_t)len;
-		w->next_ns = now + WINDOW_GAP_NS;
+		w->next_ns = w->open_ns + WINDOW_GAP_NS;
 	} else if (!w->open && now >= w->next_ns) {
-		w->hits_at_open = inventory__touch_hits(inv);
+		uint64_t hits = inventory__touch_hits(inv);
+
+		if (w->cycle_ns) {
+			double cost = (double)(hits - w->hits_at_open) * HIT_COST_NS;
+			double share = cost / (double)(now - w->cycle_ns) * 100.0;
+			double scale = share > 0 ? w->budget_pct / share : 4;
+
+			scale = scale < 0.25 ? 0.25 : scale > 4 ? 4 : scale;
+			w->len_ns = (uint64_t)((double)w->len_ns * scale);
+			w->len_ns = w->len_ns < WINDOW_MIN_NS ? WINDOW_MIN_NS
+				    : w->len_ns > WINDOW_MAX_NS ? WINDOW_MAX_NS : w->len_ns;
+			w->hits_total += hits - w->hits_at_open;
+		} else {
+			w->len_ns = WINDOW_MIN_NS;
+		}
+		w->cycle_ns = now;
+		w->hits_at_open = hits;
 		if (inventory__window(inv, true) == 0) {
 			w->open = true;
 			w->open_ns = now;
-			w->close_ns = now + (w->len_ns ? w->len_ns : WINDOW_MIN_NS);
+			w->close_ns = now + w->len_ns;
 		} else {
 			w->next_ns = now + WINDOW_GAP_NS * 10;
 		}
@@ -238,7 +248,8 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 	struct windows w = { .budget_pct = o->budget };
 	uint64_t start = now_ns(CLOCK_MONOTONIC), next = start + (uint64_t)(o->interval * 1e9);
 	bool have_bias = !gb->pie;
-	uint64_t window_mark = 0;
+	uint64_t window_mark = 0, every = (uint64_t)(o->interval * 1e9), read_every = every;
+	uint64_t next_read = start;
 	struct tui *tui = NULL;
 	int status = 0;
 
@@ -249,6 +260,10 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 		if (err)
 			err__report(err, NULL);
 	}
+	/* A launched program's memory is gone once it exits: reading its maps often between
+	 * reports keeps the final report at most FINAL_READ_NS old. */
+	if (o->argv && read_every > FINAL_READ_NS)
+		read_every = FINAL_READ_NS;
 	tf.boot_to_unix_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
 	w.next_ns = start;
 	while (!stop) {
@@ -266,6 +281,10 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 		if (o->duration > 0 && now - start >= (uint64_t)(o->duration * 1e9))
 			break;
 		windows_tick(&w, inv, now);
+		if (now >= next_read && now < next) {
+			registry__refresh(r, MAX_MISSES);
+			next_read = now + read_every;
+		}
 		if (now >= next) {
 			if (gb->maps == GO_LAYOUT_CLASSIC) {
 				registry__growwork_begin(r, windows_take_open_secs(&w, now,
@@ -277,7 +296,8 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 			tf.overhead_pct = 100.0 * (double)(w.hits_total) * HIT_COST_NS /
 					  (double)(now - start + 1);
 			report(o, gb, r, &tf, tui);
-			next += (uint64_t)(o->interval * 1e9);
+			next += every;
+			next_read = now + read_every;
 		}
 		inventory__poll(inv, w.open ? 1 : 10);
 		if (tui && tui__key(tui))
@@ -291,7 +311,8 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 	/* The final report: after an exit the maps cannot be read any more, so the values are
 	 * the last ones read. */
 	tf.final = true;
-	if (target_alive(o, l, &status))
+	tf.exited = !target_alive(o, l, &status);
+	if (!tf.exited)
 		registry__refresh(r, MAX_MISSES);
 	tf.dropped = inventory__dropped(inv);
 	report(o, gb, r, &tf, NULL);

@@ -9,6 +9,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdio.h>
+#include <sys/utsname.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +25,8 @@ struct inventory {
 	void *ctx;
 	struct bpf_link *links[MAX_LINKS];
 	size_t nlinks, nalways; /* links [0, nalways) are the always-on ones */
+	struct bpf_link *window;  /* the window's probes as one uprobe_multi link */
+	bool multi;               /* the kernel has uprobe_multi (6.6+) */
 	int ncpus;
 };
 
@@ -113,6 +117,17 @@ static int attach_always(struct inventory *inv)
 	return ret;
 }
 
+/* uprobe_multi links arrived in Linux 6.6. */
+static bool kernel_has_uprobe_multi(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 6);
+}
+
 int inventory__open(const struct gobin *gb, pid_t pid, inventory_cb cb, void *ctx,
 		    struct inventory **out)
 {
@@ -135,6 +150,11 @@ int inventory__open(const struct gobin *gb, pid_t pid, inventory_cb cb, void *ct
 		bpferr__explain(ret, "cannot open the BPF program");
 		goto fail;
 	}
+	/* A kernel without uprobe_multi would refuse the whole object: windows then attach one
+	 * link per function instead. */
+	inv->multi = kernel_has_uprobe_multi();
+	if (!inv->multi)
+		bpf_program__set_autoload(inv->skel->progs.inv_window, false);
 	ret = inventory_bpf__load(inv->skel);
 	if (ret) {
 		bpferr__explain(ret, "cannot load the BPF program");
@@ -157,27 +177,83 @@ fail:
 	return ret;
 }
 
-int inventory__window(struct inventory *inv, bool on)
+/* The sites a discovery window probes: the runtime.map* entry points and growWork* all take
+ * (type, map) in AX, BX. Fills offs/cookies (room for gb->nfuncs) and returns the count. */
+static size_t window_sites(const struct inventory *inv, unsigned long *offs, __u64 *cookies,
+			   const struct gobin_func **funcs)
 {
+	size_t n = 0;
+
+	for (size_t i = 0; i < inv->gb->nfuncs; i++) {
+		const struct gobin_func *f = &inv->gb->funcs[i];
+		uint64_t site;
+
+		if (f->probe.insn == PROBE_NONE)
+			continue;
+		if ((f->role == MF_ASSIGN || f->role == MF_ACCESS || f->role == MF_DELETE) &&
+		    !strncmp(f->name, "runtime.map", 11))
+			site = INV_TOUCH;
+		else if (!strncmp(f->name, "runtime.growWork", 16))
+			site = INV_CLASSIC_GROWWORK;
+		else
+			continue;
+		offs[n] = (unsigned long)(f->file_offset + f->probe.offset);
+		cookies[n] = site | (f->probe.insn == PROBE_JCC ? INV_COOKIE_JCC : 0) |
+			     ((uint64_t)i << INV_COOKIE_FUNC_SHIFT);
+		funcs[n++] = f;
+	}
+	return n;
+}
+
+static int window_open(struct inventory *inv)
+{
+	size_t nf = inv->gb->nfuncs ? inv->gb->nfuncs : 1, n;
+	unsigned long *offs = calloc(nf, sizeof(*offs));
+	__u64 *cookies = calloc(nf, sizeof(*cookies));
+	const struct gobin_func **funcs = calloc(nf, sizeof(*funcs));
 	int ret = 0;
 
+	if (!offs || !cookies || !funcs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	n = window_sites(inv, offs, cookies, funcs);
+	if (inv->multi) {
+		LIBBPF_OPTS(bpf_uprobe_multi_opts, opts, .offsets = offs, .cookies = cookies,
+			    .cnt = n);
+
+		inv->window = bpf_program__attach_uprobe_multi(inv->skel->progs.inv_window,
+							       inv->pid, inv->gb->path, NULL, &opts);
+		if (!inv->window) {
+			ret = -errno;
+			bpferr__explain(ret, "cannot attach the discovery window's uprobes");
+		}
+		goto out;
+	}
+	for (size_t i = 0; i < n && !ret; i++)
+		ret = attach_at(inv, funcs[i], offs[i] - funcs[i]->file_offset,
+				cookies[i] & ~(0xffffULL << INV_COOKIE_FUNC_SHIFT));
+out:
+	free(offs);
+	free(cookies);
+	free(funcs);
+	return ret;
+}
+
+int inventory__window(struct inventory *inv, bool on)
+{
+	int ret;
+
 	if (!on) {
+		bpf_link__destroy(inv->window);
+		inv->window = NULL;
 		while (inv->nlinks > inv->nalways)
 			bpf_link__destroy(inv->links[--inv->nlinks]);
 		return 0;
 	}
-	if (inv->nlinks > inv->nalways)
+	if (inv->window || inv->nlinks > inv->nalways)
 		return 0;
-	for (size_t i = 0; i < inv->gb->nfuncs && !ret; i++) {
-		const struct gobin_func *f = &inv->gb->funcs[i];
-
-		/* The runtime.map* entry points and growWork* take (type, map) in AX, BX. */
-		if ((f->role == MF_ASSIGN || f->role == MF_ACCESS || f->role == MF_DELETE) &&
-		    !strncmp(f->name, "runtime.map", 11))
-			ret = attach_entry(inv, f, INV_TOUCH);
-		else if (!strncmp(f->name, "runtime.growWork", 16))
-			ret = attach_entry(inv, f, INV_CLASSIC_GROWWORK);
-	}
+	ret = window_open(inv);
 	if (ret)
 		inventory__window(inv, false);
 	return ret;
@@ -185,9 +261,13 @@ int inventory__window(struct inventory *inv, bool on)
 
 int inventory__poll(struct inventory *inv, int timeout_ms)
 {
+	/* The probes rarely wake us (see the BPF side): the poll is mostly a sleep, and the ring
+	 * is drained whether or not it signalled. */
 	int ret = ring_buffer__poll(inv->rb, timeout_ms);
 
-	return ret == -EINTR ? 0 : ret < 0 ? ret : 0;
+	if (ret >= 0 || ret == -EINTR)
+		ret = ring_buffer__consume(inv->rb);
+	return ret < 0 ? ret : 0;
 }
 
 static uint64_t percpu_sum(struct inventory *inv, const struct bpf_map *map)
@@ -235,6 +315,7 @@ void inventory__free(struct inventory *inv)
 {
 	if (!inv)
 		return;
+	bpf_link__destroy(inv->window);
 	while (inv->nlinks)
 		bpf_link__destroy(inv->links[--inv->nlinks]);
 	ring_buffer__free(inv->rb);

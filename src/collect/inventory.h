@@ -19,7 +19,7 @@ int inventory__open(const struct gobin *gb, pid_t pid, inventory_cb cb, void *ct
 		    struct inventory **out);
 /* Attaches (on) or detaches (off) the per-call touch probes: a discovery window. */
 int inventory__window(struct inventory *inv, bool on);
-/* Delivers pending events to the callback, waiting at most timeout_ms for the first. */
+/* Waits up to timeout_ms, then delivers every pending event to the callback. */
 int inventory__poll(struct inventory *inv, int timeout_ms);
 /* Events the kernel could not queue (ring buffer full). */
 uint64_t inventory__dropped(struct inventory *inv);

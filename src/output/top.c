@@ -177,6 +177,8 @@ void top__json(FILE *out, const struct gobin *gb, struct registry *r, const stru
 	json__uint(j, registry__count(r));
 	json__key(j, "final");
 	json__bool(j, tf->final);
+	json__key(j, "exited");
+	json__bool(j, tf->exited);
 	json__obj_end(j);
 	json__obj_end(j);
 	json__free(j);
@@ -209,6 +211,57 @@ static int by_bytes(const void *a, const void *b)
 	return x->st.bytes < y->st.bytes ? 1 : x->st.bytes > y->st.bytes ? -1 : 0;
 }
 
+#define SUMMARY_MAPS 5
+
+/* The closing words of a run, for someone who has not read the columns: where the memory is,
+ * what is bloated and what growing cost. rows are sorted by bytes. */
+static void summary(FILE *out, const struct gobin *gb, const struct reg_map **rows, size_t n,
+		    const struct top_frame *tf)
+{
+	uint64_t total = 0, growths = 0, grown = 0;
+	const struct reg_map *most = NULL;
+	double secs = 0;
+	char hb[32], fl[256];
+
+	for (size_t i = 0; i < n; i++) {
+		total += rows[i]->st.bytes;
+		growths += rows[i]->growths;
+		grown += rows[i]->growths > 0;
+		secs += rows[i]->growth_seconds;
+		if (!most || rows[i]->growths > most->growths)
+			most = rows[i];
+	}
+	fprintf(out, "\nSummary: %zu live maps hold %s.\n", n, top__bytes(total, hb, sizeof(hb)));
+	if (n)
+		fprintf(out, "The biggest, and where the program made them:\n");
+	for (size_t i = 0; i < n && i < SUMMARY_MAPS; i++) {
+		const struct reg_map *m = rows[i];
+		struct frame site;
+
+		symbolize__site(gb, tf->bias, m->stack, m->nstack, &site);
+		fprintf(out, "  %zu. %s: %s for %" PRIu64 " entries (room for %" PRIu64 "), %s %s%s\n",
+			i + 1, m->ti_ok ? m->ti.name : "map of unknown type",
+			top__bytes(m->st.bytes, hb, sizeof(hb)), m->st.len, m->st.capacity,
+			site.func ? site.func : "?",
+			site.func ? symbolize__file_line(&site, fl, sizeof(fl)) : "",
+			top__origin_note(m));
+	}
+	for (size_t i = 0; i < n; i++)
+		if (top__is_bloated(rows[i]))
+			fprintf(out,
+				"Bloated: %s at 0x%" PRIx64 " keeps %s for only %" PRIu64
+				" entries. Go maps never shrink after deletes; copying the entries into "
+				"a new map and dropping the old one releases the memory.\n",
+				rows[i]->ti_ok ? rows[i]->ti.name : "a map", rows[i]->addr,
+				top__bytes(rows[i]->st.bytes, hb, sizeof(hb)), rows[i]->st.len);
+	if (growths)
+		fprintf(out,
+			"Growth: %" PRIu64 " growths in %" PRIu64 " maps, %.1f ms spent growing; "
+			"the map that grew most is %s (%" PRIu64 " times). Sizing it with "
+			"make(map[K]V, n) avoids those.\n",
+			growths, grown, secs * 1e3, most->ti_ok ? most->ti.name : "?", most->growths);
+}
+
 void top__table(FILE *out, const struct gobin *gb, struct registry *r, const struct top_frame *tf)
 {
 	size_t n = registry__count(r), ng;
@@ -223,7 +276,7 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, const str
 	registry__take_growths(r, &ng);
 	fprintf(out, "\nmapscope top: pid %d, %s (%s maps), %zu maps, %zu growths%s\n", tf->pid,
 		gb->bi.version, goversion__layout_name(gb->maps), n, ng,
-		tf->final ? " (final: the program has exited)" : "");
+		tf->exited ? " (final: the program has exited)" : tf->final ? " (final)" : "");
 	fprintf(out, "%-14s %-28s %9s %9s %5s %8s %5s  %s\n", "ADDR", "TYPE", "LEN", "CAP", "LOAD",
 		"BYTES", "GROW", "SITE");
 	for (size_t i = 0; i < n && i < TABLE_ROWS; i++) {
@@ -254,6 +307,8 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, const str
 	}
 	if (tf->dropped)
 		fprintf(out, "(%" PRIu64 " events dropped: the ring buffer was full)\n", tf->dropped);
+	if (tf->final)
+		summary(out, gb, rows, n, tf);
 	free(rows);
 	fflush(out);
 }

@@ -1,0 +1,3 @@
+module mapheavy
+
+go 1.19
