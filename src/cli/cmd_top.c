@@ -25,6 +25,7 @@
 #define WINDOW_GAP_NS 1000000000ull /* a discovery window opens once a second */
 #define WINDOW_MIN_NS 1000000ull    /* and lasts 1 to 200 ms, sized to the budget */
 #define WINDOW_MAX_NS 200000000ull
+#define WINDOW_GROWTH 16.0 /* the most a window grows from one cycle to the next */
 #define MAX_MISSES 3
 #define FINAL_READ_NS 250000000ull
 
@@ -191,9 +192,11 @@ static void windows_tick(struct windows *w, struct inventory *inv, uint64_t now)
 		if (w->cycle_ns) {
 			double cost = (double)(hits - w->hits_at_open) * HIT_COST_NS;
 			double share = cost / (double)(now - w->cycle_ns) * 100.0;
-			double scale = share > 0 ? w->budget_pct / share : 4;
+			/* Shrinking is immediate (safety); growth is fast but bounded, so that one
+			 * idle cycle does not open a long window into a burst. */
+			double scale = share > 0 ? w->budget_pct / share : WINDOW_GROWTH;
 
-			scale = scale < 0.25 ? 0.25 : scale > 4 ? 4 : scale;
+			scale = scale > WINDOW_GROWTH ? WINDOW_GROWTH : scale;
 			w->len_ns = (uint64_t)((double)w->len_ns * scale);
 			w->len_ns = w->len_ns < WINDOW_MIN_NS ? WINDOW_MIN_NS
 				    : w->len_ns > WINDOW_MAX_NS ? WINDOW_MAX_NS : w->len_ns;
