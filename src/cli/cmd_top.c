@@ -31,7 +31,7 @@
 
 const char cmd_top_usage[] =
 	"Usage: mapscope top (-p PID | -- PROGRAM [ARGS...]) [-d SECONDS] [-i SECONDS] [--json]\n"
-	"                    [--budget PCT] [--no-tui]\n"
+	"                    [--budget PCT] [--no-tui] [-o FILE]\n"
 	"\n"
 	"The live inventory of a Go program's maps: for each map its type, where it was created,\n"
 	"len and capacity as the program itself would report them, load, overflow buckets\n"
@@ -46,6 +46,7 @@ const char cmd_top_usage[] =
 	"      --json           one JSON object per interval (JSON Lines), see docs/top.md\n"
 	"      --budget PCT     slowdown allowed for discovery windows, in percent (default 1;\n"
 	"                       0 disables them)\n"
+	"  -o, --output FILE    write the reports to FILE (a launched program keeps stdout)\n"
 	"      --no-tui         the plain table even on a terminal (the full-screen view's keys:\n"
 	"                       b, l, g sort by bytes, len, growths; q quits)\n"
 	"  -h, --help           this text\n"
@@ -57,6 +58,8 @@ struct top_opts {
 	double duration, interval, budget;
 	bool json, no_tui;
 	char **argv;
+	const char *output; /* -o FILE, NULL for stdout */
+	FILE *out;
 };
 
 static volatile sig_atomic_t stop;
@@ -92,6 +95,7 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "budget", required_argument, NULL, 'b' },
 		{ "no-tui", no_argument, NULL, 'T' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -103,7 +107,7 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 	o->budget = 1;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+p:d:i:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:d:i:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			o->pid = cli__parse_pid("top", optarg);
@@ -128,6 +132,9 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 			break;
 		case 'T':
 			o->no_tui = true;
+			break;
+		case 'o':
+			o->output = optarg;
 			break;
 		case 'h':
 			fputs(cmd_top_usage, stdout);
@@ -237,11 +244,11 @@ static void report(const struct top_opts *o, const struct gobin *gb, struct regi
 {
 	tf->time = (double)now_ns(CLOCK_REALTIME) / 1e9;
 	if (o->json)
-		top__json(stdout, gb, r, tf);
+		top__json(o->out, gb, r, tf);
 	else if (tui)
 		tui__frame(tui, gb, r, tf);
 	else
-		top__table(stdout, gb, r, tf);
+		top__table(o->out, gb, r, tf);
 }
 
 static int run(const struct top_opts *o, const struct gobin *gb, struct inventory *inv,
@@ -257,7 +264,7 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 	int status = 0;
 
 	/* A terminal that ncurses cannot drive still gets the plain table. */
-	if (!o->json && !o->no_tui && isatty(STDOUT_FILENO)) {
+	if (!o->json && !o->no_tui && !o->output && isatty(STDOUT_FILENO)) {
 		int err = tui__open(&tui);
 
 		if (err)
@@ -335,6 +342,10 @@ int cmd_top(int argc, char **argv)
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret < 0 ? MS_EXIT_OK : ret;
+	o.out = stdout;
+	/* Close-on-exec: a launched program must not inherit the report file. */
+	if (o.output && !(o.out = fopen(o.output, "we")))
+		return err__report(0, "cannot write %s: %s", o.output, strerror(errno));
 	if (o.argv) {
 		ret = launch__start(o.argv, &l);
 		if (ret)
@@ -383,5 +394,7 @@ cleanup:
 	}
 	registry__free(reg);
 	gobin__free(gb);
+	if (o.out != stdout && fclose(o.out) && !ret)
+		ret = err__report(0, "cannot write %s: %s", o.output, strerror(errno));
 	return ret ? MS_EXIT_FAIL : MS_EXIT_OK;
 }
