@@ -2,6 +2,8 @@
 #ifndef MAPSCOPE_CLI_CLI_H
 #define MAPSCOPE_CLI_CLI_H
 
+#include "collect/launch.h"
+
 #include <stdbool.h>
 
 struct cli_cmd {
@@ -22,6 +24,22 @@ extern const char cmd_count_usage[];
 
 /* Parses a PID argument; returns it, or -1 with a usage error reported. */
 int cli__parse_pid(const char *cmd, const char *arg);
+struct gobin;
+
+/* A tracing command's target: a launched program or a running process, and its binary. */
+struct cli_target {
+	struct launch l; /* l.pid > 0 while a launched program has not been waited for */
+	struct gobin *gb;
+	int pid;
+	char exe[64];
+};
+
+/* Opens the target: argv launches a program held before its exec (launch__release lets it run
+ * once the probes are attached), else pid is a running process. Fails unless its binary can be
+ * traced. Every error is reported here; returns 0 or a negative errno. Close in either case. */
+int cli__target_open(char **argv, int pid, struct cli_target *t);
+/* Ends a launched program that was never released, waits for one that was, frees the binary. */
+void cli__target_close(struct cli_target *t);
 /* Prints the help text of a command to stdout; returns 0. */
 int cli__help(const struct cli_cmd *c);
 

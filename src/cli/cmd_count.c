@@ -233,39 +233,18 @@ int cmd_count(int argc, char **argv)
 {
 	struct count_opts o;
 	struct callcount *cc = NULL;
-	struct gobin *gb = NULL;
-	struct launch l = { 0 };
-	char exe[64];
-	int ret, pid;
+	struct cli_target t;
+	int ret;
 
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret < 0 ? MS_EXIT_OK : ret;
-	if (o.argv) {
-		ret = launch__start(o.argv, &l);
-		if (ret)
-			return err__report(ret, NULL);
-		pid = l.pid;
-		ret = gobin__open(l.path, NULL, &gb);
-	} else {
-		pid = o.pid;
-		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
-		if (kill(pid, 0) != 0 && errno == ESRCH)
-			return err__report(0, "no process with PID %d", pid);
-		ret = gobin__open(exe, NULL, &gb);
-	}
-	if (ret) {
-		err__report(ret, "%s", o.argv ? l.path : exe);
+	ret = cli__target_open(o.argv, o.pid, &t);
+	if (ret)
 		goto cleanup;
-	}
-	if (!gb->supported) {
-		err__report(0, "%s: cannot trace: %s", gb->path, gb->reason);
-		ret = -ENOTSUP;
-		goto cleanup;
-	}
 	ret = callcount__open(&cc);
 	if (!ret)
-		ret = attach_all(cc, gb, &o, pid);
+		ret = attach_all(cc, t.gb, &o, t.pid);
 	if (ret) {
 		err__report(ret, NULL);
 		goto cleanup;
@@ -273,17 +252,15 @@ int cmd_count(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (o.argv) {
-		launch__release(&l);
-		ret = launch__wait(&l);
+		launch__release(&t.l);
+		ret = launch__wait(&t.l);
 		ret = ret < 0 ? ret : 0;
 	} else {
 		wait_attached(&o);
 	}
-	report(cc, gb, &o, pid);
+	report(cc, t.gb, &o, t.pid);
 cleanup:
-	if (l.pid > 0)
-		launch__abort(&l);
 	callcount__free(cc);
-	gobin__free(gb);
+	cli__target_close(&t);
 	return ret ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

@@ -334,10 +334,8 @@ int cmd_top(int argc, char **argv)
 	struct top_opts o;
 	struct inventory *inv = NULL;
 	struct registry *reg = NULL;
-	struct gobin *gb = NULL;
-	struct launch l = { 0 };
-	char exe[64];
-	int ret, pid;
+	struct cli_target t;
+	int ret;
 
 	ret = parse_args(argc, argv, &o);
 	if (ret)
@@ -346,35 +344,16 @@ int cmd_top(int argc, char **argv)
 	/* Close-on-exec: a launched program must not inherit the report file. */
 	if (o.output && !(o.out = fopen(o.output, "we")))
 		return err__report(0, "cannot write %s: %s", o.output, strerror(errno));
-	if (o.argv) {
-		ret = launch__start(o.argv, &l);
-		if (ret)
-			return err__report(ret, NULL);
-		pid = l.pid;
-		ret = gobin__open(l.path, NULL, &gb);
-	} else {
-		pid = o.pid;
-		snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
-		if (kill(pid, 0) != 0 && errno == ESRCH)
-			return err__report(0, "no process with PID %d", pid);
-		ret = gobin__open(exe, NULL, &gb);
-	}
-	if (ret) {
-		err__report(ret, "%s", o.argv ? l.path : exe);
+	ret = cli__target_open(o.argv, o.pid, &t);
+	if (ret)
 		goto cleanup;
-	}
-	if (!gb->supported) {
-		err__report(0, "%s: cannot trace: %s", gb->path, gb->reason);
-		ret = -ENOTSUP;
-		goto cleanup;
-	}
-	reg = registry__new(gb, pid);
+	reg = registry__new(t.gb, t.pid);
 	if (!reg) {
 		ret = -ENOMEM;
 		err__report(ret, NULL);
 		goto cleanup;
 	}
-	ret = inventory__open(gb, pid, on_event, reg, &inv);
+	ret = inventory__open(t.gb, t.pid, on_event, reg, &inv);
 	if (ret) {
 		err__report(ret, NULL);
 		goto cleanup;
@@ -382,18 +361,12 @@ int cmd_top(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (o.argv)
-		launch__release(&l);
-	ret = run(&o, gb, inv, reg, &l, pid);
+		launch__release(&t.l);
+	ret = run(&o, t.gb, inv, reg, &t.l, t.pid);
 cleanup:
 	inventory__free(inv);
-	if (l.pid > 0) {
-		if (l.go_fd > 0)
-			launch__abort(&l);
-		else
-			launch__wait(&l);
-	}
 	registry__free(reg);
-	gobin__free(gb);
+	cli__target_close(&t);
 	if (o.out != stdout && fclose(o.out) && !ret)
 		ret = err__report(0, "cannot write %s: %s", o.output, strerror(errno));
 	return ret ? MS_EXIT_FAIL : MS_EXIT_OK;
