@@ -15,6 +15,25 @@ static int open_cs(csh *cs, bool detail)
 	return 0;
 }
 
+/* A disassembler and one instruction buffer for cs_disasm_iter; free with close_iter. */
+static int open_iter(csh *cs, cs_insn **in, bool detail)
+{
+	if (open_cs(cs, detail))
+		return -EIO;
+	*in = cs_malloc(*cs);
+	if (!*in) {
+		cs_close(cs);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void close_iter(csh *cs, cs_insn *in)
+{
+	cs_free(in, 1);
+	cs_close(cs);
+}
+
 static bool is_reg(const cs_x86_op *op, x86_reg r)
 {
 	return op->type == X86_OP_REG && op->reg == r;
@@ -54,16 +73,13 @@ int prologue__decode(const uint8_t *code, size_t len, uint64_t addr, struct prol
 	bool saw_cmp = false;
 	cs_insn *in;
 	csh cs;
+	int err;
 	int i;
 
 	memset(out, 0, sizeof(*out));
-	if (open_cs(&cs, true))
-		return -EIO;
-	in = cs_malloc(cs);
-	if (!in) {
-		cs_close(&cs);
-		return -ENOMEM;
-	}
+	err = open_iter(&cs, &in, true);
+	if (err)
+		return err;
 	for (i = 0; i < MAX_PROLOGUE_INSNS && cs_disasm_iter(cs, &p, &len, &a, in); i++) {
 		const cs_x86 *x = &in->detail->x86;
 		uint32_t off = (uint32_t)(in->address - addr);
@@ -97,8 +113,7 @@ int prologue__decode(const uint8_t *code, size_t len, uint64_t addr, struct prol
 		}
 		break;
 	}
-	cs_free(in, 1);
-	cs_close(&cs);
+	close_iter(&cs, in);
 	if (out->insn == PROBE_NONE)
 		memset(out, 0, sizeof(*out));
 	return 0;
@@ -112,15 +127,12 @@ int prologue__rets(const uint8_t *code, size_t len, uint64_t addr, uint32_t *off
 	size_t left = len;
 	cs_insn *in;
 	csh cs;
+	int err;
 
 	*n = 0;
-	if (open_cs(&cs, false))
-		return -EIO;
-	in = cs_malloc(cs);
-	if (!in) {
-		cs_close(&cs);
-		return -ENOMEM;
-	}
+	err = open_iter(&cs, &in, false);
+	if (err)
+		return err;
 	while (left > 0) {
 		if (!cs_disasm_iter(cs, &p, &left, &a, in)) {
 			/* Undecodable byte (padding): step over it. */
@@ -135,8 +147,7 @@ int prologue__rets(const uint8_t *code, size_t len, uint64_t addr, uint32_t *off
 			(*n)++;
 		}
 	}
-	cs_free(in, 1);
-	cs_close(&cs);
+	close_iter(&cs, in);
 	return 0;
 }
 
@@ -147,14 +158,11 @@ int prologue__first_rip_cmp0(const uint8_t *code, size_t len, uint64_t addr, uin
 	int ret = -ENOENT;
 	cs_insn *in;
 	csh cs;
+	int err;
 
-	if (open_cs(&cs, true))
-		return -EIO;
-	in = cs_malloc(cs);
-	if (!in) {
-		cs_close(&cs);
-		return -ENOMEM;
-	}
+	err = open_iter(&cs, &in, true);
+	if (err)
+		return err;
 	/* A linear sweep stops at the first undecodable byte: Go pads only after the body. */
 	while (cs_disasm_iter(cs, &p, &len, &a, in)) {
 		const cs_x86 *x = &in->detail->x86;
@@ -167,8 +175,7 @@ int prologue__first_rip_cmp0(const uint8_t *code, size_t len, uint64_t addr, uin
 			break;
 		}
 	}
-	cs_free(in, 1);
-	cs_close(&cs);
+	close_iter(&cs, in);
 	return ret;
 }
 
