@@ -5,7 +5,8 @@
 //	ns/op X ops N maps M
 //
 // where an op is one map call (assign, access or delete), timed by the program itself.
-// Usage: mapheavy [OPS]   (default 20,000,000)
+// Usage: mapheavy [OPS [EVERY]]   (default 20,000,000 ops; a new growing map every EVERY
+// iterations of 100,000 calls, default 1: growth-heavy; 100: steady)
 package main
 
 import (
@@ -24,6 +25,12 @@ func main() {
 			ops = v
 		}
 	}
+	every := 1
+	if len(os.Args) > 2 {
+		if v, err := strconv.Atoi(os.Args[2]); err == nil && v > 0 {
+			every = v
+		}
+	}
 	counts := make(map[int64]int64, 1<<16)
 	names := make(map[string]int, 1<<12)
 	keys := make([]string, 4096)
@@ -32,14 +39,17 @@ func main() {
 	}
 	start := time.Now()
 	done, maps := 0, 0
-	for done < ops {
+	m := make(map[int64]int64)
+	for iter := 0; done < ops; iter++ {
 		// A request-scoped map that grows from empty: creation plus a few growths.
-		m := make(map[int64]int64)
-		for i := int64(0); i < 2000; i++ {
-			m[i] = i
+		if iter%every == 0 {
+			m = make(map[int64]int64)
+			for i := int64(0); i < 2000; i++ {
+				m[i] = i
+			}
+			done += 2000
+			maps++
 		}
-		done += 2000
-		maps++
 		for i := 0; i < 20000; i++ {
 			k := int64(i*7919) & 0xffff
 			counts[k]++

@@ -29,7 +29,8 @@ int prologue__decode(const uint8_t *code, size_t len, uint64_t addr, struct prol
  * Returns 0, or -EIO if the disassembler cannot start. */
 int prologue__rets(const uint8_t *code, size_t len, uint64_t addr, uint32_t *offs, size_t max,
 		   size_t *n);
-/* Offset of the first `cmp dword ptr [rip+X], 0` in [code, code+len): in advanceEvacuationMark
+/* Offset of the first `cmp dword ptr [rip+X], 0` in [code, code+len), or of the instruction
+ * right after it when the kernel emulates that one (a jcc or a nop): in advanceEvacuationMark
  * (Go 1.19-1.23) the first write-barrier check opens the block that runs only when evacuation is
  * complete (h.oldbuckets = nil), with the map still in AX. Returns 0 or -ENOENT. */
 int prologue__first_rip_cmp0(const uint8_t *code, size_t len, uint64_t addr, uint32_t *off);
