@@ -48,7 +48,7 @@ def check_growth_events(truth, changes, reports, events):
 
 
 def check(truth, changes, reports, attach):
-    assert len(truth) == 7, f"target printed {sorted(truth)}"
+    assert len(truth) == 8, f"target printed {sorted(truth)}"
     assert reports, "no report while the target held its maps"
     last = reports[-1]
     maps = {m["addr"]: m for m in last["maps"]}
@@ -93,17 +93,19 @@ def test_attach(case):
     lib.require_root()
     version, variant = case
     binary = lib.target("inventory", version, variant)
-    with subprocess.Popen([binary, "6"], stdout=subprocess.PIPE, text=True) as target:
+    with subprocess.Popen([binary, "120"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True) as target:
         try:
             lines = []
-            while not lines or not lines[-1].startswith("changes structs"):
+            while not lines or not lines[-1].startswith("truth inline"):
                 lines.append(target.stdout.readline().strip())
-            lines.append(target.stdout.readline().strip())  # truth inline
             p = lib.run([lib.MAPSCOPE, "top", "--json", "-i", "0.5", "-d", "3", "-p",
                          str(target.pid)])
-            assert target.poll() is None, "the target died while mapscope was attached"
+            assert target.poll() is None, "the target ended while mapscope was attached"
             truth, changes, reports, _ = parse(lines + p.stdout.splitlines())
             check(truth, changes, reports, attach=True)
+            target.stdin.write("stop\n")
+            target.stdin.flush()
             assert target.stdout.readline().strip() == "done"
         finally:
             target.kill()

@@ -113,7 +113,7 @@ def read_truth(target):
         if line.startswith("truth "):
             _, name, addr, n, cap = line.split()
             truth[name] = (addr, int(n), int(cap))
-    assert len(truth) == 7, f"target printed {sorted(truth)}"
+    assert len(truth) == 8, f"target printed {sorted(truth)}"
     return truth
 
 

@@ -11,9 +11,11 @@
 // the number of times their capacity changed while it filled them. After printing it keeps every
 // map alive and unchanged for HOLD seconds (argument 1, default 3), reading from each every few
 // milliseconds (so that a tracer attached now sees them in use), then prints "done" and exits.
+// A line "stop" on standard input ends the hold early (end of input does not).
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"runtime"
@@ -84,6 +86,28 @@ func fill(h func() uintptr, n int, set func(i int)) int {
 	return changes
 }
 
+// stopped is closed when standard input says "stop".
+var stopped = make(chan struct{})
+
+func watchStdin() {
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		if sc.Text() == "stop" {
+			close(stopped)
+			return
+		}
+	}
+}
+
+func holding(end time.Time) bool {
+	select {
+	case <-stopped:
+		return false
+	default:
+		return time.Now().Before(end)
+	}
+}
+
 //go:noinline
 func inlineMap(hold time.Duration, read func()) {
 	// Non-escaping: the compiler builds it on the stack without makemap; it grows past the
@@ -94,7 +118,7 @@ func inlineMap(hold time.Duration, read func()) {
 	}
 	h := *(*uintptr)(unsafe.Pointer(&local))
 	fmt.Printf("truth inline 0x%x %d %d\n", h, len(local), capacity(h))
-	for end := time.Now().Add(hold); time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+	for end := time.Now().Add(hold); holding(end); time.Sleep(5 * time.Millisecond) {
 		sink += int(local[7])
 		read()
 	}
@@ -108,6 +132,7 @@ func main() {
 			hold = time.Duration(s * float64(time.Second))
 		}
 	}
+	go watchStdin()
 	grow := make(map[int64]int)
 	strs := make(map[string]*Session)
 	structs := make(map[pair]int)
@@ -131,9 +156,18 @@ func main() {
 			delete(churn, i-1000)
 		}
 	}
+	// Emptied by deleting every key (which re-seeds it: GO-MAP-INTERNALS.md §5), then refilled:
+	// still the same map, its growths before the re-seed included.
+	reseeded := make(map[int64]int)
+	rs := ptr(unsafe.Pointer(&reseeded))
+	reseededChanges := fill(rs, 3000, func(i int) { reseeded[int64(i)] = i })
+	for i := int64(0); i < 3000; i++ {
+		delete(reseeded, i)
+	}
+	reseededChanges += fill(rs, 5000, func(i int) { reseeded[int64(i)+1e6] = i })
 	small := make(map[int64]int)
 	small[1], small[2], small[3] = 1, 2, 3
-	keep = append(keep, grow, strs, structs, bloated, churn, small)
+	keep = append(keep, grow, strs, structs, bloated, churn, small, reseeded)
 
 	truth("grow", header(*(*unsafe.Pointer)(unsafe.Pointer(&grow))), len(grow))
 	truth("strings", header(*(*unsafe.Pointer)(unsafe.Pointer(&strs))), len(strs))
@@ -141,14 +175,17 @@ func main() {
 	truth("bloated", header(*(*unsafe.Pointer)(unsafe.Pointer(&bloated))), len(bloated))
 	truth("churn", header(*(*unsafe.Pointer)(unsafe.Pointer(&churn))), len(churn))
 	truth("small", header(*(*unsafe.Pointer)(unsafe.Pointer(&small))), len(small))
+	truth("reseeded", rs(), len(reseeded))
 	if fmt.Sprintf("%p", grow) != fmt.Sprintf("0x%x", header(*(*unsafe.Pointer)(unsafe.Pointer(&grow)))) {
 		panic("header address differs from %p")
 	}
 	for i, name := range []string{"grow", "strings", "structs"} {
 		fmt.Printf("changes %s %d\n", name, changes[i])
 	}
+	fmt.Printf("changes reseeded %d\n", reseededChanges)
 	inlineMap(hold, func() {
-		sink += grow[1] + structs[pair{1, -1}] + churn[199999] + small[1] + int(bloated[5][0])
+		sink += grow[1] + structs[pair{1, -1}] + churn[199999] + small[1] + int(bloated[5][0]) +
+			reseeded[1e6]
 		if s, ok := strs["user:1"]; ok {
 			sink += len(s.User)
 		}
