@@ -227,7 +227,12 @@ static bool target_alive(const struct top_opts *o, struct launch *l, int *status
 {
 	if (o->argv) {
 		int st;
-		pid_t p = waitpid(l->pid, &st, WNOHANG);
+		pid_t p;
+
+		/* Reaped already: waitpid(0) would ask about any child instead. */
+		if (l->pid <= 0)
+			return false;
+		p = waitpid(l->pid, &st, WNOHANG);
 
 		if (p == l->pid) {
 			*status = st;

@@ -82,6 +82,8 @@ def test_launch(case):
     binary = lib.target("inventory", version, variant)
     p = lib.run([lib.MAPSCOPE, "top", "--json", "-i", "0.25", "--", binary, "1.5"])
     truth, changes, reports, events = parse(p.stdout.splitlines())
+    last = json.loads(p.stdout.splitlines()[-1])["stats"]
+    assert last["final"] and last["exited"], f"the last report after the exit: {last}"
     check(truth, changes, reports, attach=False)
     check_growth_events(truth, changes, reports, events)
 
@@ -102,6 +104,8 @@ def test_attach(case):
             p = lib.run([lib.MAPSCOPE, "top", "--json", "-i", "0.5", "-d", "3", "-p",
                          str(target.pid)])
             assert target.poll() is None, "the target ended while mapscope was attached"
+            last = json.loads(p.stdout.splitlines()[-1])["stats"]
+            assert last["final"] and not last["exited"], f"final report, target running: {last}"
             truth, changes, reports, _ = parse(lines + p.stdout.splitlines())
             check(truth, changes, reports, attach=True)
             target.stdin.write("stop\n")
