@@ -28,6 +28,19 @@ static size_t slot_of(uint64_t addr, size_t cap)
 	return (size_t)((addr >> 3) * 0x9e3779b97f4a7c15ull) & (cap - 1);
 }
 
+/* Re-inserts every map into the index at its current size, in place. */
+static void rebuild_index(struct registry *r)
+{
+	memset(r->index, 0, r->index_cap * sizeof(*r->index));
+	for (size_t i = 0; i < r->n; i++) {
+		size_t s = slot_of(r->maps[i].addr, r->index_cap);
+
+		while (r->index[s])
+			s = (s + 1) & (r->index_cap - 1);
+		r->index[s] = i + 1;
+	}
+}
+
 static int reindex(struct registry *r, size_t cap)
 {
 	uint64_t *idx = calloc(cap, sizeof(*idx));
@@ -37,13 +50,7 @@ static int reindex(struct registry *r, size_t cap)
 	free(r->index);
 	r->index = idx;
 	r->index_cap = cap;
-	for (size_t i = 0; i < r->n; i++) {
-		size_t s = slot_of(r->maps[i].addr, cap);
-
-		while (idx[s])
-			s = (s + 1) & (cap - 1);
-		idx[s] = i + 1;
-	}
+	rebuild_index(r);
 	return 0;
 }
 
@@ -84,10 +91,11 @@ static struct reg_map *add(struct registry *r, uint64_t addr)
 	return m;
 }
 
+/* Removes map i by moving the last one into its place. The index is stale until the caller
+ * reindexes, once for a whole batch of drops (a GC can free thousands of maps at once). */
 static void drop(struct registry *r, size_t i)
 {
 	r->maps[i] = r->maps[--r->n];
-	reindex(r, r->index_cap);
 }
 
 struct registry *registry__new(const struct gobin *gb, pid_t pid)
@@ -290,6 +298,7 @@ void registry__event(struct registry *r, const struct inv_event *e)
 void registry__refresh(struct registry *r, unsigned int max_misses)
 {
 	struct mapread_layout l = { 0 };
+	size_t before = r->n;
 
 	l.swiss = r->gb->maps == GO_LAYOUT_SWISS;
 	/* hmap gained clearSeq only in the noswissmap builds of Go 1.24-1.25. */
@@ -319,6 +328,9 @@ void registry__refresh(struct registry *r, unsigned int max_misses)
 		}
 		i++;
 	}
+	/* Rebuilding in place cannot fail: the table keeps its size. */
+	if (r->n != before)
+		rebuild_index(r);
 }
 
 void registry__growwork_begin(struct registry *r, double window_secs)
