@@ -21,6 +21,8 @@ int cmd_top(int argc, char **argv);
 extern const char cmd_top_usage[];
 int cmd_count(int argc, char **argv);
 extern const char cmd_count_usage[];
+int cmd_peek(int argc, char **argv);
+extern const char cmd_peek_usage[];
 
 /* Parses a PID argument; returns it, or -1 with a usage error reported. */
 int cli__parse_pid(const char *cmd, const char *arg);

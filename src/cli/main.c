@@ -15,6 +15,7 @@ static const struct cli_cmd commands[] = {
 	{ "top", cmd_top, "the live inventory of a program's maps", cmd_top_usage },
 	{ "count", cmd_count, "exact call counts of a program's map functions (costly; short runs)",
 	  cmd_count_usage },
+	{ "peek", cmd_peek, "a uniform random sample of a live map's entries", cmd_peek_usage },
 	{ "sim", cmd_sim, "offline simulator of Go's map layouts (occupancy, growth, planning)",
 	  cmd_sim_usage },
 };

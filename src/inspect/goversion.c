@@ -34,7 +34,10 @@ static const struct go_layout layouts[] = {
 	/* 1.25 removes gobuf.ret (goid −8) and adds pruneTombstones; from source only. */
 	{ 25, 25, true, 152, true, 56, 13, true, false, 44, 296, false, NO_HEAP },
 	/* 1.26: Kind_ is the bare kind; pcHeader.textStart is gone. */
-	{ 26, 27, true, 152, false, 56, 13, true, true, 44, 296, true, HEAP_122 },
+	{ 26, 26, true, 152, false, 56, 13, true, true, 44, 296, true, HEAP_122 },
+	/* 1.27: abi.MapType gives group strides (mapsplitgroup); from source. */
+	{ 27, 27, true, 152, false, 56, 13, true, true, 44, 296, true, HEAP_122,
+	  .swiss_group_strides = true },
 };
 
 int goversion__parse(const char *s, struct go_version *out)

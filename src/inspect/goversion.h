@@ -44,6 +44,10 @@ struct go_layout {
 	uint8_t span_sweepgen;   /* runtime.mspan.sweepgen (u32); 1.21 added pinnerBits before it */
 	uint8_t span_state;      /* runtime.mspan.state (u8: 0 dead, 1 in use, 2 manual) */
 	uint8_t span_elemsize;   /* runtime.mspan.elemsize (uintptr) */
+	/* abi.MapType (Swiss) describes a group by KeysOff, KeyStride, ElemsOff, ElemStride
+	 * (+88..+112, ElemOff +120, Flags +128) instead of SlotSize, ElemOff (+88, +96, Flags
+	 * +104): 1.27+, where GOEXPERIMENT=mapsplitgroup may also split keys from elems. */
+	bool swiss_group_strides;
 };
 
 /* Oldest and newest supported versions (minor numbers of Go 1.x). */

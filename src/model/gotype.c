@@ -17,7 +17,19 @@
 #define CLASSIC_KEYSIZE 80
 #define CLASSIC_ELEMSIZE 81
 #define CLASSIC_BUCKETSIZE 82
+#define MAPTYPE_ELEM 56
+#define CLASSIC_FLAGS 84
+#define CLASSIC_INDIRECT_KEY 1
+#define CLASSIC_INDIRECT_ELEM 2
 #define SWISS_GROUPSIZE 80
+#define SWISS_SLOTSIZE 88
+#define SWISS_ELEMOFF 96
+#define SWISS_FLAGS 104
+#define SWISS_INDIRECT_KEY 4
+#define SWISS_INDIRECT_ELEM 8
+#define SWISS_STRIDES 88 /* 1.27+: KeysOff, KeyStride, ElemsOff, ElemStride; ElemOff; Flags */
+#define SWISS_STRIDES_FLAGS 128
+#define SWISS_CTRL_WORD 8
 
 const char *gotype__kind_name(uint8_t kind)
 {
@@ -79,9 +91,10 @@ static int type_name(const struct gobin *gb, uint64_t vaddr, char *buf, size_t n
 
 int gotype__maptype(const struct gobin *gb, uint64_t vaddr, struct maptype_info *out)
 {
-	uint64_t key, group;
+	uint64_t key, elem, group, slot, eoff;
+	uint32_t flags;
 	uint16_t bsize;
-	uint8_t kind;
+	uint8_t kind, ekind;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -92,16 +105,51 @@ int gotype__maptype(const struct gobin *gb, uint64_t vaddr, struct maptype_info 
 	    elf__read(gb->elf, key + TYPE_KIND, &kind, 1))
 		return -EFAULT;
 	out->key_kind = gb->layout && gb->layout->kind_masked ? kind & 0x1f : kind;
+	if (elf__read_ptr(gb->elf, vaddr + MAPTYPE_ELEM, &elem) ||
+	    elf__read(gb->elf, elem + TYPE_KIND, &ekind, 1) ||
+	    elf__read(gb->elf, key, &out->key_type_size, 8) ||
+	    elf__read(gb->elf, elem, &out->elem_type_size, 8))
+		return -EFAULT;
+	out->elem_kind = gb->layout && gb->layout->kind_masked ? ekind & 0x1f : ekind;
 	if (gb->maps == GO_LAYOUT_SWISS) {
+		uint64_t st[4];
+
 		if (elf__read(gb->elf, vaddr + SWISS_GROUPSIZE, &group, 8) || group > (1u << 20))
 			return -EFAULT;
+		if (gb->layout && gb->layout->swiss_group_strides) {
+			if (elf__read(gb->elf, vaddr + SWISS_STRIDES, st, sizeof(st)) ||
+			    elf__read(gb->elf, vaddr + SWISS_STRIDES_FLAGS, &flags, 4))
+				return -EFAULT;
+		} else {
+			/* Interleaved slots {key; elem} after the control word. */
+			if (elf__read(gb->elf, vaddr + SWISS_SLOTSIZE, &slot, 8) ||
+			    elf__read(gb->elf, vaddr + SWISS_ELEMOFF, &eoff, 8) ||
+			    elf__read(gb->elf, vaddr + SWISS_FLAGS, &flags, 4))
+				return -EFAULT;
+			st[0] = SWISS_CTRL_WORD;
+			st[1] = slot;
+			st[2] = SWISS_CTRL_WORD + eoff;
+			st[3] = slot;
+		}
+		for (int i = 0; i < 4; i++)
+			if (st[i] >= group)
+				return -EINVAL;
 		out->bucket_size = (uint32_t)group;
+		out->keys_off = (uint32_t)st[0];
+		out->key_stride = (uint32_t)st[1];
+		out->elems_off = (uint32_t)st[2];
+		out->elem_stride = (uint32_t)st[3];
+		out->indirect_key = flags & SWISS_INDIRECT_KEY;
+		out->indirect_elem = flags & SWISS_INDIRECT_ELEM;
 		return 0;
 	}
 	if (elf__read(gb->elf, vaddr + CLASSIC_BUCKETSIZE, &bsize, 2) ||
 	    elf__read(gb->elf, vaddr + CLASSIC_KEYSIZE, &out->key_size, 1) ||
-	    elf__read(gb->elf, vaddr + CLASSIC_ELEMSIZE, &out->elem_size, 1))
+	    elf__read(gb->elf, vaddr + CLASSIC_ELEMSIZE, &out->elem_size, 1) ||
+	    elf__read(gb->elf, vaddr + CLASSIC_FLAGS, &flags, 4))
 		return -EFAULT;
 	out->bucket_size = bsize;
+	out->indirect_key = flags & CLASSIC_INDIRECT_KEY;
+	out->indirect_elem = flags & CLASSIC_INDIRECT_ELEM;
 	return 0;
 }

@@ -3,6 +3,7 @@
 #ifndef MAPSCOPE_MODEL_GOTYPE_H
 #define MAPSCOPE_MODEL_GOTYPE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct gobin;
@@ -12,6 +13,12 @@ struct maptype_info {
 	uint8_t key_kind;     /* reflect.Kind of the key (24 = string) */
 	uint32_t bucket_size; /* classic: bucket; swiss: group */
 	uint8_t key_size, elem_size; /* classic only */
+	/* What a reader of the entries needs (peek): the key and elem types themselves. */
+	uint8_t elem_kind;
+	uint64_t key_type_size, elem_type_size; /* abi.Type.Size_ of K and V */
+	/* swiss only: key i of a group at keys_off + i*key_stride, elem i likewise */
+	uint32_t keys_off, key_stride, elems_off, elem_stride;
+	bool indirect_key, indirect_elem;       /* the slot holds a pointer to K / V */
 };
 
 /* Reads the map type at file virtual address vaddr. Returns 0 or a negative errno. */

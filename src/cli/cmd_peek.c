@@ -1,0 +1,346 @@
+/* mapscope peek: a uniform random sample of one live map's entries, read-only. */
+#include "cli/cli.h"
+#include "collect/inventory.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "inspect/gobin.h"
+#include "model/gotype.h"
+#include "model/mapwalk.h"
+#include "model/remote.h"
+#include "shared/inventory.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#define DEFAULT_N 10
+#define MAX_N 1000000
+#define DEFAULT_WAIT_S 5.0
+#define MAX_STR 256
+#define RETRIES 4
+
+const char cmd_peek_usage[] =
+	"Usage: mapscope peek -p PID --map ADDR [-n N] [--json] [--seed S] [--wait S]\n"
+	"\n"
+	"A uniform random sample of N live entries of one map of a running Go program, keys and\n"
+	"values printed as Go's %v prints them (bool, integers, floats, strings, pointers; other\n"
+	"kinds as hex bytes). Classic maps (also in the middle of a growth) and Swiss maps (also\n"
+	"small ones). Nothing is written into the program: its memory is only read.\n"
+	"\n"
+	"The map's type is learned by watching the program use the map for a moment (per-call\n"
+	"probes, about 1-2 us per map call while they are attached, for at most --wait seconds).\n"
+	"\n"
+	"  -p, --pid PID      the running process\n"
+	"  -m, --map ADDR     the map's header address (0x…, as `mapscope top` and Go's %p show it)\n"
+	"  -n N               entries to sample (default 10; fewer when the map holds fewer)\n"
+	"      --json         one JSON object: {\"addr\", \"type\", \"len\", \"entries\": [{\"key\",\n"
+	"                     \"value\"}, ...], ...}, see docs/peek.md\n"
+	"      --seed S       seed of the sample (a number; default random), to repeat a sample\n"
+	"      --wait S       how long to wait for the program to use the map (default 5)\n"
+	"  -h, --help         this text\n"
+	"\n"
+	"Needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE. See docs/peek.md.\n";
+
+struct peek_opts {
+	int pid;
+	uint64_t addr;
+	bool have_addr, json, have_seed;
+	long n;
+	uint64_t seed;
+	double wait;
+};
+
+static int parse_u64(const char *arg, uint64_t *out)
+{
+	char *end;
+
+	if (!*arg || *arg == '-')
+		return -1;
+	errno = 0;
+	*out = strtoull(arg, &end, 0);
+	return errno || *end ? -1 : 0;
+}
+
+static int parse_args(int argc, char **argv, struct peek_opts *o)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "map", required_argument, NULL, 'm' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->n = DEFAULT_N;
+	o->wait = DEFAULT_WAIT_S;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:m:n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o->pid = cli__parse_pid("peek", optarg);
+			if (o->pid < 0)
+				return MS_EXIT_USAGE;
+			break;
+		case 'm':
+			if (parse_u64(optarg, &o->addr) || !o->addr)
+				return err__usage("peek", "invalid map address '%s': expected 0x… "
+						  "as `mapscope top` shows it", optarg);
+			o->have_addr = true;
+			break;
+		case 'n':
+			if (parse_u64(optarg, &v) || v == 0 || v > MAX_N)
+				return err__usage("peek", "-n takes a number of entries from 1 to %d",
+						  MAX_N);
+			o->n = (long)v;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 's':
+			if (parse_u64(optarg, &o->seed))
+				return err__usage("peek", "--seed takes a non-negative number");
+			o->have_seed = true;
+			break;
+		case 'w':
+			o->wait = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->wait > 0) || o->wait > 3600)
+				return err__usage("peek", "--wait takes a positive number of seconds");
+			break;
+		case 'h':
+			fputs(cmd_peek_usage, stdout);
+			return -1;
+		case ':':
+			return err__usage("peek", "%s needs a value", argv[optind - 1]);
+		default:
+			return err__usage("peek", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return err__usage("peek", "unexpected argument '%s'", argv[optind]);
+	if (!o->pid)
+		return err__usage("peek", "-p PID is required");
+	if (!o->have_addr)
+		return err__usage("peek", "--map ADDR is required");
+	return 0;
+}
+
+struct discover {
+	uint64_t map, type;
+};
+
+static void on_event(const struct inv_event *e, void *ctx)
+{
+	struct discover *d = ctx;
+
+	if (e->map == d->map && e->type && !d->type)
+		d->type = e->type;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The runtime address of the map's type, from the first call the program makes on it. */
+static int discover_type(const struct cli_target *t, const struct peek_opts *o, uint64_t *type)
+{
+	struct discover d = { .map = o->addr };
+	struct inventory *inv = NULL;
+	uint64_t end = now_ms() + (uint64_t)(o->wait * 1000);
+	int ret;
+
+	ret = inventory__open(t->gb, t->pid, on_event, &d, &inv);
+	if (ret) {
+		err__report(ret, NULL);
+		return ret;
+	}
+	ret = inventory__window(inv, true);
+	if (ret) {
+		err__report(ret, "cannot attach the probes that find the map's type");
+		inventory__free(inv);
+		return ret;
+	}
+	while (!d.type && now_ms() < end)
+		inventory__poll(inv, 20);
+	inventory__window(inv, false);
+	inventory__poll(inv, 0);
+	inventory__free(inv);
+	if (!d.type) {
+		err__report(0, "map 0x%" PRIx64 " was not used by PID %d within %g s, so its type is "
+			    "unknown: check the address (mapscope top shows it) or raise --wait",
+			    o->addr, t->pid, o->wait);
+		return -ENOENT;
+	}
+	*type = d.type;
+	return 0;
+}
+
+static void print_value(FILE *f, const char *s, bool trunc)
+{
+	fputs(s, f);
+	if (trunc)
+		fputs("…", f);
+}
+
+static int emit(const struct peek_opts *o, const struct cli_target *t, const char *type,
+		const struct mapwalk_layout *l, const struct mapwalk_sample *s, uint64_t seed)
+{
+	static char key[2 * MAX_STR + 64], val[2 * MAX_STR + 64];
+	struct json *j = NULL;
+	int bad = 0;
+
+	if (o->json) {
+		j = json__new(stdout);
+		if (!j)
+			return -ENOMEM;
+		json__obj_begin(j);
+		json__key(j, "addr");
+		json__hex(j, o->addr);
+		json__key(j, "type");
+		json__str(j, type);
+		json__key(j, "layout");
+		json__str(j, l->swiss ? "swiss" : "classic");
+		json__key(j, "len");
+		json__uint(j, s->len);
+		json__key(j, "live");
+		json__uint(j, s->live);
+		json__key(j, "growing");
+		json__bool(j, s->growing);
+		json__key(j, "consistent");
+		json__bool(j, s->consistent);
+		json__key(j, "seed");
+		json__uint(j, seed);
+		json__key(j, "entries");
+		json__arr_begin(j);
+	} else {
+		printf("map 0x%" PRIx64 " %s (%s) len %" PRIu64 "%s: %zu sampled of %" PRIu64
+		       " live entries\n",
+		       o->addr, type, l->swiss ? "swiss" : "classic", s->len,
+		       s->growing ? ", growing" : "", s->n, s->live);
+		if (!s->consistent)
+			printf("warning: the map changed while it was read (%d tries); the sample "
+			       "may hold stale or missing entries\n", s->tries);
+		printf("%-40s %s\n", "KEY", "VALUE");
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		bool kt = false, vt = false;
+		int kr, vr;
+
+		kr = mapwalk__format(t->pid, s->e[i].key, l->indirect_key, l->key_kind, l->key_size,
+				     MAX_STR, key, sizeof(key), &kt);
+		vr = mapwalk__format(t->pid, s->e[i].elem, l->indirect_elem, l->elem_kind,
+				     l->elem_size, MAX_STR, val, sizeof(val), &vt);
+		/* An entry freed or moved since the walk reads as garbage or not at all. */
+		if (kr || vr) {
+			bad++;
+			continue;
+		}
+		if (j) {
+			json__obj_begin(j);
+			json__key(j, "key");
+			json__str(j, key);
+			json__key(j, "value");
+			json__str(j, val);
+			if (kt) {
+				json__key(j, "key_truncated");
+				json__bool(j, true);
+			}
+			if (vt) {
+				json__key(j, "value_truncated");
+				json__bool(j, true);
+			}
+			json__obj_end(j);
+		} else {
+			int w = printf("%s", key);
+
+			if (kt)
+				w += printf("…");
+			printf("%*s ", w < 40 ? 40 - w : 0, "");
+			print_value(stdout, val, vt);
+			putchar('\n');
+		}
+	}
+	if (j) {
+		json__arr_end(j);
+		json__key(j, "unreadable");
+		json__uint(j, (uint64_t)bad);
+		json__obj_end(j);
+		json__free(j);
+	} else if (bad) {
+		printf("(%d sampled entries could not be read: the map changed)\n", bad);
+	}
+	return 0;
+}
+
+int cmd_peek(int argc, char **argv)
+{
+	struct peek_opts o;
+	struct cli_target t = { 0 };
+	struct maptype_info ti;
+	struct mapwalk_layout l;
+	struct mapwalk_sample s = { 0 };
+	uint64_t type, bias = 0;
+	uint8_t probe;
+	int ret;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? MS_EXIT_OK : ret;
+	if (!o.have_seed && getrandom(&o.seed, sizeof(o.seed), 0) != sizeof(o.seed))
+		o.seed = (uint64_t)time(NULL);
+	ret = cli__target_open(NULL, o.pid, &t);
+	if (ret)
+		goto out;
+	ret = remote__read(t.pid, o.addr, &probe, 1);
+	if (ret) {
+		err__report(ret, "cannot read PID %d's memory at 0x%" PRIx64 ": not a map address",
+			    t.pid, o.addr);
+		goto out;
+	}
+	ret = discover_type(&t, &o, &type);
+	if (ret)
+		goto out;
+	if (t.gb->pie) {
+		ret = remote__load_bias(t.pid, t.gb->path, t.gb->pie, t.gb->first_vaddr, &bias);
+		if (ret) {
+			err__report(ret, "cannot find where PID %d's executable is loaded", t.pid);
+			goto out;
+		}
+	}
+	ret = gotype__maptype(t.gb, type - bias, &ti);
+	if (ret) {
+		err__report(ret, "cannot read the map type at 0x%" PRIx64 " in %s", type,
+			    t.gb->path);
+		goto out;
+	}
+	/* hmap gained clearSeq only in the noswissmap builds of Go 1.24-1.25. */
+	mapwalk__layout(&ti, t.gb->maps == GO_LAYOUT_SWISS, t.gb->ver.noswissmap ? 56 : 48, &l);
+	ret = mapwalk__sample(t.pid, o.addr, &l, (size_t)o.n, o.seed, RETRIES, &s);
+	if (ret) {
+		err__report(ret, "cannot read map 0x%" PRIx64 " of PID %d (%s)", o.addr, t.pid,
+			    ti.name);
+		goto out;
+	}
+	ret = emit(&o, &t, ti.name, &l, &s, o.seed);
+	if (ret)
+		err__report(ret, NULL);
+out:
+	mapwalk__free(&s);
+	cli__target_close(&t);
+	return ret ? MS_EXIT_FAIL : MS_EXIT_OK;
+}

@@ -1,0 +1,3 @@
+module mapscope.test/peekmaps
+
+go 1.19
