@@ -16,6 +16,8 @@ static const struct cli_cmd commands[] = {
 	{ "count", cmd_count, "exact call counts of a program's map functions (costly; short runs)",
 	  cmd_count_usage },
 	{ "peek", cmd_peek, "a uniform random sample of a live map's entries", cmd_peek_usage },
+	{ "hotkeys", cmd_hotkeys, "the hottest written keys of each map, under an overhead budget",
+	  cmd_hotkeys_usage },
 	{ "sim", cmd_sim, "offline simulator of Go's map layouts (occupancy, growth, planning)",
 	  cmd_sim_usage },
 };

@@ -1,0 +1,803 @@
+/* mapscope hotkeys: the hottest written keys of each map, counted in the kernel, under an
+ * overhead budget. */
+#include "cli/cli.h"
+#include "collect/hotkeys.h"
+#include "collect/launch.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/spacesave.h"
+#include "inspect/gobin.h"
+#include "model/gotype.h"
+#include "model/remote.h"
+#include "model/symbolize.h"
+#include "shared/hotkeys.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A probe hit's cost when the kernel's BPF statistics are off (bench/probe-cost: 1-2 µs). */
+#define HIT_COST_NS 2000.0
+/* The trap into the kernel and back at an emulated site, without the program (an empty probe
+ * measured ~1.0 µs, GO-MAP-INTERNALS.md §4): added to the program's measured run time. */
+#define TRAP_NS 1000.0
+#define CYCLE_NS 200000000ull /* a window opens every 200 ms */
+#define WINDOW_MIN_NS 200000ull
+#define WINDOW_GROWTH 4.0 /* the most a window grows from one cycle to the next */
+#define READ_EVERY_NS 1000000000ull
+#define ALIVE_EVERY_NS 10000000ull
+#define KEY_BYTES (sizeof(struct hk_key) - 8) /* a key without its map: len, pad, data */
+
+const char cmd_hotkeys_usage[] =
+	"Usage: mapscope hotkeys (-p PID | -- PROGRAM [ARGS...]) [-k N] [--budget PCT]\n"
+	"                        [--map ADDR] [-d SECONDS] [-i SECONDS] [--json]\n"
+	"\n"
+	"The hottest written keys of each map: every runtime.mapassign* call is counted by key in\n"
+	"the kernel while the probes are attached; the probes are attached in short windows so\n"
+	"that the program slows down by at most --budget percent, and the counts are scaled up by\n"
+	"the share of the run that was sampled. Each key's count comes with an error bound.\n"
+	"\n"
+	"  -p, --pid PID        attach to a running process (it keeps running when mapscope stops)\n"
+	"  -- PROGRAM ARGS      start PROGRAM with the probes in place; report when it exits\n"
+	"  -k N                 keys per map (default 10)\n"
+	"      --budget PCT     slowdown allowed, in percent (default 2); 100 probes every write\n"
+	"                       and counts exactly\n"
+	"      --map ADDR       only this map (its address, as Go's %p prints it)\n"
+	"  -d, --duration S     stop after S seconds\n"
+	"  -i, --interval S     also report every S seconds (default: only at the end)\n"
+	"      --json           JSON, one object per report, see docs/hotkeys.md\n"
+	"  -h, --help           this text\n"
+	"\n"
+	"Needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE. See docs/hotkeys.md.\n";
+
+struct hk_opts {
+	int pid;
+	double duration, interval, budget;
+	unsigned k;
+	uint64_t only_map;
+	bool json;
+	char **argv;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int positive(const char *arg, double *out)
+{
+	char *end;
+
+	*out = strtod(arg, &end);
+	return end != arg && !*end && *out > 0 ? 0 : -1;
+}
+
+static int parse_args(int argc, char **argv, struct hk_opts *o)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "budget", required_argument, NULL, 'b' },
+		{ "map", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long v;
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->budget = 2;
+	o->k = 10;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+p:d:i:k:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			o->pid = cli__parse_pid("hotkeys", optarg);
+			if (o->pid < 0)
+				return MS_EXIT_USAGE;
+			break;
+		case 'd':
+			if (positive(optarg, &o->duration))
+				return err__usage("hotkeys", "-d takes a positive number of seconds");
+			break;
+		case 'i':
+			if (positive(optarg, &o->interval))
+				return err__usage("hotkeys", "-i takes a positive number of seconds");
+			break;
+		case 'k':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > 10000 || *optarg == '-')
+				return err__usage("hotkeys", "-k takes a number of keys from 1 to 10000");
+			o->k = (unsigned)v;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'b':
+			o->budget = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->budget > 0) || o->budget > 100)
+				return err__usage("hotkeys",
+						  "--budget takes a percentage above 0, at most 100");
+			break;
+		case 'm':
+			errno = 0;
+			v = strtoull(optarg, &end, 16);
+			if (errno || end == optarg || *end || !v || *optarg == '-')
+				return err__usage("hotkeys", "--map takes a map address such as 0xc000012345");
+			o->only_map = v;
+			break;
+		case 'h':
+			fputs(cmd_hotkeys_usage, stdout);
+			return -1;
+		case ':':
+			return err__usage("hotkeys", "option '%s' needs a value", argv[optind - 1]);
+		default:
+			return err__usage("hotkeys", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		o->argv = argv + optind;
+	if (!o->pid == !o->argv)
+		return err__usage("hotkeys", "give either -p PID or -- PROGRAM [ARGS...]");
+	return 0;
+}
+
+/* The kernel's counts are cumulative: the last value read per key turns them into deltas. Two
+ * tables, the previous read's and this one's, so keys the kernel evicted drop out. */
+struct last_ent {
+	struct hk_key key;
+	uint64_t count;
+	bool used;
+};
+
+struct last_tab {
+	struct last_ent *e;
+	size_t cap, n;
+};
+
+struct pend {
+	struct hk_key key;
+	uint64_t delta;
+};
+
+struct mrec {
+	uint64_t addr, type, ret_pc, writes, writes_last;
+	struct spacesave *ss;
+};
+
+struct state {
+	const struct hk_opts *o;
+	const struct gobin *gb;
+	struct hotkeys *hk;
+	int pid;
+	uint64_t bias;
+	bool have_bias;
+	struct last_tab prev, cur;
+	struct pend *pend;
+	size_t npend, cappend;
+	struct mrec *maps;
+	size_t nmaps, capmaps;
+	int err;
+	/* duty cycle */
+	bool on, always;
+	uint64_t start_ns, cycle_ns, next_cycle_ns, win_ns, on_mid_ns, probed_ns, hits_at_cycle;
+	uint64_t windows;
+	double cost_ns;
+};
+
+static uint64_t key_hash(const struct hk_key *k)
+{
+	const unsigned char *p = (const unsigned char *)k;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static struct last_ent *tab_slot(struct last_tab *t, const struct hk_key *k)
+{
+	size_t i = key_hash(k) & (t->cap - 1);
+
+	while (t->e[i].used && memcmp(&t->e[i].key, k, sizeof(*k)))
+		i = (i + 1) & (t->cap - 1);
+	return &t->e[i];
+}
+
+static int tab_grow(struct last_tab *t)
+{
+	struct last_tab n = { .cap = t->cap ? t->cap * 2 : 4096 };
+
+	n.e = calloc(n.cap, sizeof(*n.e));
+	if (!n.e)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->e[i].used) {
+			*tab_slot(&n, &t->e[i].key) = t->e[i];
+			n.n++;
+		}
+	free(t->e);
+	*t = n;
+	return 0;
+}
+
+static struct mrec *map_rec(struct state *s, uint64_t addr)
+{
+	struct mrec *m;
+
+	for (size_t i = 0; i < s->nmaps; i++)
+		if (s->maps[i].addr == addr)
+			return &s->maps[i];
+	if (s->nmaps == s->capmaps) {
+		size_t cap = s->capmaps ? s->capmaps * 2 : 16;
+		struct mrec *n = realloc(s->maps, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		s->maps = n;
+		s->capmaps = cap;
+	}
+	m = &s->maps[s->nmaps];
+	memset(m, 0, sizeof(*m));
+	m->addr = addr;
+	/* More counters than reported keys: the k-th key's error bound shrinks as they grow. */
+	if (spacesave__new((size_t)s->o->k * 4, KEY_BYTES, &m->ss))
+		return NULL;
+	s->nmaps++;
+	return m;
+}
+
+static void on_key(const struct hk_key *k, uint64_t count, void *ctx)
+{
+	struct state *s = ctx;
+	struct last_ent *prev, *cur;
+	uint64_t delta = count;
+
+	if (s->err)
+		return;
+	if ((s->cur.n + 1) * 2 > s->cur.cap && (s->err = tab_grow(&s->cur)))
+		return;
+	if (s->prev.cap) {
+		prev = tab_slot(&s->prev, k);
+		/* Fewer than last time: evicted by the kernel's LRU and counted again from 0. */
+		if (prev->used && prev->count <= count)
+			delta = count - prev->count;
+	}
+	cur = tab_slot(&s->cur, k);
+	if (!cur->used)
+		s->cur.n++;
+	cur->used = true;
+	cur->key = *k;
+	cur->count = count;
+	if (!delta)
+		return;
+	if (s->npend == s->cappend) {
+		size_t cap = s->cappend ? s->cappend * 2 : 1024;
+		struct pend *n = realloc(s->pend, cap * sizeof(*n));
+
+		if (!n) {
+			s->err = -ENOMEM;
+			return;
+		}
+		s->pend = n;
+		s->cappend = cap;
+	}
+	s->pend[s->npend].key = *k;
+	s->pend[s->npend++].delta = delta;
+}
+
+static int by_map_heaviest(const void *a, const void *b)
+{
+	const struct pend *x = a, *y = b;
+
+	if (x->key.map != y->key.map)
+		return x->key.map < y->key.map ? -1 : 1;
+	return x->delta < y->delta ? 1 : x->delta > y->delta ? -1 : 0;
+}
+
+static void on_map(uint64_t addr, const struct hk_mapstat *st, void *ctx)
+{
+	struct state *s = ctx;
+	struct mrec *m = map_rec(s, addr);
+
+	if (!m) {
+		s->err = -ENOMEM;
+		return;
+	}
+	m->type = st->type;
+	m->ret_pc = st->ret_pc;
+	m->writes += st->writes >= m->writes_last ? st->writes - m->writes_last : st->writes;
+	m->writes_last = st->writes;
+}
+
+/* Folds what the kernel counted since the last read into the per-map sketches. Each map's new
+ * weight goes in heaviest first, so hot keys take counters before cold ones can inflate the
+ * minimum: a hot key present from its first read carries no error. */
+static int collect(struct state *s)
+{
+	struct last_tab t;
+	int ret;
+
+	s->npend = 0;
+	s->err = 0;
+	memset(s->cur.e, 0, s->cur.cap * sizeof(*s->cur.e));
+	s->cur.n = 0;
+	ret = hotkeys__keys(s->hk, on_key, s);
+	if (ret || s->err)
+		return ret ? ret : s->err;
+	t = s->prev;
+	s->prev = s->cur;
+	s->cur = t;
+	if (s->cur.cap < s->prev.cap) {
+		free(s->cur.e);
+		s->cur.e = calloc(s->prev.cap, sizeof(*s->cur.e));
+		s->cur.cap = s->cur.e ? s->prev.cap : 0;
+		if (!s->cur.e)
+			return -ENOMEM;
+	}
+	qsort(s->pend, s->npend, sizeof(*s->pend), by_map_heaviest);
+	for (size_t i = 0; i < s->npend; i++) {
+		struct mrec *m = map_rec(s, s->pend[i].key.map);
+
+		if (!m)
+			return -ENOMEM;
+		spacesave__add(m->ss, (const char *)&s->pend[i].key + 8, s->pend[i].delta);
+	}
+	ret = hotkeys__maps(s->hk, on_map, s);
+	return ret ? ret : s->err;
+}
+
+/* Ends a window: disarmed first, so that the sampled interval ends now for every site. */
+static void window_close(struct state *s)
+{
+	uint64_t t = now_ns();
+
+	hotkeys__arm(s->hk, false);
+	s->probed_ns += t - s->on_mid_ns;
+	s->on = false;
+	hotkeys__attach(s->hk, false);
+}
+
+/* Duty cycle: every CYCLE_NS the probes are attached for a window, whose length is steered by
+ * what the previous cycle really cost: all its probe hits (those while attaching and detaching
+ * included) times the cost of a hit, over the cycle's length. */
+static int duty_tick(struct state *s, uint64_t now)
+{
+	uint64_t hits, maxcpu;
+	int ret;
+
+	if (s->always)
+		return 0;
+	if (now >= s->next_cycle_ns) {
+		hotkeys__hits(s->hk, &hits, &maxcpu);
+		if (s->cycle_ns) {
+			double share = (double)(hits - s->hits_at_cycle) * s->cost_ns /
+				       (double)(now - s->cycle_ns) * 100.0;
+			double scale = share > 0 ? s->o->budget / share : WINDOW_GROWTH;
+
+			scale = scale > WINDOW_GROWTH ? WINDOW_GROWTH : scale;
+			s->win_ns = (uint64_t)((double)s->win_ns * scale);
+			s->win_ns = s->win_ns < WINDOW_MIN_NS ? WINDOW_MIN_NS : s->win_ns;
+		} else {
+			s->win_ns = WINDOW_MIN_NS;
+		}
+		s->cycle_ns = now;
+		s->next_cycle_ns = now + CYCLE_NS;
+		s->hits_at_cycle = hits;
+		if (!s->on) {
+			ret = hotkeys__attach(s->hk, true);
+			if (ret)
+				return ret;
+			s->on_mid_ns = now_ns();
+			hotkeys__arm(s->hk, true);
+			s->on = true;
+			s->windows++;
+		}
+	}
+	if (s->on && s->win_ns < CYCLE_NS && now >= s->cycle_ns + s->win_ns)
+		window_close(s);
+	return 0;
+}
+
+static uint64_t duty_next(const struct state *s)
+{
+	if (s->always)
+		return UINT64_MAX;
+	if (s->on && s->win_ns < CYCLE_NS && s->cycle_ns + s->win_ns < s->next_cycle_ns)
+		return s->cycle_ns + s->win_ns;
+	return s->next_cycle_ns;
+}
+
+struct sampling {
+	double elapsed_s, fraction, work_fraction, overhead_pct, cost_ns;
+	uint64_t hits;
+};
+
+/* fraction: time probed over time elapsed. A probed writer runs slower, so a window sees less
+ * of the program's work than its share of the time: work_fraction takes the time the probes
+ * themselves took (on the busiest CPU: the writer's) out of both, and the counts are scaled by
+ * it. With --budget 100 nothing is missed and both are 1. */
+static struct sampling sampling(struct state *s, uint64_t now)
+{
+	struct sampling r = { 0 };
+	uint64_t maxcpu, armed, armed_maxcpu, elapsed = now > s->start_ns ? now - s->start_ns : 1;
+	double probed, lost;
+
+	hotkeys__armed_hits(s->hk, &armed, &armed_maxcpu);
+	hotkeys__hits(s->hk, &r.hits, &maxcpu);
+	r.cost_ns = s->cost_ns;
+	r.elapsed_s = (double)elapsed / 1e9;
+	r.overhead_pct = 100.0 * (double)r.hits * s->cost_ns / (double)elapsed;
+	if (s->always) {
+		r.fraction = r.work_fraction = 1;
+		return r;
+	}
+	probed = (double)s->probed_ns + (s->on ? (double)(now - s->on_mid_ns) : 0);
+	r.fraction = probed / (double)elapsed;
+	lost = (double)armed_maxcpu * s->cost_ns;
+	if (lost > 0.9 * probed)
+		lost = 0.9 * probed;
+	r.work_fraction = (probed - lost) /
+			  ((double)elapsed - (double)maxcpu * s->cost_ns > probed - lost
+				   ? (double)elapsed - (double)maxcpu * s->cost_ns
+				   : probed - lost);
+	r.fraction = r.fraction > 1 ? 1 : r.fraction;
+	r.work_fraction = r.work_fraction > 1 ? 1 : r.work_fraction;
+	return r;
+}
+
+/* Go's %v for integer kinds, the string itself for strings, hex bytes otherwise. */
+static void key_text(const struct hk_key *k, uint8_t kind, bool known, char *buf, size_t n,
+		     size_t *slen)
+{
+	uint64_t u = 0;
+	size_t len = k->len, i, o = 0;
+
+	*slen = 0;
+	if (known && kind == HK_KIND_STRING) {
+		*slen = len < HK_STR_MAX ? len : HK_STR_MAX;
+		memcpy(buf, k->data, *slen);
+		return;
+	}
+	if (known && len <= 8 && (len == 1 || len == 2 || len == 4 || len == 8)) {
+		memcpy(&u, k->data, len);
+		if (kind >= 2 && kind <= 6) { /* int, int8 .. int64 */
+			int64_t v = len == 1 ? (int8_t)u : len == 2 ? (int16_t)u
+				    : len == 4 ? (int32_t)u : (int64_t)u;
+
+			snprintf(buf, n, "%" PRId64, v);
+			return;
+		}
+		if (kind >= 7 && kind <= 12) { /* uint .. uintptr */
+			snprintf(buf, n, "%" PRIu64, u);
+			return;
+		}
+		if (kind == 1 && len == 1) {
+			snprintf(buf, n, "%s", u ? "true" : "false");
+			return;
+		}
+		if ((kind == 22 || kind == 26) && len == 8) { /* pointers */
+			snprintf(buf, n, u ? "0x%" PRIx64 : "<nil>", u);
+			return;
+		}
+	}
+	for (i = 0; i < len && i < HK_RAW_MAX && o + 3 < n; i++, o += 2)
+		snprintf(buf + o, n - o, "%02x", k->data[i]);
+	if (len > HK_RAW_MAX && o + 4 < n)
+		snprintf(buf + o, n - o, "...");
+}
+
+struct mview {
+	const struct mrec *m;
+	uint64_t writes;
+};
+
+static int by_writes(const void *a, const void *b)
+{
+	const struct mview *x = a, *y = b;
+
+	return x->writes < y->writes ? 1 : x->writes > y->writes ? -1 : 0;
+}
+
+static uint64_t scaled(uint64_t v, double f)
+{
+	return f >= 1 ? v : (uint64_t)((double)v / f + 0.5);
+}
+
+static void report(struct state *s, uint64_t now)
+{
+	struct sampling sm = sampling(s, now);
+	struct mview *v = calloc(s->nmaps ? s->nmaps : 1, sizeof(*v));
+	struct json *j = NULL;
+
+	if (!v)
+		return;
+	if (!s->have_bias && remote__load_bias(s->pid, s->gb->path, s->gb->pie,
+					       s->gb->first_vaddr, &s->bias) == 0)
+		s->have_bias = true;
+	for (size_t i = 0; i < s->nmaps; i++)
+		v[i] = (struct mview){ &s->maps[i], s->maps[i].writes };
+	qsort(v, s->nmaps, sizeof(*v), by_writes);
+	if (s->o->json) {
+		j = json__new(stdout);
+		json__obj_begin(j);
+		json__key(j, "maps");
+		json__arr_begin(j);
+	} else {
+		printf("sampled %.1f%% of %.2f s (budget %g%%, overhead %.2f%%, %.0f ns a hit, "
+		       "%" PRIu64 " hits)\n",
+		       sm.fraction * 100, sm.elapsed_s, s->o->budget, sm.overhead_pct, sm.cost_ns,
+		       sm.hits);
+	}
+	for (size_t i = 0; i < s->nmaps; i++) {
+		const struct mrec *m = v[i].m;
+		struct maptype_info ti;
+		struct frame fr = { 0 };
+		const struct ss_counter *c;
+		bool known = false;
+		size_t nc;
+
+		if (s->have_bias && m->type)
+			known = gotype__maptype(s->gb, m->type - s->bias, &ti) == 0;
+		if (!known)
+			snprintf(ti.name, sizeof(ti.name), "map[?]?");
+		if (!s->have_bias || !m->ret_pc ||
+		    symbolize__pc(s->gb, s->bias, m->ret_pc, true, &fr) || !fr.func)
+			fr.func = NULL;
+		nc = spacesave__top(m->ss, &c);
+		if (nc > s->o->k)
+			nc = s->o->k;
+		if (j) {
+			json__obj_begin(j);
+			json__key(j, "addr");
+			json__hex(j, m->addr);
+			json__key(j, "type");
+			json__str(j, ti.name);
+			json__key(j, "site");
+			if (fr.func)
+				json__str(j, fr.func);
+			else
+				json__null(j);
+			json__key(j, "writes");
+			json__uint(j, scaled(m->writes, sm.work_fraction));
+			json__key(j, "keys");
+			json__arr_begin(j);
+		} else {
+			printf("\n0x%" PRIx64 "  %s  %s  writes %" PRIu64 "\n", m->addr, ti.name,
+			       fr.func ? fr.func : "?", scaled(m->writes, sm.work_fraction));
+			printf("  %12s %10s  %s\n", "COUNT", "±ERROR", "KEY");
+		}
+		for (size_t x = 0; x < nc; x++) {
+			struct hk_key k;
+			char buf[HK_STR_MAX * 2 + 8];
+			size_t slen;
+
+			memset(&k, 0, sizeof(k));
+			memcpy((char *)&k + 8, c[x].key, KEY_BYTES);
+			key_text(&k, ti.key_kind, known, buf, sizeof(buf), &slen);
+			if (j) {
+				json__obj_begin(j);
+				json__key(j, "key");
+				if (slen || (known && ti.key_kind == HK_KIND_STRING))
+					json__strn(j, buf, slen);
+				else
+					json__str(j, buf);
+				if (slen && k.len > HK_STR_MAX) {
+					json__key(j, "key_len");
+					json__uint(j, k.len);
+				}
+				json__key(j, "count");
+				json__uint(j, scaled(c[x].count, sm.work_fraction));
+				json__key(j, "error");
+				json__uint(j, scaled(c[x].error, sm.work_fraction));
+				json__obj_end(j);
+			} else {
+				printf("  %12" PRIu64 " %10" PRIu64 "  %.*s%s\n",
+				       scaled(c[x].count, sm.work_fraction),
+				       scaled(c[x].error, sm.work_fraction),
+				       slen ? (int)slen : (int)strlen(buf), buf,
+				       slen && k.len > HK_STR_MAX ? "..." : "");
+			}
+		}
+		if (j) {
+			json__arr_end(j);
+			json__obj_end(j);
+		}
+	}
+	if (j) {
+		json__arr_end(j);
+		json__key(j, "sampling");
+		json__obj_begin(j);
+		json__key(j, "fraction");
+		json__double(j, sm.fraction);
+		json__key(j, "budget_pct");
+		json__double(j, s->o->budget);
+		json__key(j, "overhead_pct");
+		json__double(j, sm.overhead_pct);
+		json__key(j, "work_fraction");
+		json__double(j, sm.work_fraction);
+		json__key(j, "hit_cost_ns");
+		json__double(j, sm.cost_ns);
+		json__key(j, "hits");
+		json__uint(j, sm.hits);
+		json__key(j, "windows");
+		json__uint(j, s->always ? 1 : s->windows);
+		json__key(j, "seconds");
+		json__double(j, sm.elapsed_s);
+		json__obj_end(j);
+		json__obj_end(j);
+		json__free(j);
+	}
+	fflush(stdout);
+	free(v);
+}
+
+static bool target_alive(const struct hk_opts *o, struct launch *l)
+{
+	if (o->argv) {
+		int st;
+
+		/* Reaped already: waitpid(0) would ask about any child instead. */
+		if (l->pid <= 0)
+			return false;
+		if (waitpid(l->pid, &st, WNOHANG) == l->pid) {
+			l->pid = 0;
+			return false;
+		}
+		return true;
+	}
+	return kill(o->pid, 0) == 0 || errno != ESRCH;
+}
+
+/* The cost of a hit: the trap plus the program's measured run time, once the kernel has
+ * measured a few; the conservative constant until then. */
+static void update_cost(struct state *s)
+{
+	double prog = hotkeys__prog_ns(s->hk);
+
+	if (prog > 0)
+		s->cost_ns = TRAP_NS + prog;
+}
+
+static int run(struct state *s, struct launch *l)
+{
+	const struct hk_opts *o = s->o;
+	uint64_t every = o->interval > 0 ? (uint64_t)(o->interval * 1e9) : 0;
+	uint64_t next_report, next_read, end = UINT64_MAX, t;
+	int ret = 0;
+
+	s->start_ns = now_ns();
+	next_report = every ? s->start_ns + every : UINT64_MAX;
+	next_read = s->start_ns + READ_EVERY_NS;
+	if (o->duration > 0)
+		end = s->start_ns + (uint64_t)(o->duration * 1e9);
+	s->next_cycle_ns = s->start_ns;
+	while (!stop) {
+		uint64_t now = now_ns(), wake;
+		struct timespec ts;
+
+		if (!target_alive(o, l) || now >= end)
+			break;
+		if (!s->have_bias && remote__load_bias(s->pid, s->gb->path, s->gb->pie,
+						       s->gb->first_vaddr, &s->bias) == 0)
+			s->have_bias = true;
+		ret = duty_tick(s, now);
+		if (ret)
+			break;
+		if (now >= next_read || now >= next_report) {
+			update_cost(s);
+			ret = collect(s);
+			if (ret)
+				break;
+			next_read = now + READ_EVERY_NS;
+		}
+		if (now >= next_report) {
+			report(s, now);
+			next_report += every;
+		}
+		wake = now + ALIVE_EVERY_NS;
+		t = duty_next(s);
+		wake = t < wake ? t : wake;
+		wake = end < wake ? end : wake;
+		wake = next_report < wake ? next_report : wake;
+		if (wake <= now)
+			continue;
+		ts.tv_sec = (time_t)(wake / 1000000000ull);
+		ts.tv_nsec = (long)(wake % 1000000000ull);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	}
+	if (s->on && !s->always)
+		window_close(s);
+	t = now_ns();
+	if (ret)
+		return ret;
+	update_cost(s);
+	ret = collect(s);
+	if (ret)
+		return ret;
+	report(s, t);
+	return 0;
+}
+
+static void state_free(struct state *s)
+{
+	for (size_t i = 0; i < s->nmaps; i++)
+		spacesave__free(s->maps[i].ss);
+	free(s->maps);
+	free(s->pend);
+	free(s->prev.e);
+	free(s->cur.e);
+}
+
+int cmd_hotkeys(int argc, char **argv)
+{
+	struct hk_opts o;
+	struct state s;
+	struct cli_target t;
+	int ret;
+
+	ret = parse_args(argc, argv, &o);
+	if (ret)
+		return ret < 0 ? MS_EXIT_OK : ret;
+	memset(&s, 0, sizeof(s));
+	s.o = &o;
+	s.cost_ns = HIT_COST_NS;
+	ret = cli__target_open(o.argv, o.pid, &t);
+	if (ret)
+		goto cleanup;
+	s.gb = t.gb;
+	s.pid = t.pid;
+	s.have_bias = !t.gb->pie;
+	ret = tab_grow(&s.cur);
+	if (!ret)
+		ret = hotkeys__open(t.gb, t.pid, o.only_map, &s.hk);
+	if (ret) {
+		err__report(ret, NULL);
+		goto cleanup;
+	}
+	/* Every write counted: the probes go in once, before a launched program starts. */
+	if (o.budget >= 100) {
+		s.always = true;
+		ret = hotkeys__attach(s.hk, true);
+		hotkeys__arm(s.hk, true);
+		if (ret) {
+			err__report(ret, NULL);
+			goto cleanup;
+		}
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (o.argv)
+		launch__release(&t.l);
+	ret = run(&s, &t.l);
+	if (ret)
+		err__report(ret, NULL);
+cleanup:
+	hotkeys__free(s.hk);
+	state_free(&s);
+	cli__target_close(&t);
+	return ret ? MS_EXIT_FAIL : MS_EXIT_OK;
+}

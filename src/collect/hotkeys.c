@@ -1,0 +1,274 @@
+#include "collect/hotkeys.h"
+
+#include "collect/bpferr.h"
+#include "core/err.h"
+#include "inspect/gobin.h"
+#include "hotkeys.skel.h"
+#include "shared/hotkeys.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SITES 8
+#define BATCH 4096
+
+struct hotkeys {
+	struct hotkeys_bpf *skel;
+	const struct gobin *gb;
+	pid_t pid;
+	struct bpf_link *link;
+	unsigned long offs[MAX_SITES];
+	__u64 cookies[MAX_SITES];
+	size_t nsites;
+	int ncpus;
+	int stats_fd; /* BPF run-time statistics stay on while it is open */
+	struct hk_key *kbuf; /* BATCH keys and values for the batched reads */
+	__u64 *vbuf;
+};
+
+static const struct {
+	const char *name;
+	enum hk_variant v;
+} variants[] = {
+	{ "runtime.mapassign", HK_GENERIC },
+	{ "runtime.mapassign_fast32", HK_FAST32 },
+	{ "runtime.mapassign_fast64", HK_FAST64 },
+	{ "runtime.mapassign_fast64ptr", HK_FAST64PTR },
+	{ "runtime.mapassign_faststr", HK_FASTSTR },
+};
+
+static void plan_sites(struct hotkeys *hk)
+{
+	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
+		const struct gobin_func *f = gobin__func(hk->gb, variants[i].name);
+
+		/* No recognised prologue: the entry would be single-stepped at ~10x the cost. */
+		if (!f || f->probe.insn == PROBE_NONE || hk->nsites >= MAX_SITES)
+			continue;
+		hk->offs[hk->nsites] = (unsigned long)(f->file_offset + f->probe.offset);
+		hk->cookies[hk->nsites++] = variants[i].v |
+					    (f->probe.insn == PROBE_JCC ? HK_COOKIE_JCC : 0);
+	}
+}
+
+int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, struct hotkeys **out)
+{
+	struct hotkeys *hk;
+	int ret;
+
+	*out = NULL;
+	hk = calloc(1, sizeof(*hk));
+	if (!hk)
+		return -ENOMEM;
+	hk->gb = gb;
+	hk->pid = pid;
+	hk->ncpus = libbpf_num_possible_cpus();
+	hk->stats_fd = -1;
+	hk->kbuf = calloc(BATCH, sizeof(*hk->kbuf));
+	hk->vbuf = calloc(BATCH, sizeof(*hk->vbuf));
+	if (!hk->kbuf || !hk->vbuf || hk->ncpus <= 0) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	plan_sites(hk);
+	if (!hk->nsites) {
+		err__set("%s: no runtime.mapassign* function with a probe site", gb->path);
+		ret = -ENOENT;
+		goto fail;
+	}
+	bpferr__quiet_libbpf();
+	hk->skel = hotkeys_bpf__open();
+	if (!hk->skel) {
+		ret = errno ? -errno : -EINVAL;
+		bpferr__explain(ret, "cannot open the BPF program");
+		goto fail;
+	}
+	hk->skel->rodata->only_map = only_map;
+	ret = hotkeys_bpf__load(hk->skel);
+	if (ret) {
+		bpferr__explain(ret, "cannot load the BPF program (uprobe_multi needs Linux 6.6+)");
+		goto fail;
+	}
+	/* What the program itself costs per hit is measured; without the statistics the caller
+	 * falls back to a conservative figure. */
+	hk->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	*out = hk;
+	return 0;
+fail:
+	hotkeys__free(hk);
+	return ret;
+}
+
+size_t hotkeys__nsites(const struct hotkeys *hk)
+{
+	return hk->nsites;
+}
+
+int hotkeys__attach(struct hotkeys *hk, bool on)
+{
+	if (!on) {
+		/* Returns once no probe of the link can still be running. */
+		bpf_link__destroy(hk->link);
+		hk->link = NULL;
+		return 0;
+	}
+	if (hk->link)
+		return 0;
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, opts, .offsets = hk->offs, .cookies = hk->cookies,
+		    .cnt = hk->nsites);
+	hk->link = bpf_program__attach_uprobe_multi(hk->skel->progs.hk_assign, hk->pid,
+						    hk->gb->path, NULL, &opts);
+	if (!hk->link) {
+		int ret = -errno;
+
+		bpferr__explain(ret, "cannot attach the mapassign uprobes");
+		return ret;
+	}
+	return 0;
+}
+
+void hotkeys__arm(struct hotkeys *hk, bool on)
+{
+	__atomic_store_n(&hk->skel->bss->armed, on ? 1 : 0, __ATOMIC_SEQ_CST);
+}
+
+static void percpu(struct hotkeys *hk, struct bpf_map *map, uint64_t *total, uint64_t *max_cpu)
+{
+	__u64 *vals = calloc((size_t)hk->ncpus, sizeof(*vals));
+	__u32 zero = 0;
+
+	*total = *max_cpu = 0;
+	if (!vals)
+		return;
+	if (bpf_map__lookup_elem(map, &zero, sizeof(zero), vals,
+				 (size_t)hk->ncpus * sizeof(*vals), 0) == 0)
+		for (int i = 0; i < hk->ncpus; i++) {
+			*total += vals[i];
+			if (vals[i] > *max_cpu)
+				*max_cpu = vals[i];
+		}
+	free(vals);
+}
+
+void hotkeys__hits(struct hotkeys *hk, uint64_t *total, uint64_t *max_cpu)
+{
+	percpu(hk, hk->skel->maps.hits, total, max_cpu);
+}
+
+void hotkeys__armed_hits(struct hotkeys *hk, uint64_t *total, uint64_t *max_cpu)
+{
+	percpu(hk, hk->skel->maps.armed_hits, total, max_cpu);
+}
+
+/* One pass over a hash map: batched (two system calls per BATCH entries), or entry by entry
+ * when the kernel refuses batches. */
+static int walk(int fd, void *kbuf, size_t ksz, void *vbuf, size_t vsz,
+		void (*each)(const void *k, const void *v, void *ctx), void *ctx)
+{
+	__u64 in = 0, outb = 0;
+	bool first = true;
+	int ret;
+
+	for (;;) {
+		__u32 n = BATCH;
+
+		ret = bpf_map_lookup_batch(fd, first ? NULL : &in, &outb, kbuf, vbuf, &n, NULL);
+		if (ret && errno != ENOENT)
+			break;
+		for (__u32 i = 0; i < n; i++)
+			each((char *)kbuf + i * ksz, (char *)vbuf + i * vsz, ctx);
+		if (ret)
+			return 0; /* ENOENT: the last batch */
+		in = outb;
+		first = false;
+	}
+	if (errno != EINVAL && errno != EOPNOTSUPP && errno != 524 /* ENOTSUPP */)
+		return -errno;
+	if (!first)
+		return -errno; /* a batch walk failing half way would count entries twice */
+	{
+		char *prev = NULL, *next = kbuf, *cur = (char *)kbuf + ksz;
+
+		while (bpf_map_get_next_key(fd, prev, next) == 0) {
+			if (bpf_map_lookup_elem(fd, next, vbuf) == 0)
+				each(next, vbuf, ctx);
+			memcpy(cur, next, ksz);
+			prev = cur;
+		}
+	}
+	return 0;
+}
+
+struct walk_ctx {
+	hotkeys_key_cb kfn;
+	hotkeys_map_cb mfn;
+	void *ctx;
+};
+
+static void each_key(const void *k, const void *v, void *ctx)
+{
+	struct walk_ctx *w = ctx;
+
+	w->kfn(k, *(const __u64 *)v, w->ctx);
+}
+
+static void each_map(const void *k, const void *v, void *ctx)
+{
+	struct walk_ctx *w = ctx;
+
+	w->mfn(*(const __u64 *)k, v, w->ctx);
+}
+
+int hotkeys__keys(struct hotkeys *hk, hotkeys_key_cb fn, void *ctx)
+{
+	struct walk_ctx w = { .kfn = fn, .ctx = ctx };
+
+	return walk(bpf_map__fd(hk->skel->maps.counts), hk->kbuf, sizeof(*hk->kbuf), hk->vbuf,
+		    sizeof(*hk->vbuf), each_key, &w);
+}
+
+int hotkeys__maps(struct hotkeys *hk, hotkeys_map_cb fn, void *ctx)
+{
+	struct walk_ctx w = { .mfn = fn, .ctx = ctx };
+	/* Map stats are few: the key buffer's room for BATCH hk_keys holds many more u64s. */
+	__u64 *keys = (__u64 *)hk->kbuf;
+	struct hk_mapstat *vals = calloc(BATCH, sizeof(*vals));
+	int ret;
+
+	if (!vals)
+		return -ENOMEM;
+	ret = walk(bpf_map__fd(hk->skel->maps.mapstats), keys, sizeof(*keys), vals, sizeof(*vals),
+		   each_map, &w);
+	free(vals);
+	return ret;
+}
+
+double hotkeys__prog_ns(struct hotkeys *hk)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	if (hk->stats_fd < 0 ||
+	    bpf_prog_get_info_by_fd(bpf_program__fd(hk->skel->progs.hk_assign), &info, &len) ||
+	    !info.run_cnt)
+		return -1;
+	return (double)info.run_time_ns / (double)info.run_cnt;
+}
+
+void hotkeys__free(struct hotkeys *hk)
+{
+	if (!hk)
+		return;
+	if (hk->stats_fd >= 0)
+		close(hk->stats_fd);
+	bpf_link__destroy(hk->link);
+	hotkeys_bpf__destroy(hk->skel);
+	free(hk->kbuf);
+	free(hk->vbuf);
+	free(hk);
+}

@@ -1,0 +1,39 @@
+/* hotkeys: per-key write counts from probes on runtime.mapassign*, aggregated in the kernel.
+ * open → attach (one uprobe_multi link; detach and attach again to duty-cycle) → read → free. */
+#ifndef MAPSCOPE_COLLECT_HOTKEYS_H
+#define MAPSCOPE_COLLECT_HOTKEYS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct gobin;
+struct hotkeys;
+struct hk_key;
+struct hk_mapstat;
+
+/* Cumulative counts since open; a key the kernel's LRU evicted starts again from zero. */
+typedef void (*hotkeys_key_cb)(const struct hk_key *k, uint64_t count, void *ctx);
+typedef void (*hotkeys_map_cb)(uint64_t map, const struct hk_mapstat *s, void *ctx);
+
+/* Loads the BPF object for process pid; only_map (non-zero) limits the counts to that map. */
+int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, struct hotkeys **out);
+/* Attaches (on) or detaches (off) the mapassign* probes: one link for all of them. */
+int hotkeys__attach(struct hotkeys *hk, bool on);
+/* Probe hits so far, in total and on the busiest CPU (each cost the target one probe). */
+void hotkeys__hits(struct hotkeys *hk, uint64_t *total, uint64_t *max_cpu);
+/* Counting on or off: attached probes count only while armed (off after open). */
+void hotkeys__arm(struct hotkeys *hk, bool on);
+/* The hits that came while armed (the counted ones and those filtered out). */
+void hotkeys__armed_hits(struct hotkeys *hk, uint64_t *total, uint64_t *max_cpu);
+/* Calls fn for every (map, key) with its count; for every map with its stats. */
+int hotkeys__keys(struct hotkeys *hk, hotkeys_key_cb fn, void *ctx);
+int hotkeys__maps(struct hotkeys *hk, hotkeys_map_cb fn, void *ctx);
+/* Mean run time of the BPF program per hit in ns (the kernel's statistics), or -1 if unknown.
+ * The trap into the kernel and back is not included. */
+double hotkeys__prog_ns(struct hotkeys *hk);
+/* The number of sites probed (mapassign variants found with a probe site). */
+size_t hotkeys__nsites(const struct hotkeys *hk);
+void hotkeys__free(struct hotkeys *hk);
+
+#endif

@@ -1,0 +1,87 @@
+"""mapscope hotkeys (root + BPF) against the target's own exact per-key write counts: one map per
+runtime.mapassign variant (int32 keys with junk in the register's upper half, int64, string and
+struct keys), classic and Swiss layouts, plain and stripped builds. No timing assertion."""
+import json
+
+import lib
+from lib import cases
+
+VERSIONS = [v for v in ("1.19", "1.23", "1.26", "1.27") if v in lib.GO_VERSIONS]
+NAMES = ("i32", "i64", "str", "pair")
+
+
+def matrix():
+    return [(v, var) for v in VERSIONS for var in ("plain", "stripped")]
+
+
+def parse(stdout):
+    truth, counts, reports = {}, {n: [] for n in NAMES}, []
+    for line in stdout.splitlines():
+        if line.startswith("truth "):
+            _, name, addr = line.split()
+            truth[name] = addr
+        elif line.startswith("count "):
+            _, name, key, n = line.split()
+            counts[name].append((key, int(n)))
+        elif line.startswith("{"):
+            reports.append(json.loads(line))
+    assert set(truth) == set(NAMES), f"target printed {sorted(truth)}"
+    assert reports, "no report"
+    return truth, counts, reports[-1]
+
+
+def maps_of(truth, report):
+    by_addr = {m["addr"]: m for m in report["maps"]}
+    for name, addr in truth.items():
+        assert addr in by_addr, f"{name} ({addr}) not reported; reported {sorted(by_addr)}"
+    return {name: by_addr[addr] for name, addr in truth.items()}
+
+
+@cases(matrix)
+def test_exact(case):
+    """--budget 100: every write is counted; the top 10 keys and counts are the target's."""
+    lib.require_root()
+    version, variant = case
+    binary = lib.target("zipfkeys", version, variant)
+    p = lib.run([lib.MAPSCOPE, "hotkeys", "--json", "--budget", "100", "--", binary, "n",
+                 "50000"])
+    truth, counts, report = parse(p.stdout)
+    assert report["sampling"]["fraction"] == 1, report["sampling"]
+    for name, m in maps_of(truth, report).items():
+        want = dict(counts[name])
+        assert m["writes"] == 50000, f"{name}: {m['writes']} writes, the target made 50000"
+        assert m["type"].startswith("map["), m["type"]
+        got = [(k["key"], k["count"]) for k in m["keys"]]
+        assert len(got) == 10, f"{name}: {len(got)} keys"
+        for key, n in got:
+            assert want.get(key) == n, f"{name}: key {key} count {n}, truth {want.get(key)}"
+        # Ties at the 10th place may pick either key; the counts must be the true top 10.
+        assert [n for _, n in got] == [n for _, n in counts[name][:10]], (name, got)
+        assert all(k["error"] == 0 for k in m["keys"]), (name, m["keys"])
+
+
+@cases(matrix)
+def test_budget(case):
+    """The default budget samples: the top 10 overlaps the truth by 8 keys or more, and the
+    top 3 come in the true order."""
+    lib.require_root()
+    version, variant = case
+    binary = lib.target("zipfkeys", version, variant)
+    p = lib.run([lib.MAPSCOPE, "hotkeys", "--json", "--", binary, "dur", "3"])
+    truth, counts, report = parse(p.stdout)
+    s = report["sampling"]
+    assert 0 < s["fraction"] < 1 and s["budget_pct"] == 2, s
+    for name, m in maps_of(truth, report).items():
+        got = [k["key"] for k in m["keys"]]
+        want = [k for k, _ in counts[name][:10]]
+        overlap = len(set(got) & set(want))
+        assert overlap >= 8, f"{name}: top 10 {got}, truth {want}"
+        assert got[:3] == want[:3], f"{name}: top 3 {got[:3]}, truth {want[:3]}"
+
+
+def test_usage():
+    for argv in (["-k", "0", "-p", "1"], ["--budget", "0", "-p", "1"], ["--map", "zz", "-p", "1"],
+                 ["--bogus"], []):
+        p = lib.run([lib.MAPSCOPE, "hotkeys"] + argv, check=False)
+        assert p.returncode == 2, (argv, p.returncode)
+        assert len(p.stderr.strip().splitlines()) == 1, (argv, p.stderr)

@@ -1,0 +1,3 @@
+module mapscope.test/zipfkeys
+
+go 1.19

@@ -1,0 +1,179 @@
+// zipfkeys writes keys with a Zipf distribution (fixed seed) into four maps, one per
+// runtime.mapassign variant, and prints its exact per-key write counts:
+//
+//	truth NAME ADDR            ADDR is the map's header address, as %p prints it
+//	count NAME KEY N           the TOP most written keys of each map, heaviest first
+//
+// KEY is printed as mapscope prints it: %v for integers and strings, hex bytes (in memory
+// order) for the struct keys. The maps:
+//
+//	i32  map[int32]int   mapassign_fast32; each key is an int32 converted from a 64-bit value
+//	                     whose upper half is random, so the register holding it has junk there
+//	i64  map[int64]int   mapassign_fast64
+//	str  map[string]int  mapassign_faststr ("user:N")
+//	pair map[pair]int    mapassign (a 16-byte struct key)
+//
+// Modes:
+//
+//	zipfkeys n N       N writes per map, then the counts
+//	zipfkeys dur S     writes for S seconds, then the counts
+//	zipfkeys hold      prints the truth lines first, writes until a line "stop" on standard
+//	                   input, then prints the counts and "done"
+package main
+
+import (
+	"bufio"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"math/rand"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	nkeys = 10000
+	top   = 30
+)
+
+type pair struct{ a, b int64 }
+
+var (
+	m32   = map[int32]int{}
+	m64   = map[int64]int{}
+	mstr  = map[string]int{}
+	mpair = map[pair]int{}
+
+	strs   [nkeys]string
+	counts [4][nkeys]int64
+	names  = [4]string{"i32", "i64", "str", "pair"}
+)
+
+func key32(z uint64) int32 { return int32(z) - 5 }
+func key64(z uint64) int64 { return int64(z)*1000 - 3000 }
+func keyPair(z uint64) pair { return pair{int64(z), -7 * int64(z)} }
+
+func keyText(i int, z uint64) string {
+	switch i {
+	case 0:
+		return strconv.Itoa(int(key32(z)))
+	case 1:
+		return strconv.FormatInt(key64(z), 10)
+	case 2:
+		return strs[z]
+	}
+	p := keyPair(z)
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], uint64(p.a))
+	binary.LittleEndian.PutUint64(b[8:], uint64(p.b))
+	return hex.EncodeToString(b[:])
+}
+
+//go:noinline
+func write32(v uint64) { m32[int32(v)]++ }
+
+type gen struct {
+	z     [4]*rand.Zipf
+	junk  *rand.Rand
+	total int64
+}
+
+func newGen() *gen {
+	g := &gen{junk: rand.New(rand.NewSource(99))}
+	for i := range g.z {
+		g.z[i] = rand.NewZipf(rand.New(rand.NewSource(int64(i+1))), 1.4, 1, nkeys-1)
+	}
+	return g
+}
+
+func (g *gen) step() {
+	z := g.z[0].Uint64()
+	// The low half is the key; the upper half is junk the fast32 path must ignore.
+	write32(uint64(uint32(key32(z))) | g.junk.Uint64()<<32)
+	counts[0][z]++
+	z = g.z[1].Uint64()
+	m64[key64(z)]++
+	counts[1][z]++
+	z = g.z[2].Uint64()
+	mstr[strs[z]]++
+	counts[2][z]++
+	z = g.z[3].Uint64()
+	mpair[keyPair(z)]++
+	counts[3][z]++
+	g.total++
+}
+
+func printTruth() {
+	fmt.Printf("truth i32 %p\ntruth i64 %p\ntruth str %p\ntruth pair %p\n", m32, m64, mstr, mpair)
+}
+
+func printCounts() {
+	for i := range counts {
+		idx := make([]int, nkeys)
+		for z := range idx {
+			idx[z] = z
+		}
+		c := &counts[i]
+		sort.SliceStable(idx, func(a, b int) bool { return c[idx[a]] > c[idx[b]] })
+		for _, z := range idx[:top] {
+			if c[z] > 0 {
+				fmt.Printf("count %s %s %d\n", names[i], keyText(i, uint64(z)), c[z])
+			}
+		}
+	}
+}
+
+func main() {
+	for i := range strs {
+		strs[i] = "user:" + strconv.Itoa(i)
+	}
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: zipfkeys n N | dur SECONDS | hold")
+		os.Exit(2)
+	}
+	g := newGen()
+	switch os.Args[1] {
+	case "n":
+		n, _ := strconv.Atoi(os.Args[2])
+		for i := 0; i < n; i++ {
+			g.step()
+		}
+		printTruth()
+	case "dur":
+		s, _ := strconv.ParseFloat(os.Args[2], 64)
+		end := time.Now().Add(time.Duration(s * float64(time.Second)))
+		for time.Now().Before(end) {
+			for i := 0; i < 256; i++ {
+				g.step()
+			}
+		}
+		printTruth()
+	case "hold":
+		printTruth()
+		var stop int32
+		go func() {
+			sc := bufio.NewScanner(os.Stdin)
+			for sc.Scan() {
+				if strings.TrimSpace(sc.Text()) == "stop" {
+					atomic.StoreInt32(&stop, 1)
+					return
+				}
+			}
+		}()
+		for atomic.LoadInt32(&stop) == 0 {
+			for i := 0; i < 256; i++ {
+				g.step()
+			}
+		}
+	default:
+		fmt.Fprintln(os.Stderr, "usage: zipfkeys n N | dur SECONDS | hold")
+		os.Exit(2)
+	}
+	fmt.Printf("writes %d\n", g.total)
+	printCounts()
+	fmt.Println("done")
+}
