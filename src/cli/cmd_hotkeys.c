@@ -28,7 +28,7 @@
 /* The trap into the kernel and back at an emulated site, without the program (an empty probe
  * measured ~1.0 µs, GO-MAP-INTERNALS.md §4): added to the program's measured run time. */
 #define TRAP_NS 1000.0
-#define CYCLE_NS 200000000ull /* a window opens every 200 ms */
+#define CYCLE_NS 500000000ull /* a window opens every 500 ms: attach tails cost ~1%/s */
 #define WINDOW_MIN_NS 200000ull
 #define WINDOW_GROWTH 4.0 /* the most a window grows from one cycle to the next */
 #define READ_EVERY_NS 1000000000ull
