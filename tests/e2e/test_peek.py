@@ -11,14 +11,16 @@ import lib
 from lib import cases
 
 VERSIONS = ["1.19", "1.23", "1.26", "1.27"]
-VARIANTS = ["plain", "stripped", "pie"]
+VARIANTS = ["plain", "stripped"]
+PIE = ["1.19", "1.26"]       # the load bias path, once per layout
 RUNS, PER_RUN = 20, 100   # 2000 samples per map
 CHI2_CRIT = 27.877        # chi-square, 9 degrees of freedom, p = 0.001
 PARALLEL = 4
 
 
 def matrix():
-    return [(v, var) for v in VERSIONS if v in lib.GO_VERSIONS for var in VARIANTS]
+    return [(v, var) for v in VERSIONS if v in lib.GO_VERSIONS
+            for var in VARIANTS + (["pie"] if v in PIE else [])]
 
 
 def le64(hexstr, at=0):
