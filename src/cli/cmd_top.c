@@ -209,11 +209,17 @@ static void windows_tick(struct windows *w, struct inventory *inv, uint64_t now)
 				    : w->len_ns > WINDOW_MAX_NS ? WINDOW_MAX_NS : w->len_ns;
 			w->hits_total += hits - w->hits_at_open;
 		} else {
-			w->len_ns = WINDOW_MIN_NS;
+			/* Open for budget x cycle: even a target that does nothing but map calls
+			 * loses at most that share of its time. */
+			w->len_ns = (uint64_t)(w->budget_pct / 100.0 * (double)WINDOW_GAP_NS);
+			w->len_ns = w->len_ns < WINDOW_MIN_NS ? WINDOW_MIN_NS
+				    : w->len_ns > WINDOW_MAX_NS ? WINDOW_MAX_NS : w->len_ns;
 		}
 		w->cycle_ns = now;
 		w->hits_at_open = hits;
 		if (inventory__window(inv, true) == 0) {
+			/* Attaching can take milliseconds: the window counts from when it is live. */
+			now = now_ns(CLOCK_MONOTONIC);
 			w->open = true;
 			w->open_ns = now;
 			w->close_ns = now + w->len_ns;
