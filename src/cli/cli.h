@@ -4,7 +4,10 @@
 
 #include "collect/launch.h"
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
 
 struct cli_cmd {
 	const char *name;
@@ -44,6 +47,13 @@ struct cli_target {
 int cli__target_open(char **argv, int pid, struct cli_target *t);
 /* Ends a launched program that was never released, waits for one that was, frees the binary. */
 void cli__target_close(struct cli_target *t);
+/* Set by SIGINT or SIGTERM once cli__catch_stop() ran: a tracing loop ends, reports, detaches. */
+extern volatile sig_atomic_t cli__stop;
+void cli__catch_stop(void);
+/* Clock c in nanoseconds. */
+uint64_t cli__now_ns(clockid_t c);
+/* A positive number of seconds; returns 0, or -1 for anything else. */
+int cli__parse_seconds(const char *arg, double *out);
 /* Prints the help text of a command to stdout; returns 0. */
 int cli__help(const struct cli_cmd *c);
 

@@ -50,14 +50,6 @@ struct count_opts {
 	char **argv; /* launch mode */
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 static int parse_roles(const char *arg, unsigned *roles)
 {
 	char buf[128], *tok, *save;
@@ -85,7 +77,6 @@ static int parse_args(int argc, char **argv, struct count_opts *o)
 		{ "json", no_argument, NULL, 'j' },       { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -100,8 +91,7 @@ static int parse_args(int argc, char **argv, struct count_opts *o)
 				return MS_EXIT_USAGE;
 			break;
 		case 'd':
-			o->duration = strtod(optarg, &end);
-			if (end == optarg || *end || !(o->duration > 0))
+			if (cli__parse_seconds(optarg, &o->duration))
 				return err__usage("count", "-d takes a positive number of seconds");
 			break;
 		case 'r':
@@ -220,7 +210,7 @@ static void wait_attached(const struct count_opts *o)
 	struct timespec t0, now, tick = { 0, 50 * 1000 * 1000 };
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!stop && kill(o->pid, 0) == 0) {
+	while (!cli__stop && kill(o->pid, 0) == 0) {
 		nanosleep(&tick, NULL);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (o->duration > 0 &&
@@ -249,8 +239,7 @@ int cmd_count(int argc, char **argv)
 		err__report(ret, NULL);
 		goto cleanup;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	cli__catch_stop();
 	if (o.argv) {
 		launch__release(&t.l);
 		ret = launch__wait(&t.l);

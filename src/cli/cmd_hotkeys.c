@@ -66,30 +66,6 @@ struct hk_opts {
 	char **argv;
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int positive(const char *arg, double *out)
-{
-	char *end;
-
-	*out = strtod(arg, &end);
-	return end != arg && !*end && *out > 0 ? 0 : -1;
-}
-
 static int parse_args(int argc, char **argv, struct hk_opts *o)
 {
 	static const struct option opts[] = {
@@ -119,11 +95,11 @@ static int parse_args(int argc, char **argv, struct hk_opts *o)
 				return MS_EXIT_USAGE;
 			break;
 		case 'd':
-			if (positive(optarg, &o->duration))
+			if (cli__parse_seconds(optarg, &o->duration))
 				return err__usage("hotkeys", "-d takes a positive number of seconds");
 			break;
 		case 'i':
-			if (positive(optarg, &o->interval))
+			if (cli__parse_seconds(optarg, &o->interval))
 				return err__usage("hotkeys", "-i takes a positive number of seconds");
 			break;
 		case 'k':
@@ -373,7 +349,7 @@ static int collect(struct state *s)
 /* Ends a window: disarmed first, so that the sampled interval ends now for every site. */
 static void window_close(struct state *s)
 {
-	uint64_t t = now_ns();
+	uint64_t t = cli__now_ns(CLOCK_MONOTONIC);
 
 	hotkeys__arm(s->hk, false);
 	s->probed_ns += t - s->on_mid_ns;
@@ -411,7 +387,7 @@ static int duty_tick(struct state *s, uint64_t now)
 			ret = hotkeys__attach(s->hk, true);
 			if (ret)
 				return ret;
-			s->on_mid_ns = now_ns();
+			s->on_mid_ns = cli__now_ns(CLOCK_MONOTONIC);
 			hotkeys__arm(s->hk, true);
 			s->on = true;
 			s->windows++;
@@ -689,14 +665,14 @@ static int run(struct state *s, struct launch *l)
 	uint64_t next_report, next_read, end = UINT64_MAX, t;
 	int ret = 0;
 
-	s->start_ns = now_ns();
+	s->start_ns = cli__now_ns(CLOCK_MONOTONIC);
 	next_report = every ? s->start_ns + every : UINT64_MAX;
 	next_read = s->start_ns + READ_EVERY_NS;
 	if (o->duration > 0)
 		end = s->start_ns + (uint64_t)(o->duration * 1e9);
 	s->next_cycle_ns = s->start_ns;
-	while (!stop) {
-		uint64_t now = now_ns(), wake;
+	while (!cli__stop) {
+		uint64_t now = cli__now_ns(CLOCK_MONOTONIC), wake;
 		struct timespec ts;
 
 		if (!target_alive(o, l) || now >= end)
@@ -731,7 +707,7 @@ static int run(struct state *s, struct launch *l)
 	}
 	if (s->on && !s->always)
 		window_close(s);
-	t = now_ns();
+	t = cli__now_ns(CLOCK_MONOTONIC);
 	if (ret)
 		return ret;
 	update_cost(s);
@@ -788,8 +764,7 @@ int cmd_hotkeys(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	cli__catch_stop();
 	if (o.argv)
 		launch__release(&t.l);
 	ret = run(&s, &t.l);

@@ -78,7 +78,6 @@ static int parse_args(int argc, char **argv, struct peek_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
-	char *end;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -114,8 +113,7 @@ static int parse_args(int argc, char **argv, struct peek_opts *o)
 			o->have_seed = true;
 			break;
 		case 'w':
-			o->wait = strtod(optarg, &end);
-			if (end == optarg || *end || !(o->wait > 0) || o->wait > 3600)
+			if (cli__parse_seconds(optarg, &o->wait) || o->wait > 3600)
 				return err__usage("peek", "--wait takes a positive number of seconds");
 			break;
 		case 'h':

@@ -62,30 +62,6 @@ struct top_opts {
 	FILE *out;
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static uint64_t now_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int positive(const char *arg, double *out)
-{
-	char *end;
-
-	*out = strtod(arg, &end);
-	return end != arg && !*end && *out > 0 ? 0 : -1;
-}
-
 static int parse_args(int argc, char **argv, struct top_opts *o)
 {
 	static const struct option opts[] = {
@@ -115,11 +91,11 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 				return MS_EXIT_USAGE;
 			break;
 		case 'd':
-			if (positive(optarg, &o->duration))
+			if (cli__parse_seconds(optarg, &o->duration))
 				return err__usage("top", "-d takes a positive number of seconds");
 			break;
 		case 'i':
-			if (positive(optarg, &o->interval))
+			if (cli__parse_seconds(optarg, &o->interval))
 				return err__usage("top", "-i takes a positive number of seconds");
 			break;
 		case 'j':
@@ -219,7 +195,7 @@ static void windows_tick(struct windows *w, struct inventory *inv, uint64_t now)
 		w->hits_at_open = hits;
 		if (inventory__window(inv, true) == 0) {
 			/* Attaching can take milliseconds: the window counts from when it is live. */
-			now = now_ns(CLOCK_MONOTONIC);
+			now = cli__now_ns(CLOCK_MONOTONIC);
 			w->open = true;
 			w->open_ns = now;
 			w->close_ns = now + w->len_ns;
@@ -253,7 +229,7 @@ static bool target_alive(const struct top_opts *o, struct launch *l, int *status
 static void report(const struct top_opts *o, const struct gobin *gb, struct registry *r,
 		   struct top_frame *tf, struct tui *tui)
 {
-	tf->time = (double)now_ns(CLOCK_REALTIME) / 1e9;
+	tf->time = (double)cli__now_ns(CLOCK_REALTIME) / 1e9;
 	if (o->json)
 		top__json(o->out, gb, r, tf);
 	else if (tui)
@@ -267,7 +243,7 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 {
 	struct top_frame tf = { .pid = pid };
 	struct windows w = { .budget_pct = o->budget };
-	uint64_t start = now_ns(CLOCK_MONOTONIC), next = start + (uint64_t)(o->interval * 1e9);
+	uint64_t start = cli__now_ns(CLOCK_MONOTONIC), next = start + (uint64_t)(o->interval * 1e9);
 	bool have_bias = !gb->pie;
 	uint64_t window_mark = 0, every = (uint64_t)(o->interval * 1e9), read_every = every;
 	uint64_t next_read = start;
@@ -285,10 +261,10 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 	 * reports keeps the final report at most FINAL_READ_NS old. */
 	if (o->argv && read_every > FINAL_READ_NS)
 		read_every = FINAL_READ_NS;
-	tf.boot_to_unix_ns = now_ns(CLOCK_REALTIME) - now_ns(CLOCK_MONOTONIC);
+	tf.boot_to_unix_ns = cli__now_ns(CLOCK_REALTIME) - cli__now_ns(CLOCK_MONOTONIC);
 	w.next_ns = start;
-	while (!stop) {
-		uint64_t now = now_ns(CLOCK_MONOTONIC);
+	while (!cli__stop) {
+		uint64_t now = cli__now_ns(CLOCK_MONOTONIC);
 		bool alive = target_alive(o, l, &status);
 
 		if (!have_bias && alive && remote__load_bias(pid, gb->path, gb->pie, gb->first_vaddr,
@@ -369,8 +345,7 @@ int cmd_top(int argc, char **argv)
 		err__report(ret, NULL);
 		goto cleanup;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	cli__catch_stop();
 	if (o.argv)
 		launch__release(&t.l);
 	ret = run(&o, t.gb, inv, reg, &t.l, t.pid);

@@ -1,4 +1,4 @@
-/* The target of a tracing command, shared by the commands that take -p PID or -- PROGRAM. */
+/* What the tracing commands (-p PID or -- PROGRAM) share: the target, stopping, time. */
 #include "cli/cli.h"
 
 #include "core/err.h"
@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 int cli__target_open(char **argv, int pid, struct cli_target *t)
 {
@@ -50,4 +51,34 @@ void cli__target_close(struct cli_target *t)
 	launch__abort(&t->l);
 	gobin__free(t->gb);
 	t->gb = NULL;
+}
+
+volatile sig_atomic_t cli__stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	cli__stop = 1;
+}
+
+void cli__catch_stop(void)
+{
+	signal(SIGINT, on_stop);
+	signal(SIGTERM, on_stop);
+}
+
+uint64_t cli__now_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int cli__parse_seconds(const char *arg, double *out)
+{
+	char *end;
+
+	*out = strtod(arg, &end);
+	return end != arg && !*end && *out > 0 ? 0 : -1;
 }
