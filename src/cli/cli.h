@@ -33,6 +33,21 @@ extern const char cmd_peek_usage[];
 int cli__parse_pid(const char *cmd, const char *arg);
 struct gobin;
 
+/* What every tracing command takes: -p PID or -- PROGRAM ARGS, -d SECONDS, -i SECONDS. */
+struct cli_trace {
+	int pid;
+	char **argv;     /* -- PROGRAM ARGS; NULL with -p */
+	double duration; /* -d; 0 runs until stopped */
+	double interval; /* -i */
+};
+
+/* Parses getopt's option c when it is -p, -d or -i (*mine says whether it was). Returns 0, or
+ * MS_EXIT_USAGE with the error reported for a bad value. */
+int cli__trace_opt(const char *cmd, int c, const char *arg, struct cli_trace *t, bool *mine);
+/* After getopt: takes PROGRAM ARGS from argv + optind and requires exactly one of -p and --.
+ * Returns 0, or MS_EXIT_USAGE with the error reported. */
+int cli__trace_target(const char *cmd, int argc, char **argv, struct cli_trace *t);
+
 /* A tracing command's target: a launched program or a running process, and its binary. */
 struct cli_target {
 	struct launch l; /* l.pid > 0 while a launched program has not been waited for */

@@ -43,11 +43,9 @@ const char cmd_count_usage[] =
 	"Needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE. See docs/count.md.\n";
 
 struct count_opts {
-	int pid;
-	double duration;
+	struct cli_trace t; /* -p or --, -d */
 	unsigned roles;
 	bool at_entry, json;
-	char **argv; /* launch mode */
 };
 
 static int parse_roles(const char *arg, unsigned *roles)
@@ -84,16 +82,14 @@ static int parse_args(int argc, char **argv, struct count_opts *o)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:d:h", opts, NULL)) != -1) {
+		bool mine;
+		int r = cli__trace_opt("count", c, optarg, &o->t, &mine);
+
+		if (r)
+			return r;
+		if (mine)
+			continue;
 		switch (c) {
-		case 'p':
-			o->pid = cli__parse_pid("count", optarg);
-			if (o->pid < 0)
-				return MS_EXIT_USAGE;
-			break;
-		case 'd':
-			if (cli__parse_seconds(optarg, &o->duration))
-				return err__usage("count", "-d takes a positive number of seconds");
-			break;
 		case 'r':
 			if (parse_roles(optarg, &o->roles))
 				return MS_EXIT_USAGE;
@@ -115,11 +111,7 @@ static int parse_args(int argc, char **argv, struct count_opts *o)
 			return err__usage("count", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		o->argv = argv + optind;
-	if (!o->pid == !o->argv)
-		return err__usage("count", "give either -p PID or -- PROGRAM [ARGS...]");
-	return 0;
+	return cli__trace_target("count", argc, argv, &o->t);
 }
 
 /* Attaches one probe per selected function; index i of gb->funcs is site i. */
@@ -210,11 +202,11 @@ static void wait_attached(const struct count_opts *o)
 	struct timespec t0, now, tick = { 0, 50 * 1000 * 1000 };
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (!cli__stop && kill(o->pid, 0) == 0) {
+	while (!cli__stop && kill(o->t.pid, 0) == 0) {
 		nanosleep(&tick, NULL);
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (o->duration > 0 &&
-		    (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >= o->duration)
+		if (o->t.duration > 0 &&
+		    (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >= o->t.duration)
 			break;
 	}
 }
@@ -229,7 +221,7 @@ int cmd_count(int argc, char **argv)
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret < 0 ? MS_EXIT_OK : ret;
-	ret = cli__target_open(o.argv, o.pid, &t);
+	ret = cli__target_open(o.t.argv, o.t.pid, &t);
 	if (ret)
 		goto cleanup;
 	ret = callcount__open(&cc);
@@ -240,7 +232,7 @@ int cmd_count(int argc, char **argv)
 		goto cleanup;
 	}
 	cli__catch_stop();
-	if (o.argv) {
+	if (o.t.argv) {
 		launch__release(&t.l);
 		ret = launch__wait(&t.l);
 		ret = ret < 0 ? ret : 0;

@@ -58,12 +58,11 @@ const char cmd_hotkeys_usage[] =
 	"Needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE. See docs/hotkeys.md.\n";
 
 struct hk_opts {
-	int pid;
-	double duration, interval, budget;
+	struct cli_trace t; /* -p or --, -d, -i */
+	double budget;
 	unsigned k;
 	uint64_t only_map;
 	bool json;
-	char **argv;
 };
 
 static int parse_args(int argc, char **argv, struct hk_opts *o)
@@ -88,20 +87,14 @@ static int parse_args(int argc, char **argv, struct hk_opts *o)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:d:i:k:h", opts, NULL)) != -1) {
+		bool mine;
+		int r = cli__trace_opt("hotkeys", c, optarg, &o->t, &mine);
+
+		if (r)
+			return r;
+		if (mine)
+			continue;
 		switch (c) {
-		case 'p':
-			o->pid = cli__parse_pid("hotkeys", optarg);
-			if (o->pid < 0)
-				return MS_EXIT_USAGE;
-			break;
-		case 'd':
-			if (cli__parse_seconds(optarg, &o->duration))
-				return err__usage("hotkeys", "-d takes a positive number of seconds");
-			break;
-		case 'i':
-			if (cli__parse_seconds(optarg, &o->interval))
-				return err__usage("hotkeys", "-i takes a positive number of seconds");
-			break;
 		case 'k':
 			errno = 0;
 			v = strtoull(optarg, &end, 10);
@@ -134,11 +127,7 @@ static int parse_args(int argc, char **argv, struct hk_opts *o)
 			return err__usage("hotkeys", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		o->argv = argv + optind;
-	if (!o->pid == !o->argv)
-		return err__usage("hotkeys", "give either -p PID or -- PROGRAM [ARGS...]");
-	return 0;
+	return cli__trace_target("hotkeys", argc, argv, &o->t);
 }
 
 /* The kernel's counts are cumulative: the last value read per key turns them into deltas. Two
@@ -633,7 +622,7 @@ static void report(struct state *s, uint64_t now)
 
 static bool target_alive(const struct hk_opts *o, struct launch *l)
 {
-	if (o->argv) {
+	if (o->t.argv) {
 		int st;
 
 		/* Reaped already: waitpid(0) would ask about any child instead. */
@@ -645,7 +634,7 @@ static bool target_alive(const struct hk_opts *o, struct launch *l)
 		}
 		return true;
 	}
-	return kill(o->pid, 0) == 0 || errno != ESRCH;
+	return kill(o->t.pid, 0) == 0 || errno != ESRCH;
 }
 
 /* The cost of a hit: the trap plus the program's measured run time, once the kernel has
@@ -661,15 +650,15 @@ static void update_cost(struct state *s)
 static int run(struct state *s, struct launch *l)
 {
 	const struct hk_opts *o = s->o;
-	uint64_t every = o->interval > 0 ? (uint64_t)(o->interval * 1e9) : 0;
+	uint64_t every = o->t.interval > 0 ? (uint64_t)(o->t.interval * 1e9) : 0;
 	uint64_t next_report, next_read, end = UINT64_MAX, t;
 	int ret = 0;
 
 	s->start_ns = cli__now_ns(CLOCK_MONOTONIC);
 	next_report = every ? s->start_ns + every : UINT64_MAX;
 	next_read = s->start_ns + READ_EVERY_NS;
-	if (o->duration > 0)
-		end = s->start_ns + (uint64_t)(o->duration * 1e9);
+	if (o->t.duration > 0)
+		end = s->start_ns + (uint64_t)(o->t.duration * 1e9);
 	s->next_cycle_ns = s->start_ns;
 	while (!cli__stop) {
 		uint64_t now = cli__now_ns(CLOCK_MONOTONIC), wake;
@@ -741,7 +730,7 @@ int cmd_hotkeys(int argc, char **argv)
 	memset(&s, 0, sizeof(s));
 	s.o = &o;
 	s.cost_ns = HIT_COST_NS;
-	ret = cli__target_open(o.argv, o.pid, &t);
+	ret = cli__target_open(o.t.argv, o.t.pid, &t);
 	if (ret)
 		goto cleanup;
 	s.gb = t.gb;
@@ -765,7 +754,7 @@ int cmd_hotkeys(int argc, char **argv)
 		}
 	}
 	cli__catch_stop();
-	if (o.argv)
+	if (o.t.argv)
 		launch__release(&t.l);
 	ret = run(&s, &t.l);
 	if (ret)

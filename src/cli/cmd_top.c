@@ -54,10 +54,9 @@ const char cmd_top_usage[] =
 	"Needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE. See docs/top.md.\n";
 
 struct top_opts {
-	int pid;
-	double duration, interval, budget;
+	struct cli_trace t; /* -p or --, -d, -i */
+	double budget;
 	bool json, no_tui;
-	char **argv;
 	const char *output; /* -o FILE, NULL for stdout */
 	FILE *out;
 };
@@ -79,25 +78,19 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->interval = 1;
+	o->t.interval = 1;
 	o->budget = 1;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:d:i:o:h", opts, NULL)) != -1) {
+		bool mine;
+		int r = cli__trace_opt("top", c, optarg, &o->t, &mine);
+
+		if (r)
+			return r;
+		if (mine)
+			continue;
 		switch (c) {
-		case 'p':
-			o->pid = cli__parse_pid("top", optarg);
-			if (o->pid < 0)
-				return MS_EXIT_USAGE;
-			break;
-		case 'd':
-			if (cli__parse_seconds(optarg, &o->duration))
-				return err__usage("top", "-d takes a positive number of seconds");
-			break;
-		case 'i':
-			if (cli__parse_seconds(optarg, &o->interval))
-				return err__usage("top", "-i takes a positive number of seconds");
-			break;
 		case 'j':
 			o->json = true;
 			break;
@@ -121,11 +114,7 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 			return err__usage("top", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		o->argv = argv + optind;
-	if (!o->pid == !o->argv)
-		return err__usage("top", "give either -p PID or -- PROGRAM [ARGS...]");
-	return 0;
+	return cli__trace_target("top", argc, argv, &o->t);
 }
 
 static void on_event(const struct inv_event *e, void *ctx)
@@ -207,7 +196,7 @@ static void windows_tick(struct windows *w, struct inventory *inv, uint64_t now)
 
 static bool target_alive(const struct top_opts *o, struct launch *l, int *status)
 {
-	if (o->argv) {
+	if (o->t.argv) {
 		int st;
 		pid_t p;
 
@@ -223,7 +212,7 @@ static bool target_alive(const struct top_opts *o, struct launch *l, int *status
 		}
 		return true;
 	}
-	return kill(o->pid, 0) == 0 || errno != ESRCH;
+	return kill(o->t.pid, 0) == 0 || errno != ESRCH;
 }
 
 static void report(const struct top_opts *o, const struct gobin *gb, struct registry *r,
@@ -243,9 +232,9 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 {
 	struct top_frame tf = { .pid = pid };
 	struct windows w = { .budget_pct = o->budget };
-	uint64_t start = cli__now_ns(CLOCK_MONOTONIC), next = start + (uint64_t)(o->interval * 1e9);
+	uint64_t start = cli__now_ns(CLOCK_MONOTONIC), next = start + (uint64_t)(o->t.interval * 1e9);
 	bool have_bias = !gb->pie;
-	uint64_t window_mark = 0, every = (uint64_t)(o->interval * 1e9), read_every = every;
+	uint64_t window_mark = 0, every = (uint64_t)(o->t.interval * 1e9), read_every = every;
 	uint64_t next_read = start;
 	struct tui *tui = NULL;
 	int status = 0;
@@ -259,7 +248,7 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 	}
 	/* A launched program's memory is gone once it exits: reading its maps often between
 	 * reports keeps the final report at most FINAL_READ_NS old. */
-	if (o->argv && read_every > FINAL_READ_NS)
+	if (o->t.argv && read_every > FINAL_READ_NS)
 		read_every = FINAL_READ_NS;
 	tf.boot_to_unix_ns = cli__now_ns(CLOCK_REALTIME) - cli__now_ns(CLOCK_MONOTONIC);
 	w.next_ns = start;
@@ -275,7 +264,7 @@ static int run(const struct top_opts *o, const struct gobin *gb, struct inventor
 		inventory__poll(inv, 0);
 		if (!alive)
 			break;
-		if (o->duration > 0 && now - start >= (uint64_t)(o->duration * 1e9))
+		if (o->t.duration > 0 && now - start >= (uint64_t)(o->t.duration * 1e9))
 			break;
 		windows_tick(&w, inv, now);
 		if (now >= next_read && now < next) {
@@ -331,7 +320,7 @@ int cmd_top(int argc, char **argv)
 	/* Close-on-exec: a launched program must not inherit the report file. */
 	if (o.output && !(o.out = fopen(o.output, "we")))
 		return err__report(0, "cannot write %s: %s", o.output, strerror(errno));
-	ret = cli__target_open(o.argv, o.pid, &t);
+	ret = cli__target_open(o.t.argv, o.t.pid, &t);
 	if (ret)
 		goto cleanup;
 	reg = registry__new(t.gb, t.pid);
@@ -346,7 +335,7 @@ int cmd_top(int argc, char **argv)
 		goto cleanup;
 	}
 	cli__catch_stop();
-	if (o.argv)
+	if (o.t.argv)
 		launch__release(&t.l);
 	ret = run(&o, t.gb, inv, reg, &t.l, t.pid);
 cleanup:

@@ -5,6 +5,7 @@
 #include "inspect/gobin.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,4 +82,32 @@ int cli__parse_seconds(const char *arg, double *out)
 
 	*out = strtod(arg, &end);
 	return end != arg && !*end && *out > 0 ? 0 : -1;
+}
+
+int cli__trace_opt(const char *cmd, int c, const char *arg, struct cli_trace *t, bool *mine)
+{
+	*mine = c == 'p' || c == 'd' || c == 'i';
+	switch (c) {
+	case 'p':
+		t->pid = cli__parse_pid(cmd, arg);
+		return t->pid < 0 ? MS_EXIT_USAGE : 0;
+	case 'd':
+		if (cli__parse_seconds(arg, &t->duration))
+			return err__usage(cmd, "-d takes a positive number of seconds");
+		return 0;
+	case 'i':
+		if (cli__parse_seconds(arg, &t->interval))
+			return err__usage(cmd, "-i takes a positive number of seconds");
+		return 0;
+	}
+	return 0;
+}
+
+int cli__trace_target(const char *cmd, int argc, char **argv, struct cli_trace *t)
+{
+	if (optind < argc)
+		t->argv = argv + optind;
+	if (!t->pid == !t->argv)
+		return err__usage(cmd, "give either -p PID or -- PROGRAM [ARGS...]");
+	return 0;
 }
