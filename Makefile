@@ -17,8 +17,8 @@ CPPFLAGS  := -D_GNU_SOURCE -Isrc -I$(BUILD)/bpf
 CFLAGS    := -std=c11 -O2 -g $(WARN) -fno-omit-frame-pointer
 SANFLAGS  := -std=c11 -O1 -g $(WARN) -fno-omit-frame-pointer \
              -fsanitize=address,undefined -fno-sanitize-recover=all
-LIBS      := -lcapstone -lbpf -lelf -lz -lm -lncursesw
-LIBS_NOBPF:= -lcapstone -lm -lncursesw
+LIBS      := -lcapstone -lbpf -lelf -lz -lm -lncursesw -lmicrohttpd -lprotobuf-c
+LIBS_NOBPF:= -lcapstone -lm -lncursesw -lprotobuf-c
 
 # Everything but the collector and the CLI builds without libbpf (DESIGN.md: dependencies point one way).
 CORE_SRCS := $(wildcard src/core/*.c src/inspect/*.c src/model/*.c src/output/*.c src/sim/*.c)
