@@ -1,0 +1,196 @@
+/* session: one traced target with its inventory, registry and discovery windows. */
+#include "cli/session.h"
+
+#include "collect/inventory.h"
+#include "core/err.h"
+#include "inspect/gobin.h"
+#include "model/registry.h"
+#include "model/remote.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* What one probe hit costs the target, for the window budget: bench/probe-cost measures 1-2 µs
+ * at the chosen sites; the higher figure keeps the budget conservative. */
+#define HIT_COST_NS 2000.0
+#define WINDOW_GAP_NS 1000000000ull /* a discovery window opens once a second */
+#define WINDOW_MIN_NS 1000000ull    /* and lasts 1 to 200 ms, sized to the budget */
+#define WINDOW_MAX_NS 200000000ull
+#define WINDOW_GROWTH 16.0 /* the most a window grows from one cycle to the next */
+#define MAX_MISSES 3
+
+static void on_event(const struct inv_event *e, void *ctx)
+{
+	registry__event(ctx, e);
+}
+
+static void on_growwork(uint64_t map, uint64_t count, void *ctx)
+{
+	registry__growwork(ctx, map, count);
+}
+
+int session__open(struct session *s, char **argv, int pid, double budget_pct)
+{
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->launched = argv != NULL;
+	s->w.budget_pct = budget_pct;
+	ret = cli__target_open(argv, pid, &s->t);
+	if (ret)
+		return ret;
+	s->have_bias = !s->t.gb->pie;
+	s->reg = registry__new(s->t.gb, s->t.pid);
+	if (!s->reg) {
+		err__report(-ENOMEM, NULL);
+		return -ENOMEM;
+	}
+	ret = inventory__open(s->t.gb, s->t.pid, on_event, s->reg, &s->inv);
+	if (ret)
+		err__report(ret, NULL);
+	return ret;
+}
+
+void session__release(struct session *s)
+{
+	s->start_ns = cli__now_ns(CLOCK_MONOTONIC);
+	s->w.next_ns = s->start_ns;
+	if (s->launched)
+		launch__release(&s->t.l);
+}
+
+static bool alive(struct session *s)
+{
+	if (s->exited)
+		return false;
+	if (s->launched) {
+		int st;
+		pid_t p;
+
+		/* Reaped already: waitpid(0) would ask about any child instead. */
+		if (s->t.l.pid <= 0) {
+			s->exited = true;
+			return false;
+		}
+		p = waitpid(s->t.l.pid, &st, WNOHANG);
+		if (p == s->t.l.pid) {
+			s->status = st;
+			s->t.l.pid = 0;
+			s->exited = true;
+		}
+	} else if (kill(s->t.pid, 0) != 0 && errno == ESRCH) {
+		s->exited = true;
+	}
+	return !s->exited;
+}
+
+/* A window's length is steered by what the previous cycle (window open to the next open) really
+ * cost: every probe hit in it, including those while the probes were being attached and
+ * detached, times the cost of a hit, over the cycle's length. The next window is scaled by
+ * budget / measured cost. */
+static void windows_tick(struct session_windows *w, struct inventory *inv, uint64_t now)
+{
+	if (w->budget_pct <= 0)
+		return;
+	if (w->open && now >= w->close_ns) {
+		inventory__window(inv, false);
+		w->open = false;
+		w->open_total_ns += now - w->open_ns;
+		w->next_ns = w->open_ns + WINDOW_GAP_NS;
+	} else if (!w->open && now >= w->next_ns) {
+		uint64_t hits = inventory__touch_hits(inv);
+
+		if (w->cycle_ns) {
+			double cost = (double)(hits - w->hits_at_open) * HIT_COST_NS;
+			double share = cost / (double)(now - w->cycle_ns) * 100.0;
+			/* Shrinking is immediate (safety); growth is fast but bounded, so that one
+			 * idle cycle does not open a long window into a burst. */
+			double scale = share > 0 ? w->budget_pct / share : WINDOW_GROWTH;
+
+			scale = scale > WINDOW_GROWTH ? WINDOW_GROWTH : scale;
+			w->len_ns = (uint64_t)((double)w->len_ns * scale);
+			w->hits_total += hits - w->hits_at_open;
+		} else {
+			/* Open for budget x cycle: even a target that does nothing but map calls
+			 * loses at most that share of its time. */
+			w->len_ns = (uint64_t)(w->budget_pct / 100.0 * (double)WINDOW_GAP_NS);
+		}
+		w->len_ns = w->len_ns < WINDOW_MIN_NS ? WINDOW_MIN_NS
+			    : w->len_ns > WINDOW_MAX_NS ? WINDOW_MAX_NS : w->len_ns;
+		w->cycle_ns = now;
+		w->hits_at_open = hits;
+		if (inventory__window(inv, true) == 0) {
+			/* Attaching can take milliseconds: the window counts from when it is live. */
+			now = cli__now_ns(CLOCK_MONOTONIC);
+			w->open = true;
+			w->open_ns = now;
+			w->close_ns = now + w->len_ns;
+		} else {
+			w->next_ns = now + WINDOW_GAP_NS * 10;
+		}
+	}
+}
+
+bool session__step(struct session *s, uint64_t now_ns)
+{
+	bool up = alive(s);
+
+	if (!s->have_bias && up &&
+	    remote__load_bias(s->t.pid, s->t.gb->path, s->t.gb->pie, s->t.gb->first_vaddr,
+			      &s->bias) == 0) {
+		s->have_bias = true;
+		registry__set_bias(s->reg, s->bias);
+	}
+	inventory__poll(s->inv, 0);
+	if (up)
+		windows_tick(&s->w, s->inv, now_ns);
+	return up;
+}
+
+void session__poll(struct session *s, int timeout_ms)
+{
+	inventory__poll(s->inv, s->w.open && timeout_ms > 1 ? 1 : timeout_ms);
+}
+
+void session__refresh(struct session *s, uint64_t now_ns, bool report)
+{
+	if (report && s->t.gb->maps == GO_LAYOUT_CLASSIC) {
+		uint64_t total = s->w.open_total_ns + (s->w.open ? now_ns - s->w.open_ns : 0);
+
+		registry__growwork_begin(s->reg, (double)(total - s->w.mark_ns) / 1e9);
+		s->w.mark_ns = total;
+		inventory__growwork(s->inv, on_growwork, s->reg);
+	}
+	registry__refresh(s->reg, MAX_MISSES);
+}
+
+void session__finish(struct session *s)
+{
+	inventory__poll(s->inv, 0);
+	if (s->w.open)
+		inventory__window(s->inv, false);
+	s->w.open = false;
+	alive(s);
+}
+
+double session__overhead_pct(const struct session *s, uint64_t now_ns)
+{
+	return 100.0 * (double)s->w.hits_total * HIT_COST_NS / (double)(now_ns - s->start_ns + 1);
+}
+
+uint64_t session__dropped(const struct session *s)
+{
+	return inventory__dropped(s->inv);
+}
+
+void session__close(struct session *s)
+{
+	inventory__free(s->inv);
+	s->inv = NULL;
+	registry__free(s->reg);
+	s->reg = NULL;
+	cli__target_close(&s->t);
+}

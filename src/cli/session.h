@@ -1,0 +1,63 @@
+/* session: one traced target as the inventory commands (top, export) see it: the process, its
+ * binary, the always-on inventory probes, the registry of its maps, and the discovery windows
+ * whose cost is held under a budget.
+ *
+ * open → release (a launched program starts running) → step in a loop, refresh when a report is
+ * due → close. Every call is non-blocking but session__poll, which waits up to its timeout. */
+#ifndef MAPSCOPE_CLI_SESSION_H
+#define MAPSCOPE_CLI_SESSION_H
+
+#include "cli/cli.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct inventory;
+struct registry;
+
+/* Discovery windows: once a second the per-call probes are attached for a window, sized so that
+ * their measured cost stays under the budget (see session.c). */
+struct session_windows {
+	double budget_pct; /* 0: no windows */
+	bool open;
+	uint64_t next_ns, open_ns, close_ns, len_ns, hits_at_open, hits_total;
+	uint64_t cycle_ns;      /* when the previous cycle's window opened, 0 before the first */
+	uint64_t open_total_ns; /* time windows were open, closed ones only */
+	uint64_t mark_ns;       /* open time already handed to the growWork rates */
+};
+
+struct session {
+	struct cli_target t;
+	struct inventory *inv;
+	struct registry *reg;
+	struct session_windows w;
+	bool launched;  /* -- PROGRAM: the session ends when it exits */
+	bool have_bias; /* the load bias is known (always, for a non-PIE binary) */
+	uint64_t bias;
+	uint64_t start_ns; /* CLOCK_MONOTONIC at release */
+	int status;        /* a launched program's wait status once it exited */
+	bool exited;
+};
+
+/* Opens the target (argv launches it held before exec, else pid), loads the inventory probes
+ * and the registry. budget_pct sizes the discovery windows (0 disables them). Every error is
+ * reported here; returns 0 or a negative errno. Close in either case. */
+int session__open(struct session *s, char **argv, int pid, double budget_pct);
+/* Lets a launched program run (probes are in place) and starts the clock. */
+void session__release(struct session *s);
+/* One turn of the loop: learns the load bias, drains probe events, opens or closes a window.
+ * Returns false once the target has exited (s->exited; s->status for a launched one). */
+bool session__step(struct session *s, uint64_t now_ns);
+/* Waits up to timeout_ms for probe events (1 ms while a window is open). */
+void session__poll(struct session *s, int timeout_ms);
+/* Re-reads every map (and, when a report is due, the windows' growWork rates). */
+void session__refresh(struct session *s, uint64_t now_ns, bool report);
+/* Closes an open window; after this only session__refresh and session__close. */
+void session__finish(struct session *s);
+/* The target's slowdown from windows so far, in percent (hits x the cost of one). */
+double session__overhead_pct(const struct session *s, uint64_t now_ns);
+uint64_t session__dropped(const struct session *s);
+/* Detaches, frees, and ends a launched program that never ran. NULL-safe, idempotent. */
+void session__close(struct session *s);
+
+#endif
