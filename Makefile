@@ -13,12 +13,12 @@ BUILD     := build
 Q         := $(if $(V),,@)
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-missing-field-initializers
-CPPFLAGS  := -D_GNU_SOURCE -Isrc -I$(BUILD)/bpf
+CPPFLAGS  := -D_GNU_SOURCE -Isrc -I$(BUILD)/bpf -I$(BUILD)/proto
 CFLAGS    := -std=c11 -O2 -g $(WARN) -fno-omit-frame-pointer
 SANFLAGS  := -std=c11 -O1 -g $(WARN) -fno-omit-frame-pointer \
              -fsanitize=address,undefined -fno-sanitize-recover=all
 LIBS      := -lcapstone -lbpf -lelf -lz -lm -lncursesw -lmicrohttpd -lprotobuf-c
-LIBS_NOBPF:= -lcapstone -lm -lncursesw -lprotobuf-c
+LIBS_NOBPF:= -lcapstone -lz -lm -lncursesw -lprotobuf-c
 
 # Everything but the collector and the CLI builds without libbpf (DESIGN.md: dependencies point one way).
 CORE_SRCS := $(wildcard src/core/*.c src/inspect/*.c src/model/*.c src/output/*.c src/sim/*.c)
@@ -28,9 +28,14 @@ BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRCS))
+# pprof's profile.proto → C (protoc-c) at build time; the output writers link it.
+PROTO_C   := $(BUILD)/proto/profile.pb-c.c
+PROTO_H   := $(PROTO_C:.c=.h)
 
-OBJS      := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS) $(COLL_SRCS) $(CLI_SRCS))
-SAN_CORE  := $(patsubst src/%.c,$(BUILD)/san/obj/%.o,$(CORE_SRCS))
+OBJS      := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(CORE_SRCS) $(COLL_SRCS) $(CLI_SRCS)) \
+             $(BUILD)/obj/proto/profile.pb-c.o
+SAN_CORE  := $(patsubst src/%.c,$(BUILD)/san/obj/%.o,$(CORE_SRCS)) \
+             $(BUILD)/san/obj/proto/profile.pb-c.o
 SAN_OBJS  := $(SAN_CORE) $(patsubst src/%.c,$(BUILD)/san/obj/%.o,$(COLL_SRCS) $(CLI_SRCS))
 
 .PHONY: all san unit test demo deps fmt clean go-targets
@@ -40,12 +45,28 @@ $(BUILD)/mapscope: $(OBJS)
 	@echo "  LINK   $@"
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/obj/%.o: src/%.c | $(SKELS)
+$(BUILD)/obj/%.o: src/%.c | $(SKELS) $(PROTO_H)
 	@mkdir -p $(@D)
 	@echo "  CC     $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/san/obj/%.o: src/%.c | $(SKELS)
+$(BUILD)/san/obj/%.o: src/%.c | $(SKELS) $(PROTO_H)
+	@mkdir -p $(@D)
+	@echo "  CC-SAN $<"
+	$(Q)$(CC) $(CPPFLAGS) $(SANFLAGS) -MMD -MP -c -o $@ $<
+
+$(PROTO_H): $(PROTO_C)
+$(PROTO_C): src/output/profile.proto
+	@mkdir -p $(@D)
+	@echo "  PROTOC $<"
+	$(Q)protoc-c --c_out=$(@D) --proto_path=$(<D) $<
+
+$(BUILD)/obj/proto/%.o: $(BUILD)/proto/%.c
+	@mkdir -p $(@D)
+	@echo "  CC     $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/san/obj/proto/%.o: $(BUILD)/proto/%.c
 	@mkdir -p $(@D)
 	@echo "  CC-SAN $<"
 	$(Q)$(CC) $(CPPFLAGS) $(SANFLAGS) -MMD -MP -c -o $@ $<
@@ -95,6 +116,6 @@ fmt:
 	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h)
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/san $(BUILD)/bpf $(BUILD)/mapscope
+	rm -rf $(BUILD)/obj $(BUILD)/san $(BUILD)/bpf $(BUILD)/proto $(BUILD)/mapscope
 
 -include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)

@@ -28,6 +28,8 @@ int cmd_hotkeys(int argc, char **argv);
 extern const char cmd_hotkeys_usage[];
 int cmd_peek(int argc, char **argv);
 extern const char cmd_peek_usage[];
+int cmd_record(int argc, char **argv);
+extern const char cmd_record_usage[];
 
 /* Parses a PID argument; returns it, or -1 with a usage error reported. */
 int cli__parse_pid(const char *cmd, const char *arg);

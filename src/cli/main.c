@@ -18,6 +18,8 @@ static const struct cli_cmd commands[] = {
 	{ "peek", cmd_peek, "a uniform random sample of a live map's entries", cmd_peek_usage },
 	{ "hotkeys", cmd_hotkeys, "the hottest written keys of each map, under an overhead budget",
 	  cmd_hotkeys_usage },
+	{ "record", cmd_record, "map writes and growths by call stack, for pprof and flame graphs",
+	  cmd_record_usage },
 	{ "sim", cmd_sim, "offline simulator of Go's map layouts (occupancy, growth, planning)",
 	  cmd_sim_usage },
 };

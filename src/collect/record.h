@@ -1,0 +1,35 @@
+/* record: runtime.mapassign* calls counted per user call stack in the kernel, for
+ * `mapscope record`. open → attach (one uprobe_multi link) → arm → read → free. */
+#ifndef MAPSCOPE_COLLECT_RECORD_H
+#define MAPSCOPE_COLLECT_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct gobin;
+struct record;
+
+/* One stack, leaf first: pcs[0] is the probed PC in runtime.mapassign*, the rest are return
+ * addresses (runtime addresses, load bias included). */
+typedef void (*record_stack_cb)(const uint64_t *pcs, size_t n, uint64_t count, void *ctx);
+
+/* Loads the BPF object for process pid (nothing attached yet). */
+int record__open(const struct gobin *gb, pid_t pid, struct record **out);
+/* Attaches (on) or detaches (off) the mapassign* probes: one link for all of them. */
+int record__attach(struct record *rc, bool on);
+/* Counting on or off: attached probes count only while armed (off after open). */
+void record__arm(struct record *rc, bool on);
+/* Probe hits so far, in total and on the busiest CPU (each cost the target one probe). */
+void record__hits(struct record *rc, uint64_t *total, uint64_t *max_cpu);
+/* Counted calls whose stack did not fit in the kernel's count map. */
+uint64_t record__lost(struct record *rc);
+/* Calls fn for every stack with its count since open. */
+int record__stacks(struct record *rc, record_stack_cb fn, void *ctx);
+/* Mean run time of the BPF program per hit in ns (the kernel's statistics), or -1 if unknown. */
+double record__prog_ns(struct record *rc);
+size_t record__nsites(const struct record *rc);
+void record__free(struct record *rc);
+
+#endif

@@ -1,0 +1,3 @@
+module recordmaps
+
+go 1.19
