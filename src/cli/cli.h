@@ -24,6 +24,8 @@ int cmd_top(int argc, char **argv);
 extern const char cmd_top_usage[];
 int cmd_count(int argc, char **argv);
 extern const char cmd_count_usage[];
+int cmd_export(int argc, char **argv);
+extern const char cmd_export_usage[];
 int cmd_hotkeys(int argc, char **argv);
 extern const char cmd_hotkeys_usage[];
 int cmd_peek(int argc, char **argv);

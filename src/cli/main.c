@@ -15,6 +15,8 @@ static const struct cli_cmd commands[] = {
 	{ "top", cmd_top, "the live inventory of a program's maps", cmd_top_usage },
 	{ "count", cmd_count, "exact call counts of a program's map functions (costly; short runs)",
 	  cmd_count_usage },
+	{ "export", cmd_export, "Prometheus metrics of programs' maps, with limit forecasts",
+	  cmd_export_usage },
 	{ "peek", cmd_peek, "a uniform random sample of a live map's entries", cmd_peek_usage },
 	{ "hotkeys", cmd_hotkeys, "the hottest written keys of each map, under an overhead budget",
 	  cmd_hotkeys_usage },

@@ -66,6 +66,11 @@ static struct reg_map *find(struct registry *r, uint64_t addr)
 	return NULL;
 }
 
+struct reg_map *registry__find(struct registry *r, uint64_t addr)
+{
+	return find(r, addr);
+}
+
 static struct reg_map *add(struct registry *r, uint64_t addr)
 {
 	struct reg_map *m;
@@ -203,6 +208,9 @@ static void record_growth(struct registry *r, const struct reg_map *m, uint64_t 
 	g->how = how;
 	g->nstack = nstack < REG_STACK_DEPTH ? nstack : REG_STACK_DEPTH;
 	memcpy(g->stack, stack, g->nstack * sizeof(g->stack[0]));
+	g->type = m->type;
+	g->map_nstack = m->nstack;
+	memcpy(g->map_stack, m->stack, m->nstack * sizeof(g->map_stack[0]));
 }
 
 /* Classic hashGrow doubles unless the map is not over its load factor, in which case it is a

@@ -49,6 +49,9 @@ struct reg_growth {
 	const char *how; /* "doubling", "same_size", "to_table", "grow", "split" */
 	uint64_t stack[REG_STACK_DEPTH];
 	uint32_t nstack;
+	uint64_t type; /* the map's type and its stack (where it was created): a freed map's */
+	uint64_t map_stack[REG_STACK_DEPTH]; /* growths still count for its creation site */
+	uint32_t map_nstack;
 };
 
 struct registry;
@@ -59,6 +62,8 @@ struct registry *registry__new(const struct gobin *gb, pid_t pid);
 /* The load bias of a PIE target, once known; type descriptors resolve only after it is set. */
 void registry__set_bias(struct registry *r, uint64_t load_bias);
 void registry__free(struct registry *r);
+/* The map at addr, or NULL. */
+struct reg_map *registry__find(struct registry *r, uint64_t addr);
 /* Applies one probe event. */
 void registry__event(struct registry *r, const struct inv_event *e);
 /* Re-reads every map; a map unreadable for `max_misses` refreshes in a row is dropped, and so

@@ -1,0 +1,3 @@
+module mapscope.test/exportmaps
+
+go 1.19
