@@ -15,6 +15,7 @@
 #include "output/profile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -33,6 +34,11 @@
  * measured ~1.0 µs, GO-MAP-INTERNALS.md §4): added to the program's measured run time. */
 #define TRAP_NS 1000.0
 #define POLL_MS 10
+/* Growths are taken and the registry re-read once a second: the re-read drops the maps the
+ * program freed (the registry would otherwise hold every map created in the session) and
+ * resolves types that waited for a PIE's load bias. */
+#define REFRESH_NS 1000000000ull
+#define MAX_MISSES 3
 
 enum rec_format { FMT_PPROF, FMT_FOLDED, FMT_SVG };
 
@@ -192,32 +198,53 @@ static void add(struct session *s, const uint64_t *pcs, size_t n, const int64_t 
 }
 
 /* Bytes a growth allocates: the new bucket array (classic) or the new tables' groups (Swiss),
- * 8 slots per bucket or group. 0 while the map's type is unknown. */
-static int64_t growth_bytes(struct session *s, uint64_t addr, uint64_t new_cap)
+ * 8 slots per bucket or group, 0 while the map's type is unknown. */
+static int64_t growth_bytes(const struct reg_map *m, uint64_t new_cap)
 {
-	for (size_t i = 0; i < registry__count(s->reg); i++) {
-		const struct reg_map *m = registry__at(s->reg, i);
-
-		if (m->addr == addr)
-			return m->ti_ok ? (int64_t)(new_cap / 8 * m->ti.bucket_size) : 0;
-	}
-	return 0;
+	return m && m->ti_ok ? (int64_t)(new_cap / 8 * m->ti.bucket_size) : 0;
 }
 
+static size_t slot_of(uint64_t addr, size_t cap)
+{
+	return (size_t)((addr >> 3) * 0x9e3779b97f4a7c15ull) & (cap - 1);
+}
+
+/* The growths finished since the last call, each with its map found through a table built for
+ * the call: one pass over the registry however many growths there are. */
 static void take_growths(struct session *s)
 {
-	const struct reg_growth *g;
-	size_t n;
+	size_t n, nmaps = registry__count(s->reg), cap = 16;
+	const struct reg_growth *g = registry__take_growths(s->reg, &n);
+	struct reg_map **idx;
 
-	g = registry__take_growths(s->reg, &n);
+	if (!n)
+		return;
+	while (cap < nmaps * 2)
+		cap *= 2;
+	idx = calloc(cap, sizeof(*idx));
+	for (size_t i = 0; idx && i < nmaps; i++) {
+		struct reg_map *m = registry__at(s->reg, i);
+		size_t j = slot_of(m->addr, cap);
+
+		while (idx[j])
+			j = (j + 1) & (cap - 1);
+		idx[j] = m;
+	}
 	for (size_t i = 0; i < n; i++) {
 		int64_t v[PROF_NVALUES] = { 0 };
+		const struct reg_map *m = NULL;
 
+		for (size_t j = slot_of(g[i].addr, cap); idx && idx[j]; j = (j + 1) & (cap - 1))
+			if (idx[j]->addr == g[i].addr) {
+				m = idx[j];
+				break;
+			}
 		v[PROF_GROWTHS] = 1;
-		v[PROF_GROWTH_BYTES] = growth_bytes(s, g[i].addr, g[i].new_capacity);
+		v[PROF_GROWTH_BYTES] = growth_bytes(m, g[i].new_capacity);
 		v[PROF_GROWTH_NS] = g[i].seconds > 0 ? (int64_t)(g[i].seconds * 1e9) : 0;
 		add(s, g[i].stack, g[i].nstack, v);
 	}
+	free(idx);
 }
 
 /* Classic growths still evacuating at the end: they happened, their duration is unknown. */
@@ -230,8 +257,7 @@ static void take_unfinished(struct session *s)
 		if (!m->grow_start_ns)
 			continue;
 		v[PROF_GROWTHS] = 1;
-		v[PROF_GROWTH_BYTES] = m->ti_ok ? (int64_t)(m->grow_new_cap / 8 * m->ti.bucket_size)
-						: 0;
+		v[PROF_GROWTH_BYTES] = growth_bytes(m, m->grow_new_cap);
 		add(s, m->grow_stack, m->grow_nstack, v);
 	}
 }
@@ -280,7 +306,7 @@ static void run(struct session *s, struct launch *l)
 {
 	const struct rec_opts *o = s->o;
 	uint64_t start = cli__now_ns(CLOCK_MONOTONIC);
-	uint64_t end = start + (uint64_t)(o->t.duration * 1e9);
+	uint64_t end = start + (uint64_t)(o->t.duration * 1e9), next_refresh = start + REFRESH_NS;
 
 	s->prof.time_ns = (int64_t)cli__now_ns(CLOCK_REALTIME);
 	while (!cli__stop) {
@@ -294,9 +320,14 @@ static void run(struct session *s, struct launch *l)
 			registry__set_bias(s->reg, s->bias);
 		}
 		inventory__poll(s->inv, 0);
-		take_growths(s);
 		if (!alive || now >= end)
 			break;
+		if (now >= next_refresh) {
+			/* Before the re-read: a growth's map may be dropped by it. */
+			take_growths(s);
+			registry__refresh(s->reg, MAX_MISSES);
+			next_refresh = now + REFRESH_NS;
+		}
 		inventory__poll(s->inv, POLL_MS);
 	}
 	/* Disarmed before the counts are read: the walk then sees a map nobody adds to. */
@@ -389,6 +420,11 @@ int cmd_record(int argc, char **argv)
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret < 0 ? MS_EXIT_OK : ret;
+	/* Found out now, not after the whole session. */
+	ret = open(o.output, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (ret < 0)
+		return err__report(0, "cannot write %s: %s", o.output, strerror(errno));
+	close(ret);
 	memset(&s, 0, sizeof(s));
 	s.o = &o;
 	s.cost_ns = HIT_COST_NS;
