@@ -4,6 +4,8 @@
 #   make demo       install what is missing, build, run mapscope on the demo program
 #   make san        build/san/mapscope and the unit tests with ASan + UBSan
 #   make fmt        clang-format the sources
+#   make fuzz       libFuzzer targets (tests/fuzz/), each run for FUZZ_SECONDS (default 60)
+#   make valgrind   the unit tests without sanitizers, for valgrind (build/valgrind/tests/)
 # V=1 shows the full commands.
 
 CC        ?= gcc
@@ -38,7 +40,7 @@ SAN_CORE  := $(patsubst src/%.c,$(BUILD)/san/obj/%.o,$(CORE_SRCS)) \
              $(BUILD)/san/obj/proto/profile.pb-c.o
 SAN_OBJS  := $(SAN_CORE) $(patsubst src/%.c,$(BUILD)/san/obj/%.o,$(COLL_SRCS) $(CLI_SRCS))
 
-.PHONY: all san unit test demo deps fmt clean go-targets
+.PHONY: all san unit test demo deps fmt clean go-targets fuzz fuzz-build valgrind
 all: $(BUILD)/mapscope
 
 $(BUILD)/mapscope: $(OBJS)
@@ -97,6 +99,57 @@ $(BUILD)/san/tests/%: tests/unit/%.c $(SAN_CORE) tests/unit/t.h
 	@echo "  TEST   $@"
 	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(SANFLAGS) -o $@ $< $(SAN_CORE) $(LIBS_NOBPF)
 
+# Fuzzing (clang's libFuzzer with ASan + UBSan): the parsers of binaries and of target memory.
+# tests/fuzz/fake_remote.c stands in for src/model/remote.c (fake "remote memory"); fuzz_gotype
+# brings its own copy of pclntab.c (it sets the module data directly).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := elf buildinfo pclntab prologue gotype mapread mapwalk
+FUZZ_FLAGS := -std=c11 -O1 -g $(WARN) -fno-omit-frame-pointer -fsanitize=address,undefined \
+              -fno-sanitize-recover=all
+FUZZ_SRCS  := src/core/err.c src/core/utf8.c $(wildcard src/inspect/*.c) src/model/gotype.c \
+              src/model/mapread.c src/model/mapwalk.c tests/fuzz/fake_remote.c
+FUZZ_OBJS  := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(FUZZ_SRCS))
+FUZZ_BINS  := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+
+fuzz-build: $(FUZZ_BINS)
+.PRECIOUS: $(BUILD)/fuzz/obj/%.o
+
+fuzz: fuzz-build
+	$(Q)python3 tests/fuzz/run.py --seconds $(FUZZ_SECONDS)
+
+$(BUILD)/fuzz/obj/%.o: %.c $(wildcard tests/fuzz/*.h)
+	@mkdir -p $(@D)
+	@echo "  CC-FUZ $<"
+	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJS)
+	@echo "  LINK   $@"
+	$(Q)$(CLANG) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $< \
+		$(filter-out $(if $(filter gotype,$*),%/pclntab.o),$(FUZZ_OBJS)) -lcapstone -lm
+
+# The unit tests built without sanitizers, for valgrind (tests/integration/test_valgrind.py).
+VG_FLAGS  := -std=c11 -O1 -g $(WARN) -fno-omit-frame-pointer
+VG_CORE   := $(patsubst src/%.c,$(BUILD)/valgrind/obj/%.o,$(CORE_SRCS)) \
+             $(BUILD)/valgrind/obj/proto/profile.pb-c.o
+VG_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/valgrind/tests/%,$(UNIT_SRCS))
+
+valgrind: $(VG_BINS)
+
+$(BUILD)/valgrind/obj/%.o: src/%.c | $(PROTO_H)
+	@mkdir -p $(@D)
+	@echo "  CC-VG  $<"
+	$(Q)$(CC) $(CPPFLAGS) $(VG_FLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/valgrind/obj/proto/%.o: $(BUILD)/proto/%.c
+	@mkdir -p $(@D)
+	@echo "  CC-VG  $<"
+	$(Q)$(CC) $(CPPFLAGS) $(VG_FLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/valgrind/tests/%: tests/unit/%.c $(VG_CORE) tests/unit/t.h
+	@mkdir -p $(@D)
+	@echo "  TEST   $@"
+	$(Q)$(CC) $(CPPFLAGS) -Itests/unit $(VG_FLAGS) -o $@ $< $(VG_CORE) $(LIBS_NOBPF)
+
 deps:
 	$(Q)scripts/install-deps
 
@@ -118,4 +171,4 @@ fmt:
 clean:
 	rm -rf $(BUILD)/obj $(BUILD)/san $(BUILD)/bpf $(BUILD)/proto $(BUILD)/mapscope
 
--include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d)
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(VG_CORE:.o=.d)

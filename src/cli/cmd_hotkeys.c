@@ -519,7 +519,7 @@ static void report(struct state *s, uint64_t now)
 	}
 	for (size_t i = 0; i < s->nmaps; i++) {
 		const struct mrec *m = v[i].m;
-		struct maptype_info ti;
+		struct maptype_info ti = { 0 }; /* key_text() gets ti.key_kind even when unknown */
 		struct frame fr = { 0 };
 		const struct ss_counter *c;
 		bool known = false;

@@ -116,7 +116,7 @@ static int parse_go(const char *cmd, const char *arg, struct simgo *g)
 
 static int parse_pow2(const char *cmd, const char *arg, uint64_t *out)
 {
-	uint64_t v;
+	uint64_t v = 0; /* set by parse_u64 when it succeeds; clang-tidy cannot see err__usage != 0 */
 
 	if (!strncmp(arg, "2^", 2)) {
 		if (parse_u64(cmd, "--buckets 2^E", arg + 2, 0, 40, &v))
@@ -830,7 +830,7 @@ static int sim_sweep(int argc, char **argv)
 			 .to = -1,
 			 .step = 0.25};
 	struct simocc_cfg c;
-	enum simhash_kind hashes[SIMHASH_NKINDS];
+	enum simhash_kind hashes[SIMHASH_NKINDS] = { 0 };
 	double from, to, step;
 	struct sweep_point *pts;
 	struct simocc_result *r;
@@ -880,6 +880,8 @@ static int sim_sweep(int argc, char **argv)
 		hashes[nh++] = SIMHASH_FNV1A;
 		hashes[nh++] = SIMHASH_IDENTITY;
 	}
+	if (!nh) /* `--hash ,` names none */
+		return err__usage(cmd, "--hash needs at least one hash");
 	npts = (size_t)floor((to - from) / step + 1e-9) + 1;
 	if (npts > 100000)
 		return err__usage(cmd, "more than 100000 loads: raise --step");

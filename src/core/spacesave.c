@@ -60,6 +60,8 @@ void spacesave__add(struct spacesave *s, const void *key, uint64_t w)
 		min = &s->c[s->n++];
 		min->count = w;
 		min->error = 0;
+	} else if (!min) {
+		return; /* a sketch of capacity 0 keeps nothing */
 	} else {
 		/* The newcomer may have had up to min->count before: that is its error. */
 		min->error = min->count;

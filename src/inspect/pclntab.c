@@ -266,7 +266,9 @@ static bool step(const struct pclntab *t, uint64_t *p, uint64_t *pc, int32_t *va
 	} while (b & 0x80);
 	if (uv == 0 && !first)
 		return false;
-	*val += (int32_t)((uv & 1) ? ~(uv >> 1) : (uv >> 1));
+	/* Go's int32 addition wraps; a signed overflow in C is undefined (fuzz_pclntab found one on
+	 * a corrupt table), so the sum is taken in uint32. */
+	*val = (int32_t)((uint32_t)*val + ((uv & 1) ? ~(uv >> 1) : (uv >> 1)));
 	uv = 0;
 	shift = 0;
 	do {

@@ -175,6 +175,16 @@ static int read_buckets(pid_t pid, uint64_t base, uint64_t first, uint64_t n, ui
 	return 0;
 }
 
+/* True if the last byte of an n-bucket array at base is readable. A garbage B (up to MAX_B) must
+ * not make us allocate more than the target holds: an array that large is mapped in the target
+ * before we allocate its copy (fuzz_mapwalk found a 2^40-bucket allocation). */
+static bool array_mapped(pid_t pid, uint64_t base, uint64_t n, uint32_t bsz)
+{
+	uint8_t last;
+
+	return remote__read(pid, base + n * bsz - 1, &last, 1) == 0;
+}
+
 /* Walks the chain of bucket idx of the array at base; arr holds that array's bucket bytes. */
 static int classic_chain(pid_t pid, const struct mapwalk_layout *l, uint64_t base, uint64_t idx,
 			 const uint8_t *arr, uint8_t *buf, struct reservoir *r)
@@ -204,7 +214,11 @@ static int classic_walk(pid_t pid, const struct mapwalk_layout *l, const struct 
 			return -EINVAL;
 		nold = same ? nb : nb / 2;
 	}
-	arr = malloc(nb * l->bucket_size);
+	if (!array_mapped(pid, h->buckets, nb, l->bucket_size) ||
+	    (nold && !array_mapped(pid, h->old, nold, l->bucket_size)))
+		return -EFAULT;
+	/* nb >= 1, and layout_ok() keeps bucket_size in [16, 1 MiB]: never 0 bytes, never wraps. */
+	arr = malloc(nb * l->bucket_size); // NOLINT(clang-analyzer-optin.portability.UnixAPI)
 	old = nold ? malloc(nold * l->bucket_size) : NULL;
 	buf = malloc(l->bucket_size);
 	if (!arr || !buf || (nold && !old)) {
@@ -316,6 +330,8 @@ static int swiss_walk(pid_t pid, const struct mapwalk_layout *l, const struct sw
 		free(g);
 		return ret;
 	}
+	if (!array_mapped(pid, h->dir, h->dirlen, 8))
+		return -EFAULT;
 	tabs = malloc(h->dirlen * sizeof(*tabs));
 	if (!tabs)
 		return -ENOMEM;

@@ -210,8 +210,10 @@ static void sparkline(const struct tui *t, int y, const struct hist *h)
 		unsigned int lv = max ? (unsigned int)((v * (levels - 1) + max - 1) / max) : 0;
 
 		if (t->utf8) {
-			strcpy(p, blocks[lv]);
-			p += strlen(blocks[lv]);
+			size_t bl = strlen(blocks[lv]);
+
+			memcpy(p, blocks[lv], bl);
+			p += bl;
 		} else {
 			*p++ = ascii[lv];
 		}

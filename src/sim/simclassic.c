@@ -163,7 +163,9 @@ static struct cbkt *new_overflow(struct simmap *m, struct cbkt *b)
 		return NULL;
 	if (bref)
 		b = pool_get(m, bref);
-	b->ovf = ref;
+	/* b is the chain's last bucket (the caller's walk stops at one without ovf, never past
+	 * the end); the analyzer cannot see that pool_get() of a set ref is never NULL. */
+	b->ovf = ref; // NOLINT(clang-analyzer-core.NullDereference)
 	m->ovf_cur++;
 	return pool_get(m, ref);
 }
@@ -334,7 +336,8 @@ again:
 			return ret;
 		goto again;
 	}
-	if (last->used == 0xff) {
+	/* The walk above breaks at a bucket without ovf before last can become NULL. */
+	if (last->used == 0xff) { // NOLINT(clang-analyzer-core.NullDereference)
 		last = new_overflow(m, last);
 		if (!last)
 			return -ENOMEM;

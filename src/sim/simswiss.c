@@ -177,7 +177,7 @@ static int install_split(struct simmap *m, struct stable *old, struct stable *l,
 	}
 	l->index = old->index;
 	replace_table(m, l);
-	r->index = l->index + (1ll << (m->global_depth - l->local_depth));
+	r->index = l->index + (1LL << (m->global_depth - l->local_depth));
 	replace_table(m, r);
 	return 0;
 }
@@ -345,7 +345,10 @@ static int swiss_insert(struct simmap *m, uint64_t hash)
 		if (ret)
 			return ret;
 	}
+	/* table_put() returns 0 after replacing the table it freed: the retry looks it up again
+	 * in the updated directory (the analyzer follows the freed pointer). */
 	do
+		// NOLINTNEXTLINE(clang-analyzer-unix.Malloc)
 		ret = table_put(m, m->dir[dir_index(m, hash)], hash);
 	while (ret == 0);
 	return ret < 0 ? ret : 0;
