@@ -10,8 +10,16 @@
 #include "shared/hotkeys.h"
 #include "shared/inventory.h"
 
+#define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+
 /* Only this map's writes when non-zero (--map): the other hits still cost, but fill nothing. */
 const volatile __u64 only_map = 0;
+
+/* The version's runtime.g.goid offset and the map's writing byte and bit (goversion's table). */
+const volatile __u32 goid_off = 0;
+const volatile __u32 writing_off = 0;
+const volatile __u32 writing_mask = 0;
+const volatile __u32 ncpus = 1;
 
 /* Hits count only while armed. A uprobe_multi link's sites go live one by one over the
  * milliseconds an attach takes, and a detach takes tens: user space arms the probes once the
@@ -58,6 +66,48 @@ struct {
 	__type(value, struct hk_key);
 } scratch SEC(".maps");
 
+/* The last write per map and CPU (struct hk_writer): each CPU writes only its own copy, so two
+ * writers racing on one map never overwrite each other's record. LRU: maps come and go. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct hk_writer);
+} writers SEC(".maps");
+
+/* The last goroutines that wrote on this CPU, each with the map of its latest write there: the
+ * runtime's fatal has no map argument, and the goroutine it kills may have begun its write on
+ * another CPU, or been preempted mid-write while others wrote here, so an entry is added only
+ * when the writing goroutine changes, and fatal searches every CPU's ring. */
+#define CUR_RING 8
+
+struct cur_ring {
+	__u64 n;
+	struct {
+		__u64 map, goid, ts;
+	} e[CUR_RING];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cur_ring);
+} cur SEC(".maps");
+
+/* Probe-time reports sent per map, to cap a long race at HK_EVENTS_PER_MAP events. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+} reported SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} events SEC(".maps");
+
 static __always_inline void read_bytes(struct hk_key *k, __u64 ptr, __u64 len, __u64 max)
 {
 	__u64 n = len < max ? len : max;
@@ -100,13 +150,185 @@ static __always_inline void count(struct hk_key *k, __u64 type, __u64 sp)
 	}
 }
 
+/* Frame-pointer walk: stack[0] = pc, stack[1] = ret (the caller, whose frame is not set up yet
+ * at the probe), then the return address of every frame from bp up. */
+static __always_inline __u32 walk(__u64 *stack, __u64 pc, __u64 ret, __u64 bp)
+{
+	__u64 fr[2];
+	__u32 n = 0;
+
+	stack[n++] = pc;
+	if (!ret)
+		return n;
+	stack[n++] = ret;
+	for (int i = 0; i < HK_STACK - 2; i++) {
+		if (!bp || bp & 7 || bpf_probe_read_user(fr, sizeof(fr), (void *)bp) || !fr[1])
+			break;
+		stack[n & (HK_STACK - 1)] = fr[1];
+		n++;
+		if (fr[0] <= bp) /* frames go up the stack; anything else is not a frame */
+			break;
+		bp = fr[0];
+	}
+	return n;
+}
+
+/* The other CPUs' last writes to map: the newest by another goroutine, read whole (its sequence
+ * count even and unchanged across the copy). */
+static __always_inline void newer(struct hk_wrec *best, const struct hk_wrec *r, __u64 goid)
+{
+	if (r->goid && r->goid != goid && r->ts > best->ts)
+		*best = *r;
+}
+
+/* Every CPU's last writes to map: the newest by another goroutine, each CPU's record read whole
+ * (its sequence count even and unchanged across the copy). */
+static __always_inline void other_writer(__u64 map, __u64 goid, struct hk_wrec *best)
+{
+	for (__u32 c = 0; c < HK_MAX_CPUS && c < ncpus; c++) {
+		struct hk_writer *w, copy;
+		__u64 seq;
+
+		w = bpf_map_lookup_percpu_elem(&writers, &map, c);
+		if (!w)
+			continue;
+		seq = READ_ONCE(w->seq);
+		asm volatile("" ::: "memory");
+		__builtin_memcpy(&copy, w, sizeof(copy));
+		asm volatile("" ::: "memory");
+		if (seq & 1 || READ_ONCE(w->seq) != seq)
+			continue;
+		newer(best, &copy.last, goid);
+		newer(best, &copy.prev, goid);
+	}
+}
+
+static __always_inline void send(struct pt_regs *ctx, __u64 map, __u64 goid, __u64 ret,
+				 const char *msg, __u32 fatal)
+{
+	struct hk_wrec other = {};
+	struct hk_event *e;
+
+	other_writer(map, goid, &other);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e)
+		return;
+	e->map = map;
+	e->ts = bpf_ktime_get_ns();
+	e->other_ts = other.ts;
+	e->goid[0] = goid;
+	e->goid[1] = other.goid;
+	e->fatal = fatal;
+	e->pad = 0;
+	__builtin_memset(e->msg, 0, sizeof(e->msg));
+	if (msg)
+		__builtin_memcpy(e->msg, msg, sizeof(e->msg));
+	e->nframes[0] = walk(e->stack[0], ctx->ip, ret, ctx->bp);
+	e->nframes[1] = other.goid ? walk(e->stack[1], other.pc, other.ret_pc, other.bp) : 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Every counted write: a write that finds the map's writing flag already set is a concurrent
+ * write (the runtime checks the same flag a few instructions later, and may or may not catch
+ * it); then this write becomes the CPU's last one for the map. */
+static __always_inline void watch(struct pt_regs *ctx, __u64 map, __u8 flag)
+{
+	struct hk_writer *w, init = {};
+	struct cur_ring *cr;
+	__u64 goid = 0, ret = 0, now;
+	__u32 zero = 0, *nrep, one = 1;
+
+	bpf_probe_read_user(&goid, sizeof(goid), (void *)(ctx->r14 + goid_off));
+	bpf_probe_read_user(&ret, sizeof(ret), (void *)ctx->sp);
+	if (flag & writing_mask) {
+		nrep = bpf_map_lookup_elem(&reported, &map);
+		if (!nrep) {
+			bpf_map_update_elem(&reported, &map, &one, BPF_NOEXIST);
+			send(ctx, map, goid, ret, NULL, 0);
+		} else if (*nrep < HK_EVENTS_PER_MAP) {
+			__sync_fetch_and_add(nrep, 1);
+			send(ctx, map, goid, ret, NULL, 0);
+		}
+	}
+	w = bpf_map_lookup_elem(&writers, &map);
+	if (!w) {
+		bpf_map_update_elem(&writers, &map, &init, BPF_NOEXIST);
+		w = bpf_map_lookup_elem(&writers, &map);
+		if (!w)
+			return;
+	}
+	now = bpf_ktime_get_ns();
+	w->seq++;
+	asm volatile("" ::: "memory");
+	if (w->last.goid != goid)
+		w->prev = w->last;
+	w->last.goid = goid;
+	w->last.ts = now;
+	w->last.pc = ctx->ip;
+	w->last.ret_pc = ret;
+	w->last.bp = ctx->bp;
+	asm volatile("" ::: "memory");
+	w->seq++;
+	cr = bpf_map_lookup_elem(&cur, &zero);
+	if (cr) {
+		__u64 i = (cr->n - 1) & (CUR_RING - 1);
+
+		if (!cr->n || cr->e[i].goid != goid)
+			i = cr->n++ & (CUR_RING - 1);
+		cr->e[i].map = map;
+		cr->e[i].goid = goid;
+		cr->e[i].ts = now;
+	}
+}
+
+/* The map of goroutine goid's latest write, from every CPU's ring; 0 if none is there. */
+static __always_inline __u64 map_of(__u64 goid)
+{
+	__u64 map = 0, ts = 0;
+	__u32 zero = 0;
+
+	for (__u32 c = 0; c < HK_MAX_CPUS && c < ncpus; c++) {
+		struct cur_ring *cr = bpf_map_lookup_percpu_elem(&cur, &zero, c);
+
+		if (!cr)
+			continue;
+		for (int i = 0; i < CUR_RING; i++)
+			if (cr->e[i].goid == goid && cr->e[i].ts > ts) {
+				ts = cr->e[i].ts;
+				map = cr->e[i].map;
+			}
+	}
+	return map;
+}
+
+/* runtime.fatal(s string), always attached: hit once, when the runtime is about to kill the
+ * process. Its entry, as the function has no stack check (nosplit); [rsp] returns into the
+ * mapassign that found the flag. */
+SEC("uprobe")
+int hk_fatal(struct pt_regs *ctx)
+{
+	char msg[HK_MSG] = {};
+	__u64 goid = 0, ret = 0, n = ctx->bx;
+
+	if (n > HK_MSG - 1)
+		n = HK_MSG - 1;
+	bpf_probe_read_user(msg, n & (HK_MSG - 1), (void *)ctx->ax);
+	/* "concurrent map writes", "... read and map write", "... iteration and map write". */
+	if (msg[0] != 'c' || msg[11] != 'm' || msg[12] != 'a' || msg[13] != 'p')
+		return 0;
+	bpf_probe_read_user(&goid, sizeof(goid), (void *)(ctx->r14 + goid_off));
+	bpf_probe_read_user(&ret, sizeof(ret), (void *)ctx->sp);
+	send(ctx, map_of(goid), goid, ret, msg, 1);
+	return 0;
+}
+
 SEC("uprobe.multi")
 int hk_assign(struct pt_regs *ctx)
 {
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	__u64 *h, kt = 0, sh[2] = {};
 	struct hk_key *k;
-	__u8 th[24] = {};
+	__u8 th[24] = {}, flag;
 	__u32 zero = 0;
 
 	h = bpf_map_lookup_elem(&hits, &zero);
@@ -122,6 +344,10 @@ int hk_assign(struct pt_regs *ctx)
 		return 0;
 	if (only_map && ctx->bx != only_map)
 		return 0;
+	/* First: the other writer's flag is the state the runtime's check will see a moment later;
+	 * every instruction before this read widens the gap. */
+	if (bpf_probe_read_user(&flag, 1, (void *)(ctx->bx + writing_off)))
+		flag = 0;
 	k = bpf_map_lookup_elem(&scratch, &zero);
 	if (!k)
 		return 0;
@@ -160,6 +386,7 @@ int hk_assign(struct pt_regs *ctx)
 		return 0;
 	}
 	count(k, ctx->ax, ctx->sp);
+	watch(ctx, ctx->bx, flag);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "model/gotype.h"
 #include "model/remote.h"
 #include "model/symbolize.h"
+#include "output/cwrite.h"
 #include "shared/hotkeys.h"
 
 #include <errno.h>
@@ -165,6 +166,7 @@ struct state {
 	size_t npend, cappend;
 	struct mrec *maps;
 	size_t nmaps, capmaps;
+	struct cwrite_log *events;
 	int err;
 	/* duty cycle */
 	bool on, always;
@@ -333,6 +335,26 @@ static int collect(struct state *s)
 	}
 	ret = hotkeys__maps(s->hk, on_map, s);
 	return ret ? ret : s->err;
+}
+
+static void on_event(const struct hk_event *e, void *ctx)
+{
+	struct state *s = ctx;
+	int i;
+
+	if (!s->have_bias && remote__load_bias(s->pid, s->gb->path, s->gb->pie,
+					       s->gb->first_vaddr, &s->bias) == 0)
+		s->have_bias = true;
+	i = cwrite__add(s->events, s->gb, s->bias, e);
+	if (i < 0)
+		return;
+	/* At once, whatever the output: a fatal one means the program is dying now. */
+	cwrite__print(s->events, (size_t)i, s->o->json ? stderr : stdout);
+}
+
+static int poll_events(struct state *s)
+{
+	return hotkeys__events(s->hk, on_event, s);
 }
 
 /* Ends a window: disarmed first, so that the sampled interval ends now for every site. */
@@ -613,6 +635,8 @@ static void report(struct state *s, uint64_t now)
 		json__key(j, "seconds");
 		json__double(j, sm.elapsed_s);
 		json__obj_end(j);
+		json__key(j, "events");
+		cwrite__json(s->events, j);
 		json__obj_end(j);
 		json__free(j);
 	}
@@ -670,6 +694,8 @@ static int run(struct state *s, struct launch *l)
 						       s->gb->first_vaddr, &s->bias) == 0)
 			s->have_bias = true;
 		ret = duty_tick(s, now);
+		if (!ret)
+			ret = poll_events(s);
 		if (ret)
 			break;
 		if (now >= next_read || now >= next_report) {
@@ -700,7 +726,9 @@ static int run(struct state *s, struct launch *l)
 	if (ret)
 		return ret;
 	update_cost(s);
-	ret = collect(s);
+	ret = poll_events(s);
+	if (!ret)
+		ret = collect(s);
 	if (ret)
 		return ret;
 	report(s, t);
@@ -712,6 +740,7 @@ static void state_free(struct state *s)
 	for (size_t i = 0; i < s->nmaps; i++)
 		spacesave__free(s->maps[i].ss);
 	free(s->maps);
+	cwrite__free(s->events);
 	free(s->pend);
 	free(s->prev.e);
 	free(s->cur.e);
@@ -737,6 +766,8 @@ int cmd_hotkeys(int argc, char **argv)
 	s.pid = t.pid;
 	s.have_bias = !t.gb->pie;
 	ret = tab_grow(&s.cur);
+	if (!ret)
+		ret = cwrite__new(&s.events);
 	if (!ret)
 		ret = hotkeys__open(t.gb, t.pid, o.only_map, &s.hk);
 	if (ret) {

@@ -3,6 +3,7 @@
 #include "collect/bpferr.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
+#include "inspect/goversion.h"
 #include "hotkeys.skel.h"
 #include "shared/hotkeys.h"
 
@@ -21,6 +22,10 @@ struct hotkeys {
 	const struct gobin *gb;
 	pid_t pid;
 	struct bpf_link *link;
+	struct bpf_link *fatal_link;
+	struct ring_buffer *rb;
+	hotkeys_event_cb efn;
+	void *ectx;
 	unsigned long offs[MAX_SITES];
 	__u64 cookies[MAX_SITES];
 	size_t nsites;
@@ -53,6 +58,44 @@ static void plan_sites(struct hotkeys *hk)
 		hk->cookies[hk->nsites++] = variants[i].v |
 					    (f->probe.insn == PROBE_JCC ? HK_COOKIE_JCC : 0);
 	}
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct hotkeys *hk = ctx;
+
+	if (len >= sizeof(struct hk_event) && hk->efn)
+		hk->efn(data, hk->ectx);
+	return 0;
+}
+
+/* runtime.fatal is nosplit (no stack check), so its entry is the only site; it is hit once, as
+ * the process dies, so the single-stepped entry of Go 1.19 (sub, not push) costs nothing.
+ * Without it the probe-time reports still work: a failure here is not an error. */
+static void attach_fatal(struct hotkeys *hk)
+{
+	const struct gobin_func *f = gobin__func(hk->gb, "runtime.fatal");
+
+	if (!f)
+		return;
+	hk->fatal_link = bpf_program__attach_uprobe(hk->skel->progs.hk_fatal, false, hk->pid,
+						    hk->gb->path, (size_t)f->file_offset);
+}
+
+bool hotkeys__fatal_probed(const struct hotkeys *hk)
+{
+	return hk->fatal_link != NULL;
+}
+
+int hotkeys__events(struct hotkeys *hk, hotkeys_event_cb fn, void *ctx)
+{
+	int ret;
+
+	hk->efn = fn;
+	hk->ectx = ctx;
+	ret = ring_buffer__consume(hk->rb);
+	hk->efn = NULL;
+	return ret < 0 ? ret : 0;
 }
 
 int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, struct hotkeys **out)
@@ -88,11 +131,26 @@ int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, struct h
 		goto fail;
 	}
 	hk->skel->rodata->only_map = only_map;
+	hk->skel->rodata->ncpus = (__u32)hk->ncpus;
+	if (gb->layout) {
+		const struct go_map_writing *w = goversion__map_writing(gb->maps);
+
+		hk->skel->rodata->goid_off = gb->layout->goid_offset;
+		hk->skel->rodata->writing_off = w->off;
+		hk->skel->rodata->writing_mask = w->mask;
+	}
 	ret = hotkeys_bpf__load(hk->skel);
 	if (ret) {
 		bpferr__explain(ret, "cannot load the BPF program (uprobe_multi needs Linux 6.6+)");
 		goto fail;
 	}
+	hk->rb = ring_buffer__new(bpf_map__fd(hk->skel->maps.events), on_event, hk, NULL);
+	if (!hk->rb) {
+		ret = -errno;
+		bpferr__explain(ret, "cannot open the BPF event ring");
+		goto fail;
+	}
+	attach_fatal(hk);
 	/* What the program itself costs per hit is measured; without the statistics the caller
 	 * falls back to a conservative figure. */
 	hk->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -267,6 +325,8 @@ void hotkeys__free(struct hotkeys *hk)
 	if (hk->stats_fd >= 0)
 		close(hk->stats_fd);
 	bpf_link__destroy(hk->link);
+	bpf_link__destroy(hk->fatal_link);
+	ring_buffer__free(hk->rb);
 	hotkeys_bpf__destroy(hk->skel);
 	free(hk->kbuf);
 	free(hk->vbuf);

@@ -11,13 +11,20 @@ struct gobin;
 struct hotkeys;
 struct hk_key;
 struct hk_mapstat;
+struct hk_event;
 
 /* Cumulative counts since open; a key the kernel's LRU evicted starts again from zero. */
 typedef void (*hotkeys_key_cb)(const struct hk_key *k, uint64_t count, void *ctx);
 typedef void (*hotkeys_map_cb)(uint64_t map, const struct hk_mapstat *s, void *ctx);
+typedef void (*hotkeys_event_cb)(const struct hk_event *e, void *ctx);
 
 /* Loads the BPF object for process pid; only_map (non-zero) limits the counts to that map. */
 int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, struct hotkeys **out);
+/* Concurrent-write events so far (at most one fatal one, probe-time ones capped per map) to fn.
+ * The runtime.fatal probe stays attached from open to free, whatever the duty cycle. */
+int hotkeys__events(struct hotkeys *hk, hotkeys_event_cb fn, void *ctx);
+/* Whether runtime.fatal is probed (the "concurrent map writes" crash is caught). */
+bool hotkeys__fatal_probed(const struct hotkeys *hk);
 /* Attaches (on) or detaches (off) the mapassign* probes: one link for all of them. */
 int hotkeys__attach(struct hotkeys *hk, bool on);
 /* Probe hits so far, in total and on the busiest CPU (each cost the target one probe). */

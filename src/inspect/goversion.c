@@ -89,6 +89,13 @@ enum go_map_layout goversion__map_layout(const struct go_version *v)
 	return GO_LAYOUT_SWISS;
 }
 
+const struct go_map_writing *goversion__map_writing(enum go_map_layout l)
+{
+	static const struct go_map_writing classic = { 8, 4 }, swiss = { 34, 1 };
+
+	return l == GO_LAYOUT_SWISS ? &swiss : &classic;
+}
+
 const char *goversion__layout_name(enum go_map_layout l)
 {
 	return l == GO_LAYOUT_SWISS ? "swiss" : "classic";

@@ -62,6 +62,13 @@ int goversion__parse(const char *s, struct go_version *out);
 /* The table row for v, or NULL if v is outside every row. */
 const struct go_layout *goversion__layout(const struct go_version *v);
 enum go_map_layout goversion__map_layout(const struct go_version *v);
+/* The byte a map write holds set while it runs, the one the runtime's "concurrent map writes"
+ * check reads: classic hmap.flags & hashWriting, Swiss maps.Map.writing (toggled, so only bit 0).
+ * The same in every release of a layout (runtime sources of 1.19-1.27). */
+struct go_map_writing {
+	uint8_t off, mask;
+};
+const struct go_map_writing *goversion__map_writing(enum go_map_layout l);
 const char *goversion__layout_name(enum go_map_layout l);
 
 #endif

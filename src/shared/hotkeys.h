@@ -32,6 +32,41 @@ struct hk_mapstat {
 	unsigned long long ret_pc;
 };
 
+/* One write: who, when (bpf_ktime_get_ns), the mapassign site hit, the return address into the
+ * writing function ([rsp] at the probe) and the frame pointer the writer's chain starts at. */
+struct hk_wrec {
+	unsigned long long goid, ts, pc, ret_pc, bp;
+};
+
+/* Per map and per CPU: the last write that CPU made to the map, and the last one before it by
+ * another goroutine (a thread preempted mid-write lets another goroutine write on its CPU).
+ * Written by that CPU only, under a sequence count (odd while a write is under way) so that
+ * another CPU reads it whole. */
+struct hk_writer {
+	unsigned long long seq;
+	struct hk_wrec last, prev;
+};
+
+#define HK_STACK 32 /* frames per stack in an event (a power of two) */
+#define HK_MSG 64 /* a power of two */
+#define HK_MAX_CPUS 128 /* CPUs searched for the other writer */
+#define HK_EVENTS_PER_MAP 4 /* probe-time reports per map; the fatal one is always sent */
+
+/* Two goroutines writing one map at once: [0] is the one that found the map's writing flag set
+ * at its write (fatal: the one the runtime is killing), [1] the last other goroutine that wrote
+ * the map (goid 0 when none was seen). stack[i][0] is the probed PC, the rest return addresses.
+ * other_ts is when [1]'s write began, on the clock of ts. */
+struct hk_event {
+	unsigned long long map;
+	unsigned long long ts, other_ts;
+	unsigned long long goid[2];
+	unsigned int fatal; /* 1: seen on the runtime's fatal path, the process is dying */
+	unsigned int nframes[2];
+	unsigned int pad;
+	char msg[HK_MSG]; /* fatal's message */
+	unsigned long long stack[2][HK_STACK];
+};
+
 #define HK_KIND_STRING 24
 #define HK_KIND_MASK 0x1f
 

@@ -1,0 +1,28 @@
+/* cwrite: concurrent-write events (two goroutines writing one map at once), symbolized once
+ * when they arrive, printed as text and as the "events" of hotkeys' and top's JSON. */
+#ifndef MAPSCOPE_OUTPUT_CWRITE_H
+#define MAPSCOPE_OUTPUT_CWRITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct gobin;
+struct json;
+struct hk_event;
+struct cwrite_log;
+
+int cwrite__new(struct cwrite_log **out);
+/* Records e, its PCs resolved against gb at load bias (runtime PCs minus bias = file PCs).
+ * Returns the new event's index, or a negative errno. */
+int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
+		const struct hk_event *e);
+size_t cwrite__count(const struct cwrite_log *l);
+/* Event i as text: which map, both goroutines and their stacks. */
+void cwrite__print(const struct cwrite_log *l, size_t i, FILE *f);
+/* Every event as a JSON array of {"kind": "concurrent_write", ...}. */
+void cwrite__json(const struct cwrite_log *l, struct json *j);
+void cwrite__free(struct cwrite_log *l);
+
+#endif

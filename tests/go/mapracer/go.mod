@@ -1,0 +1,3 @@
+module mapracer
+
+go 1.19
