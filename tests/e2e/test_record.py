@@ -1,8 +1,9 @@
 """mapscope record (root + BPF) against the recordmaps target's own counts: it writes its maps
 from known functions a known number of times, and counts the growths of fresh maps in their
 own headers. The pprof profile is read by `go tool pprof` itself; the folded stacks must sum to
-the target's write counts exactly (every write is probed). Classic (1.21, 1.23) and Swiss (1.26,
-1.27) builds, plain and stripped (and PIE when launched), launch and attach mode."""
+the target's write counts exactly (every write is probed). Classic (1.19 with its jbe probe
+sites, 1.21, 1.23) and Swiss (1.26, 1.27) builds, plain and stripped (and PIE when launched),
+launch and attach mode."""
 import os
 import re
 import subprocess
@@ -11,7 +12,7 @@ import tempfile
 import lib
 from lib import cases
 
-VERSIONS = [v for v in ("1.21", "1.23", "1.26", "1.27") if v in lib.GO_VERSIONS]
+VERSIONS = [v for v in ("1.19", "1.21", "1.23", "1.26", "1.27") if v in lib.GO_VERSIONS]
 PPROF_GO = "1.26"  # the `go tool pprof` that reads every profile
 WRITERS = ("main.writeInts", "main.writeStrings", "main.writePairs", "main.growMaps")
 
