@@ -6,6 +6,7 @@ sites, 1.21, 1.23) and Swiss (1.26, 1.27) builds, plain and stripped (and PIE wh
 launch and attach mode."""
 import os
 import re
+import signal
 import subprocess
 import tempfile
 
@@ -126,8 +127,9 @@ def test_launch(case):
 
 @cases(attach_matrix)
 def test_attach(case):
-    """Attached to a running target that starts writing once the probes are in: the same exact
-    counts, and the target keeps running after mapscope stops."""
+    """Attached to a running target that starts writing once the probes are in, stopped by
+    SIGINT once it is done (no race with -d): the same exact counts, and the target keeps
+    running after mapscope stops."""
     lib.require_root()
     binary = lib.target("recordmaps", *case)
     with tempfile.TemporaryDirectory() as d, \
@@ -136,7 +138,7 @@ def test_attach(case):
         try:
             assert target.stdout.readline().strip() == "ready"
             out = os.path.join(d, "maps.pprof")
-            rec = subprocess.Popen([lib.MAPSCOPE, "record", "-p", str(target.pid), "-d", "3",
+            rec = subprocess.Popen([lib.MAPSCOPE, "record", "-p", str(target.pid), "-d", "600",
                                     "-o", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    text=True)
             first = rec.stderr.readline()
@@ -147,6 +149,7 @@ def test_attach(case):
             while not lines or lines[-1] != "done":
                 lines.append(target.stdout.readline().strip())
                 assert lines[-1] or target.poll() is None, "the target ended early"
+            rec.send_signal(signal.SIGINT)
             _, err = rec.communicate(timeout=120)
             assert rec.returncode == 0, err
             overhead_line(err)
