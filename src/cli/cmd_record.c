@@ -150,7 +150,7 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 }
 
 /* The session: what the probes found so far and what the write probes cost. */
-struct session {
+struct rec_session {
 	const struct rec_opts *o;
 	const struct gobin *gb;
 	struct registry *reg;
@@ -169,7 +169,7 @@ static void on_event(const struct inv_event *e, void *ctx)
 	registry__event(ctx, e);
 }
 
-static void symbolize(struct session *s, const uint64_t *pcs, size_t n, struct prof_frame *f)
+static void symbolize(struct rec_session *s, const uint64_t *pcs, size_t n, struct prof_frame *f)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct frame fr;
@@ -185,7 +185,7 @@ static void symbolize(struct session *s, const uint64_t *pcs, size_t n, struct p
 	}
 }
 
-static void add(struct session *s, const uint64_t *pcs, size_t n, const int64_t v[PROF_NVALUES])
+static void add(struct rec_session *s, const uint64_t *pcs, size_t n, const int64_t v[PROF_NVALUES])
 {
 	struct prof_frame f[REG_STACK_DEPTH > 32 ? REG_STACK_DEPTH : 32];
 	int ret;
@@ -211,7 +211,7 @@ static size_t slot_of(uint64_t addr, size_t cap)
 
 /* The growths finished since the last call, each with its map found through a table built for
  * the call: one pass over the registry however many growths there are. */
-static void take_growths(struct session *s)
+static void take_growths(struct rec_session *s)
 {
 	size_t n, nmaps = registry__count(s->reg), cap = 16;
 	const struct reg_growth *g = registry__take_growths(s->reg, &n);
@@ -248,7 +248,7 @@ static void take_growths(struct session *s)
 }
 
 /* Classic growths still evacuating at the end: they happened, their duration is unknown. */
-static void take_unfinished(struct session *s)
+static void take_unfinished(struct rec_session *s)
 {
 	for (size_t i = 0; i < registry__count(s->reg); i++) {
 		const struct reg_map *m = registry__at(s->reg, i);
@@ -263,8 +263,9 @@ static void take_unfinished(struct session *s)
 }
 
 struct write_ctx {
-	struct session *s;
+	struct rec_session *s;
 	uint64_t total;
+	size_t stacks;
 };
 
 static void on_stack(const uint64_t *pcs, size_t n, uint64_t count, void *ctx)
@@ -274,6 +275,7 @@ static void on_stack(const uint64_t *pcs, size_t n, uint64_t count, void *ctx)
 
 	v[PROF_WRITES] = (int64_t)count;
 	w->total += count;
+	w->stacks++;
 	add(w->s, pcs, n, v);
 }
 
@@ -294,7 +296,7 @@ static bool target_alive(const struct rec_opts *o, struct launch *l)
 	return kill(o->t.pid, 0) == 0 || errno != ESRCH;
 }
 
-static void update_cost(struct session *s)
+static void update_cost(struct rec_session *s)
 {
 	double prog = record__prog_ns(s->rc);
 
@@ -302,7 +304,7 @@ static void update_cost(struct session *s)
 		s->cost_ns = TRAP_NS + prog;
 }
 
-static void run(struct session *s, struct launch *l)
+static void run(struct rec_session *s, struct launch *l)
 {
 	const struct rec_opts *o = s->o;
 	uint64_t start = cli__now_ns(CLOCK_MONOTONIC);
@@ -339,7 +341,7 @@ static void run(struct session *s, struct launch *l)
 }
 
 /* The main binary's mapping as pprof expects it: the file from offset 0 at its runtime address. */
-static void set_mapping(struct session *s, const char *exe)
+static void set_mapping(struct rec_session *s, const char *exe)
 {
 	static char path[PATH_MAX];
 	struct stat st;
@@ -353,7 +355,7 @@ static void set_mapping(struct session *s, const char *exe)
 	s->prof.map_offset = 0;
 }
 
-static int write_output(struct session *s)
+static int write_output(struct rec_session *s)
 {
 	const struct rec_opts *o = s->o;
 	const char *base = strrchr(s->prof.binary, '/');
@@ -380,7 +382,7 @@ static int write_output(struct session *s)
 	return ret;
 }
 
-static int finish(struct session *s, const char *exe)
+static int finish(struct rec_session *s, const char *exe)
 {
 	struct write_ctx w = { .s = s };
 	uint64_t hits, max_cpu, lost;
@@ -401,9 +403,9 @@ static int finish(struct session *s, const char *exe)
 	lost = record__lost(s->rc);
 	overhead = 100.0 * (double)hits * s->cost_ns / (double)(s->prof.duration_ns + 1);
 	fprintf(stderr,
-		"mapscope: recorded %" PRIu64 " writes in %zu stacks and %" PRId64 " growths in "
+		"mapscope: recorded %" PRIu64 " writes from %zu stacks and %" PRId64 " growths in "
 		"%.2f s to %s; overhead %.2f%% (%" PRIu64 " probe hits at %.0f ns)%s\n",
-		w.total, s->prof.n, profile__total(&s->prof, PROF_GROWTHS), secs, s->o->output,
+		w.total, w.stacks, profile__total(&s->prof, PROF_GROWTHS), secs, s->o->output,
 		overhead, hits, s->cost_ns,
 		lost ? "; some writes not counted: more distinct stacks than the count map holds"
 		     : "");
@@ -413,7 +415,7 @@ static int finish(struct session *s, const char *exe)
 int cmd_record(int argc, char **argv)
 {
 	struct rec_opts o;
-	struct session s;
+	struct rec_session s;
 	struct cli_target t;
 	int ret;
 
