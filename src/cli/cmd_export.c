@@ -89,35 +89,6 @@ struct exporter {
 	size_t page_len;
 };
 
-static int parse_count(const char *arg, double *out, bool size)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (end == arg || errno || v <= 0)
-		return -1;
-	if (size && *end) {
-		const char *units = "KMGT";
-		const char *u = strchr(units, *end);
-
-		if (!u || !*end)
-			return -1;
-		for (const char *k = units; k <= u; k++)
-			v *= 1024;
-		end++;
-		if (*end == 'i')
-			end++;
-		if (*end == 'B')
-			end++;
-	}
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct export_opts *o)
 {
 	static const struct option opts[] = {
@@ -173,7 +144,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 			o->listen = optarg;
 			break;
 		case 'b':
-			if (parse_count(optarg, &o->budget, false) && strcmp(optarg, "0"))
+			if (cli__parse_amount(optarg, &o->budget, false) && strcmp(optarg, "0"))
 				return err__usage("export", "--budget takes a percentage from 0 to 100");
 			if (!strcmp(optarg, "0"))
 				o->budget = 0;
@@ -181,16 +152,16 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 				return err__usage("export", "--budget takes a percentage from 0 to 100");
 			break;
 		case 'm':
-			if (parse_count(optarg, &v, false) || v != (unsigned)v || v > 100000)
+			if (cli__parse_amount(optarg, &v, false) || v != (unsigned)v || v > 100000)
 				return err__usage("export", "--max-sites takes a whole number from 1 to 100000");
 			o->max_sites = (unsigned)v;
 			break;
 		case 'E':
-			if (parse_count(optarg, &o->limit_entries, false))
+			if (cli__parse_amount(optarg, &o->limit_entries, false))
 				return err__usage("export", "--limit-entries takes a positive number");
 			break;
 		case 'B':
-			if (parse_count(optarg, &o->limit_bytes, true))
+			if (cli__parse_amount(optarg, &o->limit_bytes, true))
 				return err__usage("export", "--limit-bytes takes a size such as 512M or 2G");
 			break;
 		case 'H':
@@ -366,11 +337,8 @@ static int add_target(struct exporter *ex, int pid, char **argv, bool keep_faile
 		err__report(0, "following %d processes already; not adding PID %d", MAX_TARGETS, pid);
 		return -ENOSPC;
 	}
-	if (ex->o->history > 0) {
-		sp.fc.min_history_s = ex->o->history;
-		sp.fc.trend_tau_s = ex->o->history;
-		sp.fc.level_tau_s = ex->o->history / 10;
-	}
+	if (ex->o->history > 0)
+		sites__set_history(&sp, ex->o->history);
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		err__report(-ENOMEM, NULL);

@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "model/registry.h"
+#include "model/sites.h"
 #include "output/top.h"
 #include "output/tui.h"
 
@@ -35,6 +36,10 @@ const char cmd_top_usage[] =
 	"      --budget PCT     slowdown allowed for discovery windows, in percent (default 1;\n"
 	"                       0 disables them)\n"
 	"  -o, --output FILE    write the reports to FILE (a launched program keeps stdout)\n"
+	"      --limit-entries N   warn when the maps of a creation site are forecast to reach N\n"
+	"                       entries in all within an hour\n"
+	"      --limit-bytes SIZE  the same for the bytes they hold (K, M, G, T: powers of 1024)\n"
+	"      --forecast-history S  history a forecast needs before it warns (default 600)\n"
 	"      --no-tui         the plain table even on a terminal (the full-screen view's keys:\n"
 	"                       b, l, g sort by bytes, len, growths; q quits)\n"
 	"  -h, --help           this text\n"
@@ -46,6 +51,7 @@ struct top_opts {
 	double budget;
 	bool json, no_tui;
 	const char *output; /* -o FILE, NULL for stdout */
+	double limit_entries, limit_bytes, history;
 	FILE *out;
 };
 
@@ -59,6 +65,9 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 		{ "budget", required_argument, NULL, 'b' },
 		{ "no-tui", no_argument, NULL, 'T' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "limit-entries", required_argument, NULL, 'E' },
+		{ "limit-bytes", required_argument, NULL, 'B' },
+		{ "forecast-history", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -93,6 +102,18 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 		case 'o':
 			o->output = optarg;
 			break;
+		case 'E':
+			if (cli__parse_amount(optarg, &o->limit_entries, false))
+				return err__usage("top", "--limit-entries takes a positive number");
+			break;
+		case 'B':
+			if (cli__parse_amount(optarg, &o->limit_bytes, true))
+				return err__usage("top", "--limit-bytes takes a size such as 512M or 2G");
+			break;
+		case 'H':
+			if (cli__parse_seconds(optarg, &o->history))
+				return err__usage("top", "--forecast-history takes a positive number of seconds");
+			break;
 		case 'h':
 			fputs(cmd_top_usage, stdout);
 			return -1;
@@ -117,9 +138,12 @@ static void report(const struct top_opts *o, const struct gobin *gb, struct regi
 		top__table(o->out, gb, r, tf);
 }
 
-static int run(const struct top_opts *o, struct session *s)
+static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 {
-	struct top_frame tf = { .pid = s->t.pid };
+	struct top_frame tf = { .pid = s->t.pid,
+				.sites = sites,
+				.limit_entries = o->limit_entries,
+				.limit_bytes = o->limit_bytes };
 	uint64_t every = (uint64_t)(o->t.interval * 1e9), read_every = every;
 	uint64_t next = s->start_ns + every, next_read = s->start_ns;
 	struct tui *tui = NULL;
@@ -150,6 +174,9 @@ static int run(const struct top_opts *o, struct session *s)
 		}
 		if (now >= next) {
 			session__refresh(s, now, true);
+			if (sites)
+				sites__update(sites, s->reg, s->bias,
+					      (double)cli__now_ns(CLOCK_REALTIME) / 1e9, NULL, 0);
 			tf.dropped = session__dropped(s);
 			tf.overhead_pct = session__overhead_pct(s, now);
 			report(o, s->t.gb, s->reg, &tf, tui);
@@ -178,6 +205,7 @@ int cmd_top(int argc, char **argv)
 {
 	struct top_opts o;
 	struct session s;
+	struct sites *sites = NULL;
 	int ret;
 
 	ret = parse_args(argc, argv, &o);
@@ -190,10 +218,24 @@ int cmd_top(int argc, char **argv)
 	ret = session__open(&s, o.t.argv, o.t.pid, o.budget);
 	if (ret)
 		goto cleanup;
+	if (o.limit_entries > 0 || o.limit_bytes > 0) {
+		struct sites__params sp = { .limit_entries = o.limit_entries,
+					    .limit_bytes = o.limit_bytes };
+
+		if (o.history > 0)
+			sites__set_history(&sp, o.history);
+		sites = sites__new(s.t.gb, &sp);
+		if (!sites) {
+			ret = -ENOMEM;
+			err__report(ret, NULL);
+			goto cleanup;
+		}
+	}
 	cli__catch_stop();
 	session__release(&s);
-	ret = run(&o, &s);
+	ret = run(&o, &s, sites);
 cleanup:
+	sites__free(sites);
 	session__close(&s);
 	if (o.out != stdout && fclose(o.out) && !ret)
 		ret = err__report(0, "cannot write %s: %s", o.output, strerror(errno));

@@ -1,6 +1,7 @@
 /* What the tracing commands (-p PID or -- PROGRAM) share: the target, stopping, time. */
 #include "cli/cli.h"
 
+#include "collect/bpferr.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 
@@ -9,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cli__target_open(char **argv, int pid, struct cli_target *t)
 {
@@ -37,7 +39,14 @@ int cli__target_open(char **argv, int pid, struct cli_target *t)
 	}
 	ret = gobin__open(path, NULL, &t->gb);
 	if (ret) {
-		err__report(ret, "%s", path);
+		/* Another user's program: its /proc/PID/exe (and memory) need CAP_SYS_PTRACE; say
+		 * every capability tracing needs, once, rather than fail again at the next one. */
+		if (!argv && (ret == -EACCES || ret == -EPERM)) {
+			bpferr__explain(ret, path);
+			err__report(ret, NULL);
+		} else {
+			err__report(ret, "%s", path);
+		}
 		return ret;
 	}
 	if (!t->gb->supported) {
@@ -82,6 +91,35 @@ int cli__parse_seconds(const char *arg, double *out)
 
 	*out = strtod(arg, &end);
 	return end != arg && !*end && *out > 0 ? 0 : -1;
+}
+
+int cli__parse_amount(const char *arg, double *out, bool size)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (end == arg || errno || !(v > 0) || v > 1e18)
+		return -1;
+	if (size && *end) {
+		const char *units = "KMGT";
+		const char *u = strchr(units, *end);
+
+		if (!u)
+			return -1;
+		for (const char *k = units; k <= u; k++)
+			v *= 1024;
+		end++;
+		if (*end == 'i')
+			end++;
+		if (*end == 'B')
+			end++;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 int cli__trace_opt(const char *cmd, int c, const char *arg, struct cli_trace *t, bool *mine)

@@ -84,6 +84,13 @@ static struct cache_slot *cache_slot(struct sites *s, uint64_t key)
 	return &s->cache[j];
 }
 
+void sites__set_history(struct sites__params *p, double history_s)
+{
+	p->fc.min_history_s = history_s;
+	p->fc.trend_tau_s = history_s;
+	p->fc.level_tau_s = history_s / 10;
+}
+
 struct sites *sites__new(const struct gobin *gb, const struct sites__params *p)
 {
 	struct sites *s = calloc(1, sizeof(*s));

@@ -51,6 +51,9 @@ struct registry;
 struct reg_growth;
 struct gobin;
 
+/* Scales the forecasts to history_s (> 0): that much history before an ETA, trend smoothed over
+ * as long, level over a tenth of it. Tests and short-lived programs use a few seconds. */
+void sites__set_history(struct sites__params *p, double history_s);
 struct sites *sites__new(const struct gobin *gb, const struct sites__params *p);
 void sites__free(struct sites *s);
 /* Aggregates the registry's live maps at time now (seconds), counts the growths given (those

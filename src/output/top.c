@@ -3,6 +3,7 @@
 #include "core/json.h"
 #include "inspect/gobin.h"
 #include "model/registry.h"
+#include "model/sites.h"
 #include "model/symbolize.h"
 
 #include <inttypes.h>
@@ -120,6 +121,76 @@ static void json_map(struct json *j, const struct gobin *gb, const struct reg_ma
 	json__obj_end(j);
 }
 
+struct limit_warning {
+	const struct site *site;
+	const char *resource; /* "entries" or "bytes" */
+	double limit, value, eta_s;
+};
+
+/* Steps through the forecasts that reach a limit within TOP_WARN_S; start with *i = 0. */
+static bool next_warning(const struct top_frame *tf, size_t *i, struct limit_warning *w)
+{
+	size_t n = tf->sites ? sites__count(tf->sites) : 0;
+
+	for (; *i < 2 * n; (*i)++) {
+		const struct site *s = sites__at(tf->sites, *i / 2);
+		bool bytes = *i % 2;
+		enum forecast__verdict v = bytes ? s->v_bytes : s->v_entries;
+		double eta = bytes ? s->eta_bytes : s->eta_entries;
+
+		if ((v != FORECAST__ETA && v != FORECAST__REACHED) || eta > TOP_WARN_S)
+			continue;
+		w->site = s;
+		w->resource = bytes ? "bytes" : "entries";
+		w->limit = bytes ? tf->limit_bytes : tf->limit_entries;
+		w->value = bytes ? (double)s->bytes : (double)s->entries;
+		w->eta_s = eta;
+		(*i)++;
+		return true;
+	}
+	return false;
+}
+
+static void json_warnings(struct json *j, const struct top_frame *tf)
+{
+	struct limit_warning w;
+	size_t i = 0;
+
+	while (next_warning(tf, &i, &w)) {
+		json__obj_begin(j);
+		json__key(j, "kind");
+		json__str(j, "limit_forecast");
+		json__key(j, "site");
+		json__str(j, w.site->func);
+		json__key(j, "site_file");
+		json__str(j, w.site->file);
+		json__key(j, "type");
+		json__str(j, w.site->type);
+		json__key(j, "resource");
+		json__str(j, w.resource);
+		json__key(j, "value");
+		json__double(j, w.value);
+		json__key(j, "limit");
+		json__double(j, w.limit);
+		json__key(j, "eta_seconds");
+		json__double(j, w.eta_s);
+		json__obj_end(j);
+	}
+}
+
+static void table_warnings(FILE *out, const struct top_frame *tf)
+{
+	struct limit_warning w;
+	size_t i = 0;
+
+	while (next_warning(tf, &i, &w))
+		fprintf(out,
+			"warning: maps made at %s (%s, %s) hold %.0f %s and are forecast to reach "
+			"the limit of %.0f in %.0f min\n",
+			w.site->func, w.site->file, w.site->type, w.value, w.resource, w.limit,
+			w.eta_s / 60);
+}
+
 void top__json(FILE *out, const struct gobin *gb, struct registry *r, const struct top_frame *tf)
 {
 	struct json *j = json__new(out);
@@ -166,6 +237,7 @@ void top__json(FILE *out, const struct gobin *gb, struct registry *r, const stru
 		json_stack(j, gb, tf->bias, g[i].stack, g[i].nstack);
 		json__obj_end(j);
 	}
+	json_warnings(j, tf);
 	json__arr_end(j);
 	json__key(j, "stats");
 	json__obj_begin(j);
@@ -305,6 +377,7 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, const str
 			m->addr, m->ti_ok ? m->ti.name : "?", top__bytes(m->st.bytes, hb, sizeof(hb)),
 			m->st.len, m->st.capacity);
 	}
+	table_warnings(out, tf);
 	if (tf->dropped)
 		fprintf(out, "(%" PRIu64 " events dropped: the ring buffer was full)\n", tf->dropped);
 	if (tf->final)

@@ -20,7 +20,13 @@ struct top_frame {
 	bool final;     /* the last report of the run */
 	bool exited;    /* the target has exited: values are the last ones read */
 	uint64_t boot_to_unix_ns; /* add to BPF timestamps to get unix time */
+	/* With --limit-entries or --limit-bytes: the sites whose forecast reaches a limit within
+	 * TOP_WARN_S are warned about (a "limit_forecast" event in JSON). NULL: no limits. */
+	const struct sites *sites;
+	double limit_entries, limit_bytes;
 };
+
+#define TOP_WARN_S 3600.0
 
 /* bloated: capacity at least 8x len and at least 1 MiB held (maps never shrink). */
 bool top__is_bloated(const struct reg_map *m);

@@ -345,3 +345,33 @@ def test_export_errors():
                  f"0.0.0.0:{port}"], check=False, timeout=60)
     assert p.returncode == 0, p.stderr
     assert "not a loopback address" in p.stderr, p.stderr
+
+
+def test_top_limit_warning():
+    """top --limit-entries warns about main.leaky's site, with an ETA within a factor of two of
+    the truth (the target's own len and clock), and about no site that does not grow."""
+    lib.require_root()
+    limit = 200_000
+    p = subprocess.Popen([lib.MAPSCOPE, "top", "--json", "-i", "0.5", "--limit-entries",
+                          str(limit), "--forecast-history", "3", "--",
+                          lib.target("exportmaps", "1.21", "plain"), "8"],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err
+    leak, warned = [], []
+    for line in out.splitlines():
+        f = line.split()
+        if f and f[0] == "leak":
+            leak.append((int(f[1]), int(f[2]) / 1e9))
+        elif line.startswith("{"):
+            r = json.loads(line)
+            warned += [(r["time"], e) for e in r["events"] if e["kind"] == "limit_forecast"]
+    assert warned, "no limit_forecast event"
+    assert {e["site"] for _, e in warned} == {"main.leaky"}, warned
+    rate = (leak[-1][0] - leak[0][0]) / (leak[-1][1] - leak[0][1])
+    t, e = warned[-1]
+    expected = (limit - e["value"]) / rate
+    assert e["limit"] == limit and e["resource"] == "entries", e
+    assert 0.5 < e["eta_seconds"] / expected < 2, \
+        f"ETA {e['eta_seconds']:.0f}s, truth {expected:.0f}s (rate {rate:.0f}/s)"

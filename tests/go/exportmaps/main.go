@@ -8,7 +8,7 @@
 //
 // Every map is read every 20 ms, so that a mapscope attached after the maps were made finds
 // them in its discovery windows. It runs until a line (or EOF) on standard input, or until
-// killed; with an argument S, at most S seconds.
+// killed; with an argument S, for S seconds whatever standard input does.
 package main
 
 import (
@@ -112,14 +112,15 @@ func main() {
 		}
 	}()
 	stop := make(chan struct{})
-	go func() {
-		bufio.NewReader(os.Stdin).ReadString('\n')
-		close(stop)
-	}()
 	var after <-chan time.Time
 	if len(os.Args) > 1 {
 		s, _ := strconv.ParseFloat(os.Args[1], 64)
 		after = time.After(time.Duration(s * float64(time.Second)))
+	} else {
+		go func() {
+			bufio.NewReader(os.Stdin).ReadString('\n')
+			close(stop)
+		}()
 	}
 	select {
 	case <-stop:
