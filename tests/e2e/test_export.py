@@ -169,9 +169,11 @@ def test_prometheus(version):
         wait_for("Prometheus to return the target's entries", check)
         up = prom_query(pport, 'mapscope_up')
         assert up and list(up.values()) == [1.0], up
-        p = subprocess.run(["promtool", "check", "metrics"], input=scrape(eport),
+        page = scrape(eport)
+        p = subprocess.run(["promtool", "check", "metrics"], input=page,
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 0, f"promtool check metrics: {p.stdout}{p.stderr}"
+        check_deploy_names(page)
     finally:
         stop(ex)
         if prom:
@@ -179,6 +181,23 @@ def test_prometheus(version):
             prom.wait(timeout=30)
         shutil.rmtree(tmp, ignore_errors=True)
     assert ex.returncode == 0, ex.stderr.read()
+
+
+def check_deploy_names(page):
+    """Every metric the alert rules and the dashboard in deploy/ use is one the exporter
+    serves (a histogram's _bucket, _sum and _count included)."""
+    served = set()
+    for m in re.finditer(r"^# TYPE (\S+) (\S+)$", page, re.M):
+        served.add(m.group(1))
+        if m.group(2) == "histogram":
+            served |= {m.group(1) + s for s in ("_bucket", "_sum", "_count")}
+    used = set()
+    for sub in ("prometheus/mapscope-rules.yml", "grafana/mapscope-dashboard.json"):
+        with open(os.path.join(lib.ROOT, "deploy", sub)) as f:
+            used |= set(re.findall(r"mapscope_[a-z_]+", f.read()))
+    # limit_eta only exists with a limit; the launch here has none.
+    missing = used - served - {"mapscope_map_limit_eta_seconds"}
+    assert not missing, f"deploy/ uses metrics the exporter does not serve: {missing}"
 
 
 def test_attach_two_targets():
