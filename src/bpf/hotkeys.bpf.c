@@ -36,10 +36,10 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct hk_mapstat);
-} mapstats SEC(".maps");
+	__uint(max_entries, 65536);
+	__type(key, struct hk_key_small);
+	__type(value, __u64);
+} counts_small SEC(".maps");
 
 /* Every hit, the filtered ones included: what the probes cost the target, per CPU. */
 struct {
@@ -84,7 +84,7 @@ struct {
 struct cur_ring {
 	__u64 n;
 	struct {
-		__u64 map, goid, ts;
+		__u64 map, g, ts;
 	} e[CUR_RING];
 };
 
@@ -120,33 +120,17 @@ static __always_inline void read_bytes(struct hk_key *k, __u64 ptr, __u64 len, _
 		bpf_probe_read_user(k->data, n, (void *)ptr);
 }
 
-static __always_inline void count(struct hk_key *k, __u64 type, __u64 sp)
+static __always_inline void count(void *map, const void *k)
 {
-	struct hk_mapstat *ms, st = {};
 	__u64 *c, one = 1;
 
-	c = bpf_map_lookup_elem(&counts, k);
+	c = bpf_map_lookup_elem(map, k);
 	if (c)
 		__sync_fetch_and_add(c, 1);
-	else if (bpf_map_update_elem(&counts, k, &one, BPF_NOEXIST)) {
-		c = bpf_map_lookup_elem(&counts, k); /* another CPU added it meanwhile */
+	else if (bpf_map_update_elem(map, k, &one, BPF_NOEXIST)) {
+		c = bpf_map_lookup_elem(map, k); /* another CPU added it meanwhile */
 		if (c)
 			__sync_fetch_and_add(c, 1);
-	}
-	ms = bpf_map_lookup_elem(&mapstats, &k->map);
-	if (ms) {
-		__sync_fetch_and_add(&ms->writes, 1);
-		return;
-	}
-	/* The first write seen: where it came from (the return address is at [rsp] before the
-	 * frame is set up), for the report's site. */
-	st.writes = 1;
-	st.type = type;
-	bpf_probe_read_user(&st.ret_pc, 8, (void *)sp);
-	if (bpf_map_update_elem(&mapstats, &k->map, &st, BPF_NOEXIST)) {
-		ms = bpf_map_lookup_elem(&mapstats, &k->map);
-		if (ms)
-			__sync_fetch_and_add(&ms->writes, 1);
 	}
 }
 
@@ -175,15 +159,15 @@ static __always_inline __u32 walk(__u64 *stack, __u64 pc, __u64 ret, __u64 bp)
 
 /* The other CPUs' last writes to map: the newest by another goroutine, read whole (its sequence
  * count even and unchanged across the copy). */
-static __always_inline void newer(struct hk_wrec *best, const struct hk_wrec *r, __u64 goid)
+static __always_inline void newer(struct hk_wrec *best, const struct hk_wrec *r, __u64 g)
 {
-	if (r->goid && r->goid != goid && r->ts > best->ts)
+	if (r->g && r->g != g && r->ts > best->ts)
 		*best = *r;
 }
 
 /* Every CPU's last writes to map: the newest by another goroutine, each CPU's record read whole
  * (its sequence count even and unchanged across the copy). */
-static __always_inline void other_writer(__u64 map, __u64 goid, struct hk_wrec *best)
+static __always_inline void other_writer(__u64 map, __u64 g, struct hk_wrec *best)
 {
 	for (__u32 c = 0; c < HK_MAX_CPUS && c < ncpus; c++) {
 		struct hk_writer *w, copy;
@@ -198,33 +182,41 @@ static __always_inline void other_writer(__u64 map, __u64 goid, struct hk_wrec *
 		asm volatile("" ::: "memory");
 		if (seq & 1 || READ_ONCE(w->seq) != seq)
 			continue;
-		newer(best, &copy.last, goid);
-		newer(best, &copy.prev, goid);
+		newer(best, &copy.last, g);
+		newer(best, &copy.prev, g);
 	}
 }
 
-static __always_inline void send(struct pt_regs *ctx, __u64 map, __u64 goid, __u64 ret,
+static __always_inline __u64 goid_of(__u64 g)
+{
+	__u64 id = 0;
+
+	bpf_probe_read_user(&id, sizeof(id), (void *)(g + goid_off));
+	return id;
+}
+
+static __always_inline void send(struct pt_regs *ctx, __u64 map, __u64 g, __u64 ret,
 				 const char *msg, __u32 fatal)
 {
 	struct hk_wrec other = {};
 	struct hk_event *e;
 
-	other_writer(map, goid, &other);
+	other_writer(map, g, &other);
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e)
 		return;
 	e->map = map;
 	e->ts = bpf_ktime_get_ns();
 	e->other_ts = other.ts;
-	e->goid[0] = goid;
-	e->goid[1] = other.goid;
+	e->goid[0] = goid_of(g);
+	e->goid[1] = other.g ? goid_of(other.g) : 0;
 	e->fatal = fatal;
 	e->pad = 0;
 	__builtin_memset(e->msg, 0, sizeof(e->msg));
 	if (msg)
 		__builtin_memcpy(e->msg, msg, sizeof(e->msg));
 	e->nframes[0] = walk(e->stack[0], ctx->ip, ret, ctx->bp);
-	e->nframes[1] = other.goid ? walk(e->stack[1], other.pc, other.ret_pc, other.bp) : 0;
+	e->nframes[1] = other.g ? walk(e->stack[1], other.pc, other.ret_pc, other.bp) : 0;
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -233,21 +225,22 @@ static __always_inline void send(struct pt_regs *ctx, __u64 map, __u64 goid, __u
  * it); then this write becomes the CPU's last one for the map. */
 static __always_inline void watch(struct pt_regs *ctx, __u64 map, __u8 flag)
 {
+	/* The writes and the first write's type and site are counted here too: one lookup of the
+	 * map's record per write, without atomics (each CPU has its own). */
 	struct hk_writer *w, init = {};
 	struct cur_ring *cr;
-	__u64 goid = 0, ret = 0, now;
+	__u64 g = ctx->r14, ret = 0, now;
 	__u32 zero = 0, *nrep, one = 1;
 
-	bpf_probe_read_user(&goid, sizeof(goid), (void *)(ctx->r14 + goid_off));
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)ctx->sp);
 	if (flag & writing_mask) {
 		nrep = bpf_map_lookup_elem(&reported, &map);
 		if (!nrep) {
 			bpf_map_update_elem(&reported, &map, &one, BPF_NOEXIST);
-			send(ctx, map, goid, ret, NULL, 0);
+			send(ctx, map, g, ret, NULL, 0);
 		} else if (*nrep < HK_EVENTS_PER_MAP) {
 			__sync_fetch_and_add(nrep, 1);
-			send(ctx, map, goid, ret, NULL, 0);
+			send(ctx, map, g, ret, NULL, 0);
 		}
 	}
 	w = bpf_map_lookup_elem(&writers, &map);
@@ -258,11 +251,16 @@ static __always_inline void watch(struct pt_regs *ctx, __u64 map, __u8 flag)
 			return;
 	}
 	now = bpf_ktime_get_ns();
+	w->writes++;
+	if (!w->type) {
+		w->type = ctx->ax;
+		w->site = ret;
+	}
 	w->seq++;
 	asm volatile("" ::: "memory");
-	if (w->last.goid != goid)
+	if (w->last.g != g)
 		w->prev = w->last;
-	w->last.goid = goid;
+	w->last.g = g;
 	w->last.ts = now;
 	w->last.pc = ctx->ip;
 	w->last.ret_pc = ret;
@@ -273,16 +271,16 @@ static __always_inline void watch(struct pt_regs *ctx, __u64 map, __u8 flag)
 	if (cr) {
 		__u64 i = (cr->n - 1) & (CUR_RING - 1);
 
-		if (!cr->n || cr->e[i].goid != goid)
+		if (!cr->n || cr->e[i].g != g)
 			i = cr->n++ & (CUR_RING - 1);
 		cr->e[i].map = map;
-		cr->e[i].goid = goid;
+		cr->e[i].g = g;
 		cr->e[i].ts = now;
 	}
 }
 
-/* The map of goroutine goid's latest write, from every CPU's ring; 0 if none is there. */
-static __always_inline __u64 map_of(__u64 goid)
+/* The map of goroutine g's latest write, from every CPU's ring; 0 if none is there. */
+static __always_inline __u64 map_of(__u64 g)
 {
 	__u64 map = 0, ts = 0;
 	__u32 zero = 0;
@@ -293,7 +291,7 @@ static __always_inline __u64 map_of(__u64 goid)
 		if (!cr)
 			continue;
 		for (int i = 0; i < CUR_RING; i++)
-			if (cr->e[i].goid == goid && cr->e[i].ts > ts) {
+			if (cr->e[i].g == g && cr->e[i].ts > ts) {
 				ts = cr->e[i].ts;
 				map = cr->e[i].map;
 			}
@@ -308,7 +306,7 @@ SEC("uprobe")
 int hk_fatal(struct pt_regs *ctx)
 {
 	char msg[HK_MSG] = {};
-	__u64 goid = 0, ret = 0, n = ctx->bx;
+	__u64 ret = 0, n = ctx->bx;
 
 	if (n > HK_MSG - 1)
 		n = HK_MSG - 1;
@@ -316,9 +314,8 @@ int hk_fatal(struct pt_regs *ctx)
 	/* "concurrent map writes", "... read and map write", "... iteration and map write". */
 	if (msg[0] != 'c' || msg[11] != 'm' || msg[12] != 'a' || msg[13] != 'p')
 		return 0;
-	bpf_probe_read_user(&goid, sizeof(goid), (void *)(ctx->r14 + goid_off));
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)ctx->sp);
-	send(ctx, map_of(goid), goid, ret, msg, 1);
+	send(ctx, map_of(ctx->r14), ctx->r14, ret, msg, 1);
 	return 0;
 }
 
@@ -348,21 +345,27 @@ int hk_assign(struct pt_regs *ctx)
 	 * every instruction before this read widens the gap. */
 	if (bpf_probe_read_user(&flag, 1, (void *)(ctx->bx + writing_off)))
 		flag = 0;
+	switch (cookie & 0xff) {
+	case HK_FAST32:
+	case HK_FAST64:
+	case HK_FAST64PTR: {
+		struct hk_key_small ks = { .map = ctx->bx, .len = 8, .key = ctx->cx };
+
+		if ((cookie & 0xff) == HK_FAST32) {
+			ks.len = 4;
+			ks.key = (__u32)ctx->cx;
+		}
+		count(&counts_small, &ks);
+		watch(ctx, ctx->bx, flag);
+		return 0;
+	}
+	}
 	k = bpf_map_lookup_elem(&scratch, &zero);
 	if (!k)
 		return 0;
 	__builtin_memset(k, 0, sizeof(*k));
 	k->map = ctx->bx;
 	switch (cookie & 0xff) {
-	case HK_FAST32:
-		k->len = 4;
-		*(__u32 *)k->data = (__u32)ctx->cx;
-		break;
-	case HK_FAST64:
-	case HK_FAST64PTR:
-		k->len = 8;
-		*(__u64 *)k->data = ctx->cx;
-		break;
 	case HK_FASTSTR:
 		k->len = (__u32)ctx->di;
 		read_bytes(k, ctx->cx, ctx->di, HK_STR_MAX);
@@ -385,7 +388,7 @@ int hk_assign(struct pt_regs *ctx)
 	default:
 		return 0;
 	}
-	count(k, ctx->ax, ctx->sp);
+	count(&counts, k);
 	watch(ctx, ctx->bx, flag);
 	return 0;
 }

@@ -54,6 +54,8 @@ const char cmd_hotkeys_usage[] =
 	"  -d, --duration S     stop after S seconds\n"
 	"  -i, --interval S     also report every S seconds (default: only at the end)\n"
 	"      --json           JSON, one object per report, see docs/hotkeys.md\n"
+	"      --empty          for benchmarks: every probe attached for the whole run but none\n"
+	"                       counting, the cost of the probe alone at the same sites\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"Needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE. See docs/hotkeys.md.\n";
@@ -63,7 +65,7 @@ struct hk_opts {
 	double budget;
 	unsigned k;
 	uint64_t only_map;
-	bool json;
+	bool json, empty;
 };
 
 static int parse_args(int argc, char **argv, struct hk_opts *o)
@@ -75,6 +77,7 @@ static int parse_args(int argc, char **argv, struct hk_opts *o)
 		{ "json", no_argument, NULL, 'j' },
 		{ "budget", required_argument, NULL, 'b' },
 		{ "map", required_argument, NULL, 'm' },
+		{ "empty", no_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -105,6 +108,9 @@ static int parse_args(int argc, char **argv, struct hk_opts *o)
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 'e':
+			o->empty = true;
 			break;
 		case 'b':
 			o->budget = strtod(optarg, &end);
@@ -775,10 +781,10 @@ int cmd_hotkeys(int argc, char **argv)
 		goto cleanup;
 	}
 	/* Every write counted: the probes go in once, before a launched program starts. */
-	if (o.budget >= 100) {
+	if (o.budget >= 100 || o.empty) {
 		s.always = true;
 		ret = hotkeys__attach(s.hk, true);
-		hotkeys__arm(s.hk, true);
+		hotkeys__arm(s.hk, !o.empty);
 		if (ret) {
 			err__report(ret, NULL);
 			goto cleanup;

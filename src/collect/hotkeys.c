@@ -263,7 +263,6 @@ static int walk(int fd, void *kbuf, size_t ksz, void *vbuf, size_t vsz,
 
 struct walk_ctx {
 	hotkeys_key_cb kfn;
-	hotkeys_map_cb mfn;
 	void *ctx;
 };
 
@@ -274,35 +273,61 @@ static void each_key(const void *k, const void *v, void *ctx)
 	w->kfn(k, *(const __u64 *)v, w->ctx);
 }
 
-static void each_map(const void *k, const void *v, void *ctx)
+static void each_small(const void *k, const void *v, void *ctx)
 {
+	const struct hk_key_small *ks = k;
 	struct walk_ctx *w = ctx;
+	struct hk_key key;
 
-	w->mfn(*(const __u64 *)k, v, w->ctx);
+	memset(&key, 0, sizeof(key));
+	key.map = ks->map;
+	key.len = ks->len;
+	memcpy(key.data, &ks->key, ks->len == 4 ? 4 : 8);
+	w->kfn(&key, *(const __u64 *)v, w->ctx);
 }
 
 int hotkeys__keys(struct hotkeys *hk, hotkeys_key_cb fn, void *ctx)
 {
 	struct walk_ctx w = { .kfn = fn, .ctx = ctx };
+	int ret;
 
-	return walk(bpf_map__fd(hk->skel->maps.counts), hk->kbuf, sizeof(*hk->kbuf), hk->vbuf,
-		    sizeof(*hk->vbuf), each_key, &w);
+	ret = walk(bpf_map__fd(hk->skel->maps.counts), hk->kbuf, sizeof(*hk->kbuf), hk->vbuf,
+		   sizeof(*hk->vbuf), each_key, &w);
+	if (ret)
+		return ret;
+	/* Small keys fit the key buffer (BATCH hk_keys hold more than BATCH of them). */
+	return walk(bpf_map__fd(hk->skel->maps.counts_small), hk->kbuf,
+		    sizeof(struct hk_key_small), hk->vbuf, sizeof(*hk->vbuf), each_small, &w);
 }
 
+/* The per-CPU writer records, summed: maps are few, so one lookup per map. */
 int hotkeys__maps(struct hotkeys *hk, hotkeys_map_cb fn, void *ctx)
 {
-	struct walk_ctx w = { .mfn = fn, .ctx = ctx };
-	/* Map stats are few: the key buffer's room for BATCH hk_keys holds many more u64s. */
-	__u64 *keys = (__u64 *)hk->kbuf;
-	struct hk_mapstat *vals = calloc(BATCH, sizeof(*vals));
-	int ret;
+	int fd = bpf_map__fd(hk->skel->maps.writers);
+	struct hk_writer *vals = calloc((size_t)hk->ncpus, sizeof(*vals));
+	__u64 key, next, *prev = NULL;
 
 	if (!vals)
 		return -ENOMEM;
-	ret = walk(bpf_map__fd(hk->skel->maps.mapstats), keys, sizeof(*keys), vals, sizeof(*vals),
-		   each_map, &w);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct hk_mapstat st = { 0 };
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		for (int c = 0; c < hk->ncpus; c++) {
+			st.writes += vals[c].writes;
+			if (!st.type && vals[c].type) {
+				st.type = vals[c].type;
+				st.ret_pc = vals[c].site;
+			}
+		}
+		if (st.writes)
+			fn(key, &st, ctx);
+	}
 	free(vals);
-	return ret;
+	return 0;
 }
 
 double hotkeys__prog_ns(struct hotkeys *hk)

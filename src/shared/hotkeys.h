@@ -25,17 +25,29 @@ struct hk_key {
 	unsigned char data[HK_STR_MAX];
 };
 
-/* Per map: writes seen, the map type (AX) and the return address of the first write seen. */
+/* The count map's key for integer and pointer keys (mapassign_fast32/64/64ptr): a third of the
+ * size of struct hk_key, so a third of the hashing and comparing per write. */
+struct hk_key_small {
+	unsigned long long map;
+	unsigned int len;
+	unsigned int pad;
+	unsigned long long key;
+};
+
+/* Per map (summed over the CPUs' struct hk_writer): writes seen, the map type (AX) and the
+ * return address of a write, for the report's site. */
 struct hk_mapstat {
 	unsigned long long writes;
 	unsigned long long type;
 	unsigned long long ret_pc;
 };
 
-/* One write: who, when (bpf_ktime_get_ns), the mapassign site hit, the return address into the
- * writing function ([rsp] at the probe) and the frame pointer the writer's chain starts at. */
+/* One write: who (the goroutine's g, from R14: reading its goid on every write would cost a
+ * user-memory read; a g is reused only after its goroutine exits), when (bpf_ktime_get_ns), the
+ * mapassign site hit, the return address into the writing function ([rsp] at the probe) and the
+ * frame pointer the writer's chain starts at. */
 struct hk_wrec {
-	unsigned long long goid, ts, pc, ret_pc, bp;
+	unsigned long long g, ts, pc, ret_pc, bp;
 };
 
 /* Per map and per CPU: the last write that CPU made to the map, and the last one before it by
@@ -45,6 +57,9 @@ struct hk_wrec {
 struct hk_writer {
 	unsigned long long seq;
 	struct hk_wrec last, prev;
+	unsigned long long writes; /* this CPU's writes to the map (while armed) */
+	unsigned long long type;   /* the map's type (AX), from the first */
+	unsigned long long site;   /* [rsp] of the first */
 };
 
 #define HK_STACK 32 /* frames per stack in an event (a power of two) */

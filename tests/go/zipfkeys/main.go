@@ -15,7 +15,8 @@
 //
 // Modes:
 //
-//	zipfkeys n N       N writes per map, then the counts
+//	zipfkeys n N       N writes per map, then the counts and "elapsed_ns NS", the time
+//	                   the writes took
 //	zipfkeys dur S     writes for S seconds, then the counts
 //	zipfkeys hold      prints the truth lines first, writes until a line "stop" on standard
 //	                   input, then prints the counts and "done"
@@ -48,13 +49,14 @@ var (
 	mstr  = map[string]int{}
 	mpair = map[pair]int{}
 
-	strs   [nkeys]string
-	counts [4][nkeys]int64
-	names  = [4]string{"i32", "i64", "str", "pair"}
+	strs    [nkeys]string
+	elapsed time.Duration // of the writes in mode n (bench/hotkeys-cost)
+	counts  [4][nkeys]int64
+	names   = [4]string{"i32", "i64", "str", "pair"}
 )
 
-func key32(z uint64) int32 { return int32(z) - 5 }
-func key64(z uint64) int64 { return int64(z)*1000 - 3000 }
+func key32(z uint64) int32  { return int32(z) - 5 }
+func key64(z uint64) int64  { return int64(z)*1000 - 3000 }
 func keyPair(z uint64) pair { return pair{int64(z), -7 * int64(z)} }
 
 func keyText(i int, z uint64) string {
@@ -139,9 +141,11 @@ func main() {
 	switch os.Args[1] {
 	case "n":
 		n, _ := strconv.Atoi(os.Args[2])
+		t := time.Now()
 		for i := 0; i < n; i++ {
 			g.step()
 		}
+		elapsed = time.Since(t)
 		printTruth()
 	case "dur":
 		s, _ := strconv.ParseFloat(os.Args[2], 64)
@@ -174,6 +178,9 @@ func main() {
 		os.Exit(2)
 	}
 	fmt.Printf("writes %d\n", g.total)
+	if elapsed > 0 {
+		fmt.Printf("elapsed_ns %d\n", elapsed.Nanoseconds())
+	}
 	printCounts()
 	fmt.Println("done")
 }
