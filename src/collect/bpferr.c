@@ -31,7 +31,7 @@ void bpferr__explain(int err, const char *what)
 
 	if (e == EPERM || e == EACCES)
 		err__set("%s: permission denied (run as root, or grant CAP_BPF, CAP_PERFMON and "
-			 "CAP_SYS_PTRACE)",
+			 "CAP_SYS_PTRACE; docs/security.md says when CAP_SYS_ADMIN is needed too)",
 			 what);
 	else if (e == ENOENT || e == EOPNOTSUPP || e == ENOTSUP)
 		err__set("%s: %s (the kernel needs BTF (/sys/kernel/btf/vmlinux) and uprobes)", what,

@@ -27,6 +27,12 @@ struct inventory {
 	size_t nlinks, nalways; /* links [0, nalways) are the always-on ones */
 	struct bpf_link *window;  /* the window's probes as one uprobe_multi link */
 	bool multi;               /* the kernel has uprobe_multi (6.6+) */
+	/* The always-on sites, gathered by attach_at() while batch is set and then attached as
+	 * one uprobe_multi link (attach_batch()). */
+	bool batch;
+	size_t nbatch;
+	unsigned long batch_offs[MAX_LINKS];
+	__u64 batch_cookies[MAX_LINKS];
 	int ncpus;
 };
 
@@ -45,9 +51,14 @@ static int attach_at(struct inventory *inv, const struct gobin_func *f, uint64_t
 	LIBBPF_OPTS(bpf_uprobe_opts, opts);
 	struct bpf_link *link;
 
-	if (inv->nlinks >= MAX_LINKS)
+	if (inv->nlinks >= MAX_LINKS || inv->nbatch >= MAX_LINKS)
 		return -E2BIG;
 	opts.bpf_cookie = cookie | ((uint64_t)(f - inv->gb->funcs) << INV_COOKIE_FUNC_SHIFT);
+	if (inv->batch) {
+		inv->batch_offs[inv->nbatch] = (unsigned long)(f->file_offset + off);
+		inv->batch_cookies[inv->nbatch++] = opts.bpf_cookie;
+		return 0;
+	}
 	link = bpf_program__attach_uprobe_opts(inv->skel->progs.inv_site, inv->pid, inv->gb->path,
 					       (size_t)(f->file_offset + off), &opts);
 	if (!link) {
@@ -117,6 +128,31 @@ static int attach_always(struct inventory *inv)
 	return ret;
 }
 
+/* The always-on sites as one uprobe_multi link (inv_window's program runs the same handler as
+ * inv_site). Besides attaching with one grace period instead of one per site, it keeps `top`
+ * within CAP_BPF + CAP_PERFMON (+ CAP_SYS_PTRACE): a perf-event uprobe needs CAP_SYS_ADMIN
+ * again since Linux's "perf: Revert to requiring CAP_SYS_ADMIN for uprobes" (2025, also in
+ * the stable kernels); a uprobe_multi link does not (docs/security.md). */
+static int attach_batch(struct inventory *inv)
+{
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, opts, .offsets = inv->batch_offs,
+		    .cookies = inv->batch_cookies, .cnt = inv->nbatch);
+	struct bpf_link *link;
+
+	if (!inv->nbatch)
+		return 0;
+	link = bpf_program__attach_uprobe_multi(inv->skel->progs.inv_window, inv->pid,
+						inv->gb->path, NULL, &opts);
+	if (!link) {
+		int ret = -errno;
+
+		bpferr__explain(ret, "cannot attach the uprobes");
+		return ret;
+	}
+	inv->links[inv->nlinks++] = link;
+	return 0;
+}
+
 /* uprobe_multi links arrived in Linux 6.6. */
 static bool kernel_has_uprobe_multi(void)
 {
@@ -166,7 +202,11 @@ int inventory__open(const struct gobin *gb, pid_t pid, inventory_cb cb, void *ct
 		bpferr__explain(ret, "cannot set up the event ring buffer");
 		goto fail;
 	}
+	inv->batch = inv->multi;
 	ret = attach_always(inv);
+	inv->batch = false;
+	if (!ret)
+		ret = attach_batch(inv);
 	if (ret)
 		goto fail;
 	inv->nalways = inv->nlinks;
