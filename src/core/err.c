@@ -1,3 +1,4 @@
+#define MAPSCOPE_ERR_DEFINES /* the definitions below, not err.h's analyzer-only macros */
 #include "core/err.h"
 
 #include "core/utf8.h"

@@ -27,4 +27,12 @@ int err__report(int errnum, const char *fmt, ...) __attribute__((format(printf, 
 /* Same for a usage error; returns MS_EXIT_USAGE and appends a pointer to --help. */
 int err__usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* clang's static analyzer (clang-tidy) sees one file at a time and would otherwise assume that
+ * `return err__usage(...)` may return 0, then report the success path of every caller's
+ * argument parsing; for it, and only for it, the two return their constant. */
+#if defined(__clang_analyzer__) && !defined(MAPSCOPE_ERR_DEFINES)
+#define err__report(...) (err__report(__VA_ARGS__), MS_EXIT_FAIL)
+#define err__usage(...) (err__usage(__VA_ARGS__), MS_EXIT_USAGE)
+#endif
+
 #endif
