@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,9 +27,10 @@
 
 /* A probe hit's cost when the kernel's BPF statistics are off (bench/probe-cost: 1-2 µs). */
 #define HIT_COST_NS 2000.0
-/* The trap into the kernel and back at an emulated site, without the program (an empty probe
- * measured ~1.0 µs, GO-MAP-INTERNALS.md §4): added to the program's measured run time. */
-#define TRAP_NS 1000.0
+/* The trap into the kernel and back at an emulated site, without the program (bench/hotkeys-cost:
+ * an empty probe adds 830-1000 ns a write, ~50 of them the program): added to the program's
+ * measured run time. */
+#define TRAP_NS 800.0
 #define CYCLE_NS 500000000ull /* a window opens every 500 ms: attach tails cost ~1%/s */
 #define WINDOW_MIN_NS 200000ull
 #define WINDOW_GROWTH 4.0 /* the most a window grows from one cycle to the next */
@@ -177,6 +179,7 @@ struct state {
 	/* duty cycle */
 	bool on, always;
 	uint64_t start_ns, cycle_ns, next_cycle_ns, win_ns, on_mid_ns, probed_ns, hits_at_cycle;
+	uint64_t cpu_start_ns, cpu_on_ns, cpu_probed_ns, cpu_last_ns; /* the target's CPU time */
 	uint64_t windows;
 	double cost_ns;
 };
@@ -363,6 +366,28 @@ static int poll_events(struct state *s)
 	return hotkeys__events(s->hk, on_event, s);
 }
 
+/* CPU time the target's threads have run, in ns: the process CPU clock is exact (the running
+ * threads' current slices included), where /proc's schedstat lags by up to a tick. */
+static uint64_t cpu_ns(int pid)
+{
+	struct timespec ts;
+	clockid_t clk;
+
+	if (clock_getcpuclockid(pid, &clk) || clock_gettime(clk, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The target's CPU time, the last one read once it has exited. */
+static uint64_t cpu_now(struct state *s)
+{
+	uint64_t v = cpu_ns(s->pid);
+
+	if (v > s->cpu_last_ns)
+		s->cpu_last_ns = v;
+	return s->cpu_last_ns;
+}
+
 /* Ends a window: disarmed first, so that the sampled interval ends now for every site. */
 static void window_close(struct state *s)
 {
@@ -370,6 +395,7 @@ static void window_close(struct state *s)
 
 	hotkeys__arm(s->hk, false);
 	s->probed_ns += t - s->on_mid_ns;
+	s->cpu_probed_ns += cpu_now(s) - s->cpu_on_ns;
 	s->on = false;
 	hotkeys__attach(s->hk, false);
 }
@@ -405,6 +431,7 @@ static int duty_tick(struct state *s, uint64_t now)
 			if (ret)
 				return ret;
 			s->on_mid_ns = cli__now_ns(CLOCK_MONOTONIC);
+			s->cpu_on_ns = cpu_now(s);
 			hotkeys__arm(s->hk, true);
 			s->on = true;
 			s->windows++;
@@ -425,40 +452,88 @@ static uint64_t duty_next(const struct state *s)
 }
 
 struct sampling {
-	double elapsed_s, fraction, work_fraction, overhead_pct, cost_ns;
-	uint64_t hits;
+	double elapsed_s, fraction, work_fraction, overhead_pct, cost_ns, probed_s;
+	double scale, scale_low, scale_high; /* counted writes → the run's, and the bracket */
+	uint64_t hits, armed_hits;
 };
 
-/* fraction: time probed over time elapsed. A probed writer runs slower, so a window sees less
- * of the program's work than its share of the time: work_fraction takes the time the probes
- * themselves took (on the busiest CPU: the writer's) out of both, and the counts are scaled by
- * it. With --budget 100 nothing is missed and both are 1. */
+/* No Go map write, whatever the program does between writes, takes less than this. */
+#define WRITE_MIN_NS 5.0
+/* How far the cost of a probe hit inside a window may be from the one measured. */
+#define COST_SLACK 0.5
+
+/* The share of the program's work that the windows saw, which scales their counts to the run.
+ *
+ * fraction is the share of wall time probed. A probed writer slows down, so a window sees less
+ * work than its share of time: with A writes counted in windows that took C ns of the target's
+ * CPU time, the work they saw is C - A*c (c: the cost of a hit), and the rest of the run is the
+ * CPU time outside windows, O (less what the attach and detach tails cost). When the writes are
+ * tight (c much larger than the program's own time per write), C - A*c is the small difference
+ * of two large numbers and c is not known that well, so the work seen is only bracketed: at
+ * most C (no probe cost), at least max(C - A*c*(1+COST_SLACK), A*WRITE_MIN_NS). The estimate is
+ * C - A*c when that lower bound is above its floor, else the geometric middle of the bracket;
+ * scale_low/scale_high turn the bracket into each count's error. Assumes the program writes at
+ * a steady rate through the run. With --budget 100 nothing is missed and all of it is 1. */
+struct scale {
+	double est, low, high;
+};
+
+static struct scale work_scale(double C, double O, double A, double c)
+{
+	double lo = C - A * c * (1 + COST_SLACK), floor = A * WRITE_MIN_NS, mid = C - A * c;
+	double in;
+	struct scale r;
+
+	if (O < 0)
+		O = 0;
+	if (C <= 0 || A <= 0)
+		return (struct scale){ 1, 1, 1 };
+	if (lo < floor) {
+		lo = floor < C ? floor : C;
+		in = sqrt(lo * C);
+	} else {
+		in = mid;
+	}
+	r.est = (in + O) / in;
+	r.low = (C + O) / C;
+	r.high = (lo + O) / lo;
+	return r;
+}
+
 static struct sampling sampling(struct state *s, uint64_t now)
 {
 	struct sampling r = { 0 };
 	uint64_t maxcpu, armed, armed_maxcpu, elapsed = now > s->start_ns ? now - s->start_ns : 1;
-	double probed, lost;
+	double probed, cpu_in, cpu_out;
+	struct scale sc;
 
 	hotkeys__armed_hits(s->hk, &armed, &armed_maxcpu);
 	hotkeys__hits(s->hk, &r.hits, &maxcpu);
+	r.armed_hits = armed;
 	r.cost_ns = s->cost_ns;
 	r.elapsed_s = (double)elapsed / 1e9;
 	r.overhead_pct = 100.0 * (double)r.hits * s->cost_ns / (double)elapsed;
+	r.scale = r.scale_low = r.scale_high = 1;
 	if (s->always) {
 		r.fraction = r.work_fraction = 1;
 		return r;
 	}
 	probed = (double)s->probed_ns + (s->on ? (double)(now - s->on_mid_ns) : 0);
+	r.probed_s = probed / 1e9;
 	r.fraction = probed / (double)elapsed;
-	lost = (double)armed_maxcpu * s->cost_ns;
-	if (lost > 0.9 * probed)
-		lost = 0.9 * probed;
-	r.work_fraction = (probed - lost) /
-			  ((double)elapsed - (double)maxcpu * s->cost_ns > probed - lost
-				   ? (double)elapsed - (double)maxcpu * s->cost_ns
-				   : probed - lost);
 	r.fraction = r.fraction > 1 ? 1 : r.fraction;
-	r.work_fraction = r.work_fraction > 1 ? 1 : r.work_fraction;
+	cpu_in = (double)s->cpu_probed_ns + (s->on ? (double)(cpu_now(s) - s->cpu_on_ns) : 0);
+	cpu_out = (double)(cpu_now(s) - s->cpu_start_ns) - cpu_in;
+	if (cpu_in <= 0) { /* no CPU clock for the target: its wall time instead */
+		cpu_in = probed;
+		cpu_out = (double)elapsed - probed;
+	}
+	cpu_out -= (double)(r.hits - armed) * TRAP_NS; /* the attach and detach tails */
+	sc = work_scale(cpu_in, cpu_out, (double)armed, s->cost_ns);
+	r.scale = sc.est;
+	r.scale_low = sc.low;
+	r.scale_high = sc.high;
+	r.work_fraction = 1 / sc.est;
 	return r;
 }
 
@@ -515,9 +590,23 @@ static int by_writes(const void *a, const void *b)
 	return x->writes < y->writes ? 1 : x->writes > y->writes ? -1 : 0;
 }
 
-static uint64_t scaled(uint64_t v, double f)
+static uint64_t scaled(uint64_t v, double scale)
 {
-	return f >= 1 ? v : (uint64_t)((double)v / f + 0.5);
+	return scale <= 1 ? v : (uint64_t)((double)v * scale + 0.5);
+}
+
+/* A key's count over the run and its error: Space-Saving's own bound (the count may be over by
+ * at most err), widened by the bracket of the scale. */
+static void key_estimate(uint64_t count, uint64_t err, const struct sampling *sm, uint64_t *est,
+			 uint64_t *error)
+{
+	double e = (double)count * sm->scale;
+	double lo = (double)(count - (err < count ? err : count)) * sm->scale_low;
+	double hi = (double)count * sm->scale_high;
+	double d = e - lo > hi - e ? e - lo : hi - e;
+
+	*est = (uint64_t)(e + 0.5);
+	*error = (uint64_t)(d + 0.5);
 }
 
 static void report(struct state *s, uint64_t now)
@@ -575,19 +664,21 @@ static void report(struct state *s, uint64_t now)
 			else
 				json__null(j);
 			json__key(j, "writes");
-			json__uint(j, scaled(m->writes, sm.work_fraction));
+			json__uint(j, scaled(m->writes, sm.scale));
 			json__key(j, "keys");
 			json__arr_begin(j);
 		} else {
 			printf("\n0x%" PRIx64 "  %s  %s  writes %" PRIu64 "\n", m->addr, ti.name,
-			       fr.func ? fr.func : "?", scaled(m->writes, sm.work_fraction));
+			       fr.func ? fr.func : "?", scaled(m->writes, sm.scale));
 			printf("  %12s %10s  %s\n", "COUNT", "±ERROR", "KEY");
 		}
 		for (size_t x = 0; x < nc; x++) {
 			struct hk_key k;
 			char buf[HK_STR_MAX * 2 + 8];
+			uint64_t est, error;
 			size_t slen;
 
+			key_estimate(c[x].count, c[x].error, &sm, &est, &error);
 			memset(&k, 0, sizeof(k));
 			memcpy((char *)&k + 8, c[x].key, KEY_BYTES);
 			key_text(&k, ti.key_kind, known, buf, sizeof(buf), &slen);
@@ -603,14 +694,13 @@ static void report(struct state *s, uint64_t now)
 					json__uint(j, k.len);
 				}
 				json__key(j, "count");
-				json__uint(j, scaled(c[x].count, sm.work_fraction));
+				json__uint(j, est);
 				json__key(j, "error");
-				json__uint(j, scaled(c[x].error, sm.work_fraction));
+				json__uint(j, error);
 				json__obj_end(j);
 			} else {
 				printf("  %12" PRIu64 " %10" PRIu64 "  %.*s%s\n",
-				       scaled(c[x].count, sm.work_fraction),
-				       scaled(c[x].error, sm.work_fraction),
+				       est, error,
 				       slen ? (int)slen : (int)strlen(buf), buf,
 				       slen && k.len > HK_STR_MAX ? "..." : "");
 			}
@@ -632,10 +722,24 @@ static void report(struct state *s, uint64_t now)
 		json__double(j, sm.overhead_pct);
 		json__key(j, "work_fraction");
 		json__double(j, sm.work_fraction);
+		json__key(j, "scale");
+		json__double(j, sm.scale);
+		json__key(j, "scale_low");
+		json__double(j, sm.scale_low);
+		json__key(j, "scale_high");
+		json__double(j, sm.scale_high);
 		json__key(j, "hit_cost_ns");
 		json__double(j, sm.cost_ns);
 		json__key(j, "hits");
 		json__uint(j, sm.hits);
+		json__key(j, "armed_hits");
+		json__uint(j, sm.armed_hits);
+		json__key(j, "probed_seconds");
+		json__double(j, sm.probed_s);
+		json__key(j, "cpu_probed_seconds");
+		json__double(j, (double)s->cpu_probed_ns / 1e9);
+		json__key(j, "cpu_seconds");
+		json__double(j, (double)(cpu_now(s) - s->cpu_start_ns) / 1e9);
 		json__key(j, "windows");
 		json__uint(j, s->always ? 1 : s->windows);
 		json__key(j, "seconds");
@@ -650,23 +754,6 @@ static void report(struct state *s, uint64_t now)
 	free(v);
 }
 
-static bool target_alive(const struct hk_opts *o, struct launch *l)
-{
-	if (o->t.argv) {
-		int st;
-
-		/* Reaped already: waitpid(0) would ask about any child instead. */
-		if (l->pid <= 0)
-			return false;
-		if (waitpid(l->pid, &st, WNOHANG) == l->pid) {
-			l->pid = 0;
-			return false;
-		}
-		return true;
-	}
-	return kill(o->t.pid, 0) == 0 || errno != ESRCH;
-}
-
 /* The cost of a hit: the trap plus the program's measured run time, once the kernel has
  * measured a few; the conservative constant until then. */
 static void update_cost(struct state *s)
@@ -677,7 +764,7 @@ static void update_cost(struct state *s)
 		s->cost_ns = TRAP_NS + prog;
 }
 
-static int run(struct state *s, struct launch *l)
+static int run(struct state *s, struct cli_target *tg)
 {
 	const struct hk_opts *o = s->o;
 	uint64_t every = o->t.interval > 0 ? (uint64_t)(o->t.interval * 1e9) : 0;
@@ -685,6 +772,7 @@ static int run(struct state *s, struct launch *l)
 	int ret = 0;
 
 	s->start_ns = cli__now_ns(CLOCK_MONOTONIC);
+	s->cpu_start_ns = cpu_now(s);
 	next_report = every ? s->start_ns + every : UINT64_MAX;
 	next_read = s->start_ns + READ_EVERY_NS;
 	if (o->t.duration > 0)
@@ -694,7 +782,7 @@ static int run(struct state *s, struct launch *l)
 		uint64_t now = cli__now_ns(CLOCK_MONOTONIC), wake;
 		struct timespec ts;
 
-		if (!target_alive(o, l) || now >= end)
+		if (cli__target_check(tg, &tg->status) != CLI_RUNNING || now >= end)
 			break;
 		if (!s->have_bias && remote__load_bias(s->pid, s->gb->path, s->gb->pie,
 						       s->gb->first_vaddr, &s->bias) == 0)
@@ -728,6 +816,8 @@ static int run(struct state *s, struct launch *l)
 	}
 	if (s->on && !s->always)
 		window_close(s);
+	if (tg->fate != CLI_RUNNING)
+		cli__target_gone(tg, tg->fate, tg->status);
 	t = cli__now_ns(CLOCK_MONOTONIC);
 	if (ret)
 		return ret;
@@ -793,7 +883,7 @@ int cmd_hotkeys(int argc, char **argv)
 	cli__catch_stop();
 	if (o.t.argv)
 		launch__release(&t.l);
-	ret = run(&s, &t.l);
+	ret = run(&s, &t);
 	if (ret)
 		err__report(ret, NULL);
 cleanup:

@@ -17,7 +17,9 @@ def matrix():
 def parse(stdout):
     truth, counts, reports = {}, {n: [] for n in NAMES}, []
     for line in stdout.splitlines():
-        if line.startswith("truth "):
+        if line.startswith("writes "):
+            counts["writes"] = int(line.split()[1])
+        elif line.startswith("truth "):
             _, name, addr = line.split()
             truth[name] = addr
         elif line.startswith("count "):
@@ -63,7 +65,9 @@ def test_exact(case):
 @cases(matrix)
 def test_budget(case):
     """The default budget samples: the top 10 overlaps the truth by 8 keys or more, and the
-    top 3 come in the true order."""
+    top 3 come in the true order. Each reported count estimates the key's writes over the whole
+    run: the true count lies within count +- error, and the estimate within a factor of 3 of it
+    (as the map's writes do)."""
     lib.require_root()
     version, variant = case
     binary = lib.target("zipfkeys", version, variant)
@@ -77,6 +81,15 @@ def test_budget(case):
         overlap = len(set(got) & set(want))
         assert overlap >= 8, f"{name}: top 10 {got}, truth {want}"
         assert got[:3] == want[:3], f"{name}: top 3 {got[:3]}, truth {want[:3]}"
+        true = dict(counts[name])
+        for k in m["keys"]:
+            if k["key"] not in true:
+                continue
+            n = true[k["key"]]
+            assert abs(k["count"] - n) <= k["error"], f"{name}: {k}, true count {n}"
+            assert n / 3 <= k["count"] <= n * 3, f"{name}: {k}, true count {n}"
+        w = counts["writes"]
+        assert w / 3 <= m["writes"] <= w * 3, f"{name}: {m['writes']} writes, truth {w}"
 
 
 def test_usage():
