@@ -148,10 +148,21 @@ static void classic_bucket(const struct mapwalk_layout *l, uint64_t addr, const 
 static int classic_overflow(pid_t pid, const struct mapwalk_layout *l, const uint8_t *first,
 			    uint8_t *buf, struct reservoir *r)
 {
-	uint64_t next;
+	uint64_t next, mark = 0;
+	unsigned int lap = 1, steps = 0;
 
 	memcpy(&next, first + l->bucket_size - 8, 8);
 	for (unsigned int hops = 0; next; hops++) {
+		/* Brent's cycle check: a chain that comes back to a bucket it passed is garbage (a
+		 * torn read, a stale pointer), and walking it to MAX_CHAIN took seconds a bucket
+		 * (fuzz_mapwalk's slowest inputs). */
+		if (next == mark)
+			return -EFAULT;
+		if (++steps == lap) {
+			mark = next;
+			lap *= 2;
+			steps = 0;
+		}
 		if (hops >= MAX_CHAIN || remote__read(pid, next, buf, l->bucket_size))
 			return -EFAULT;
 		classic_bucket(l, next, buf, r);
