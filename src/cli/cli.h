@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 struct cli_cmd {
@@ -52,12 +53,28 @@ int cli__trace_opt(const char *cmd, int c, const char *arg, struct cli_trace *t,
  * Returns 0, or MS_EXIT_USAGE with the error reported. */
 int cli__trace_target(const char *cmd, int argc, char **argv, struct cli_trace *t);
 
+/* What became of a target: see cli__target_check. */
+enum cli_fate {
+	CLI_RUNNING,
+	CLI_EXITED, /* gone, or a zombie whose memory is gone */
+	CLI_EXECED, /* still there, running another program: the traced maps are gone */
+};
+
 /* A tracing command's target: a launched program or a running process, and its binary. */
 struct cli_target {
 	struct launch l; /* l.pid > 0 while a launched program has not been waited for */
 	struct gobin *gb;
 	int pid;
 	char exe[64];
+	/* The traced binary's file and the process's start time (0 if unknown): a process whose
+	 * /proc/PID/exe is another file has executed another program, unless it started at
+	 * another time (a reused PID). */
+	dev_t dev;
+	ino_t ino;
+	unsigned long long start_time;
+	bool launched;
+	enum cli_fate fate; /* what cli__target_check found last */
+	int status;
 };
 
 /* Opens the target: argv launches a program held before its exec (launch__release lets it run
@@ -66,6 +83,11 @@ struct cli_target {
 int cli__target_open(char **argv, int pid, struct cli_target *t);
 /* Ends a launched program that was never released, waits for one that was, frees the binary. */
 void cli__target_close(struct cli_target *t);
+/* Never blocks. A launched program that exited is reaped here (*status: its wait status, else
+ * -1). After CLI_EXECED a launched program is no longer waited for: it keeps running. */
+enum cli_fate cli__target_check(struct cli_target *t, int *status);
+/* Says on stderr, in one line, how the target ended (fate from cli__target_check). */
+void cli__target_gone(const struct cli_target *t, enum cli_fate fate, int status);
 /* Set by SIGINT or SIGTERM once cli__catch_stop() ran: a tracing loop ends, reports, detaches. */
 extern volatile sig_atomic_t cli__stop;
 void cli__catch_stop(void);

@@ -190,6 +190,8 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 	/* The final report is a plain table after the screen is restored, so it stays there. */
 	tui__free(tui);
 	session__finish(s);
+	if (s->exited)
+		cli__target_gone(&s->t, s->t.fate, s->status);
 	/* The final report: after an exit the maps cannot be read any more, so the values are
 	 * the last ones read. */
 	tf.final = true;

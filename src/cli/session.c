@@ -8,9 +8,7 @@
 #include "model/remote.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 
 /* What one probe hit costs the target, for the window budget: bench/probe-cost measures 1-2 µs
@@ -62,28 +60,11 @@ void session__release(struct session *s)
 		launch__release(&s->t.l);
 }
 
+/* An exec counts as an end too: the traced maps are gone with the old program's memory. */
 static bool alive(struct session *s)
 {
-	if (s->exited)
-		return false;
-	if (s->launched) {
-		int st;
-		pid_t p;
-
-		/* Reaped already: waitpid(0) would ask about any child instead. */
-		if (s->t.l.pid <= 0) {
-			s->exited = true;
-			return false;
-		}
-		p = waitpid(s->t.l.pid, &st, WNOHANG);
-		if (p == s->t.l.pid) {
-			s->status = st;
-			s->t.l.pid = 0;
-			s->exited = true;
-		}
-	} else if (kill(s->t.pid, 0) != 0 && errno == ESRCH) {
+	if (!s->exited && cli__target_check(&s->t, &s->status) != CLI_RUNNING)
 		s->exited = true;
-	}
 	return !s->exited;
 }
 

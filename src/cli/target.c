@@ -6,11 +6,43 @@
 #include "inspect/gobin.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot (0 if
+ * unknown). An exec keeps it; a new process on a reused PID has another. */
+static unsigned long long start_time(int pid)
+{
+	unsigned long long v = 0;
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* The command name (field 2) may hold spaces and parentheses: count from its end. */
+	p = strrchr(buf, ')');
+	for (int f = 2; p && f < 22; f++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p, "%llu", &v) != 1)
+		return 0;
+	return v;
+}
 
 int cli__target_open(char **argv, int pid, struct cli_target *t)
 {
@@ -37,6 +69,12 @@ int cli__target_open(char **argv, int pid, struct cli_target *t)
 		}
 		path = t->exe;
 	}
+	t->launched = argv != NULL;
+	t->fate = CLI_RUNNING;
+	t->status = -1;
+	t->dev = 0;
+	t->ino = 0;
+	t->start_time = argv ? 0 : start_time(pid);
 	ret = gobin__open(path, NULL, &t->gb);
 	if (ret) {
 		/* Another user's program: its /proc/PID/exe (and memory) need CAP_SYS_PTRACE; say
@@ -53,7 +91,93 @@ int cli__target_open(char **argv, int pid, struct cli_target *t)
 		err__report(0, "%s: cannot trace: %s", t->gb->path, t->gb->reason);
 		return -ENOTSUP;
 	}
+	{
+		struct stat st;
+
+		if (stat(path, &st) == 0) {
+			t->dev = st.st_dev;
+			t->ino = st.st_ino;
+		}
+	}
 	return 0;
+}
+
+static enum cli_fate fated(struct cli_target *t, enum cli_fate fate, int *status)
+{
+	t->fate = fate;
+	*status = t->status;
+	return fate;
+}
+
+enum cli_fate cli__target_check(struct cli_target *t, int *status)
+{
+	struct stat st, self;
+	char path[64];
+	int ws;
+
+	*status = t->status;
+	if (t->fate != CLI_RUNNING)
+		return t->fate;
+	if (t->launched) {
+		/* Reaped already: waitpid(0) would ask about any child instead. */
+		if (t->l.pid <= 0)
+			return fated(t, CLI_EXITED, status);
+		if (waitpid(t->l.pid, &ws, WNOHANG) == t->l.pid) {
+			t->l.pid = 0;
+			t->status = ws;
+			return fated(t, CLI_EXITED, status);
+		}
+	} else if (kill(t->pid, 0) != 0 && errno == ESRCH) {
+		return fated(t, CLI_EXITED, status);
+	}
+	/* Not a process we may look at, or a binary we could not stat: only its exit is seen. */
+	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
+	if (!t->ino || stat(path, &st) != 0) {
+		/* A zombie has no memory and so no exe; waitpid reaps a launched one next time. */
+		if (!t->launched && t->ino && errno == ENOENT)
+			return fated(t, CLI_EXITED, status);
+		return CLI_RUNNING;
+	}
+	if (st.st_dev == t->dev && st.st_ino == t->ino)
+		return CLI_RUNNING;
+	if (t->launched) {
+		/* Until its exec the child runs mapscope's own binary. */
+		if (stat("/proc/self/exe", &self) == 0 && st.st_dev == self.st_dev &&
+		    st.st_ino == self.st_ino)
+			return CLI_RUNNING;
+		/* The new program is not ours to wait for: it goes on when mapscope stops. */
+		t->l.pid = 0;
+	} else if (t->start_time && start_time(t->pid) != t->start_time) {
+		return fated(t, CLI_EXITED, status);
+	}
+	return fated(t, CLI_EXECED, status);
+}
+
+void cli__target_gone(const struct cli_target *t, enum cli_fate fate, int status)
+{
+	char who[64], exe[PATH_MAX], path[64];
+	ssize_t n;
+
+	if (t->launched)
+		snprintf(who, sizeof(who), "the program (PID %d)", t->pid);
+	else
+		snprintf(who, sizeof(who), "process %d", t->pid);
+	if (fate == CLI_EXECED) {
+		snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
+		n = readlink(path, exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = 0;
+		fprintf(stderr, "mapscope: %s executed another program (%s): its maps are gone%s\n",
+			who, n > 0 ? exe : "?", t->launched ? "; it keeps running" : "");
+	} else if (fate == CLI_EXITED && status != -1 && WIFSIGNALED(status)) {
+		const char *name = sigabbrev_np(WTERMSIG(status));
+
+		fprintf(stderr, "mapscope: %s was killed by signal %d (SIG%s)\n", who,
+			WTERMSIG(status), name ? name : "?");
+	} else if (fate == CLI_EXITED && status != -1) {
+		fprintf(stderr, "mapscope: %s exited with status %d\n", who, WEXITSTATUS(status));
+	} else if (fate == CLI_EXITED) {
+		fprintf(stderr, "mapscope: %s exited\n", who);
+	}
 }
 
 void cli__target_close(struct cli_target *t)

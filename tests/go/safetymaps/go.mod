@@ -1,0 +1,3 @@
+module mapscope.test/safetymaps
+
+go 1.21
