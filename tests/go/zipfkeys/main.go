@@ -17,9 +17,13 @@
 //
 //	zipfkeys n N       N writes per map, then the counts and "elapsed_ns NS", the time
 //	                   the writes took
+//
 //	zipfkeys dur S     writes for S seconds, then the counts
 //	zipfkeys hold      prints the truth lines first, writes until a line "stop" on standard
 //	                   input, then prints the counts and "done"
+//
+// Every mode ends with "writes N" (steps: one write to each map) and "cpu_ns NS", the CPU time
+// the process used (the probes' time in the kernel included), for bench/hotkeys-budget.
 package main
 
 import (
@@ -33,6 +37,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -178,6 +183,10 @@ func main() {
 		os.Exit(2)
 	}
 	fmt.Printf("writes %d\n", g.total)
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		fmt.Printf("cpu_ns %d\n", ru.Utime.Nano()+ru.Stime.Nano())
+	}
 	if elapsed > 0 {
 		fmt.Printf("elapsed_ns %d\n", elapsed.Nanoseconds())
 	}
