@@ -4,6 +4,7 @@
 #include "collect/hotkeys.h"
 #include "collect/launch.h"
 #include "core/err.h"
+#include "core/hkscale.h"
 #include "core/json.h"
 #include "core/spacesave.h"
 #include "inspect/gobin.h"
@@ -15,7 +16,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -453,59 +453,19 @@ static uint64_t duty_next(const struct state *s)
 
 struct sampling {
 	double elapsed_s, fraction, work_fraction, overhead_pct, cost_ns, probed_s;
-	double scale, scale_low, scale_high; /* counted writes → the run's, and the bracket */
+	struct hkscale sc; /* counted writes → the run's, and the bracket */
 	uint64_t hits, armed_hits;
 };
 
-/* No Go map write, whatever the program does between writes, takes less than this. */
-#define WRITE_MIN_NS 5.0
-/* How far the cost of a probe hit inside a window may be from the one measured. */
-#define COST_SLACK 0.5
-
-/* The share of the program's work that the windows saw, which scales their counts to the run.
- *
- * fraction is the share of wall time probed. A probed writer slows down, so a window sees less
- * work than its share of time: with A writes counted in windows that took C ns of the target's
- * CPU time, the work they saw is C - A*c (c: the cost of a hit), and the rest of the run is the
- * CPU time outside windows, O (less what the attach and detach tails cost). When the writes are
- * tight (c much larger than the program's own time per write), C - A*c is the small difference
- * of two large numbers and c is not known that well, so the work seen is only bracketed: at
- * most C (no probe cost), at least max(C - A*c*(1+COST_SLACK), A*WRITE_MIN_NS). The estimate is
- * C - A*c when that lower bound is above its floor, else the geometric middle of the bracket;
- * scale_low/scale_high turn the bracket into each count's error. Assumes the program writes at
- * a steady rate through the run. With --budget 100 nothing is missed and all of it is 1. */
-struct scale {
-	double est, low, high;
-};
-
-static struct scale work_scale(double C, double O, double A, double c)
-{
-	double lo = C - A * c * (1 + COST_SLACK), floor = A * WRITE_MIN_NS, mid = C - A * c;
-	double in;
-	struct scale r;
-
-	if (O < 0)
-		O = 0;
-	if (C <= 0 || A <= 0)
-		return (struct scale){ 1, 1, 1 };
-	if (lo < floor) {
-		lo = floor < C ? floor : C;
-		in = sqrt(lo * C);
-	} else {
-		in = mid;
-	}
-	r.est = (in + O) / in;
-	r.low = (C + O) / C;
-	r.high = (lo + O) / lo;
-	return r;
-}
-
+/* The share of the program's work that the windows saw, which scales their counts to the run:
+ * see core/hkscale.h. fraction is the share of wall time probed; cpu_in and cpu_out are the
+ * target's CPU time inside and outside windows (its wall time when it has no CPU clock). */
 static struct sampling sampling(struct state *s, uint64_t now)
 {
 	struct sampling r = { 0 };
 	uint64_t maxcpu, armed, armed_maxcpu, elapsed = now > s->start_ns ? now - s->start_ns : 1;
 	double probed, cpu_in, cpu_out;
-	struct scale sc;
+	struct hkscale sc;
 
 	hotkeys__armed_hits(s->hk, &armed, &armed_maxcpu);
 	hotkeys__hits(s->hk, &r.hits, &maxcpu);
@@ -513,7 +473,7 @@ static struct sampling sampling(struct state *s, uint64_t now)
 	r.cost_ns = s->cost_ns;
 	r.elapsed_s = (double)elapsed / 1e9;
 	r.overhead_pct = 100.0 * (double)r.hits * s->cost_ns / (double)elapsed;
-	r.scale = r.scale_low = r.scale_high = 1;
+	r.sc = (struct hkscale){ 1, 1, 1 };
 	if (s->always) {
 		r.fraction = r.work_fraction = 1;
 		return r;
@@ -529,10 +489,8 @@ static struct sampling sampling(struct state *s, uint64_t now)
 		cpu_out = (double)elapsed - probed;
 	}
 	cpu_out -= (double)(r.hits - armed) * TRAP_NS; /* the attach and detach tails */
-	sc = work_scale(cpu_in, cpu_out, (double)armed, s->cost_ns);
-	r.scale = sc.est;
-	r.scale_low = sc.low;
-	r.scale_high = sc.high;
+	sc = hkscale__work(cpu_in, cpu_out, (double)armed, s->cost_ns);
+	r.sc = sc;
 	r.work_fraction = 1 / sc.est;
 	return r;
 }
@@ -595,20 +553,6 @@ static uint64_t scaled(uint64_t v, double scale)
 	return scale <= 1 ? v : (uint64_t)((double)v * scale + 0.5);
 }
 
-/* A key's count over the run and its error: Space-Saving's own bound (the count may be over by
- * at most err), widened by the bracket of the scale. */
-static void key_estimate(uint64_t count, uint64_t err, const struct sampling *sm, uint64_t *est,
-			 uint64_t *error)
-{
-	double e = (double)count * sm->scale;
-	double lo = (double)(count - (err < count ? err : count)) * sm->scale_low;
-	double hi = (double)count * sm->scale_high;
-	double d = e - lo > hi - e ? e - lo : hi - e;
-
-	*est = (uint64_t)(e + 0.5);
-	*error = (uint64_t)(d + 0.5);
-}
-
 static void report(struct state *s, uint64_t now)
 {
 	struct sampling sm = sampling(s, now);
@@ -664,12 +608,12 @@ static void report(struct state *s, uint64_t now)
 			else
 				json__null(j);
 			json__key(j, "writes");
-			json__uint(j, scaled(m->writes, sm.scale));
+			json__uint(j, scaled(m->writes, sm.sc.est));
 			json__key(j, "keys");
 			json__arr_begin(j);
 		} else {
 			printf("\n0x%" PRIx64 "  %s  %s  writes %" PRIu64 "\n", m->addr, ti.name,
-			       fr.func ? fr.func : "?", scaled(m->writes, sm.scale));
+			       fr.func ? fr.func : "?", scaled(m->writes, sm.sc.est));
 			printf("  %12s %10s  %s\n", "COUNT", "±ERROR", "KEY");
 		}
 		for (size_t x = 0; x < nc; x++) {
@@ -678,7 +622,7 @@ static void report(struct state *s, uint64_t now)
 			uint64_t est, error;
 			size_t slen;
 
-			key_estimate(c[x].count, c[x].error, &sm, &est, &error);
+			hkscale__key(c[x].count, c[x].error, &sm.sc, &est, &error);
 			memset(&k, 0, sizeof(k));
 			memcpy((char *)&k + 8, c[x].key, KEY_BYTES);
 			key_text(&k, ti.key_kind, known, buf, sizeof(buf), &slen);
@@ -723,11 +667,11 @@ static void report(struct state *s, uint64_t now)
 		json__key(j, "work_fraction");
 		json__double(j, sm.work_fraction);
 		json__key(j, "scale");
-		json__double(j, sm.scale);
+		json__double(j, sm.sc.est);
 		json__key(j, "scale_low");
-		json__double(j, sm.scale_low);
+		json__double(j, sm.sc.low);
 		json__key(j, "scale_high");
-		json__double(j, sm.scale_high);
+		json__double(j, sm.sc.high);
 		json__key(j, "hit_cost_ns");
 		json__double(j, sm.cost_ns);
 		json__key(j, "hits");

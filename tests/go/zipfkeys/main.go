@@ -17,7 +17,6 @@
 //
 //	zipfkeys n N       N writes per map, then the counts and "elapsed_ns NS", the time
 //	                   the writes took
-//
 //	zipfkeys dur S     writes for S seconds, then the counts
 //	zipfkeys hold      prints the truth lines first, writes until a line "stop" on standard
 //	                   input, then prints the counts and "done"
