@@ -5,10 +5,13 @@ seeds (seeds.py, regenerated here) and the corpus it kept from earlier runs (bui
 A crash, sanitizer report, leak, timeout or excess allocation is kept in build/fuzz/crashes/<target>/
 and fails the run; copy it into tests/fuzz/regress/<target>/ once the parser is fixed.
 
-Usage: tests/fuzz/run.py [--seconds N] [TARGET...]   (exit 1 on any finding)"""
+Usage: tests/fuzz/run.py [--seconds N] [--fresh] [TARGET...]   (exit 1 on any finding)
+--fresh starts from the seeds alone, in a corpus emptied first (the test run's short pass: its
+time does not grow with the kept corpus)."""
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -52,9 +55,11 @@ def replay(target):
     return len(files), None
 
 
-def fuzz(target, seconds):
+def fuzz(target, seconds, fresh):
     """Returns (execs, error or None)."""
-    corpus = os.path.join(FUZZ, "corpus", target)
+    corpus = os.path.join(FUZZ, "fresh-corpus" if fresh else "corpus", target)
+    if fresh:
+        shutil.rmtree(corpus, ignore_errors=True)
     crashes = os.path.join(FUZZ, "crashes", target)
     os.makedirs(corpus, exist_ok=True)
     os.makedirs(crashes, exist_ok=True)
@@ -76,6 +81,7 @@ def fuzz(target, seconds):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=int, default=60)
+    ap.add_argument("--fresh", action="store_true")
     ap.add_argument("targets", nargs="*", default=TARGETS)
     a = ap.parse_args()
     subprocess.run([sys.executable, os.path.join(HERE, "seeds.py"),
@@ -84,7 +90,7 @@ def main():
     for t in a.targets:
         n, err = replay(t)
         if err is None and a.seconds > 0:
-            execs, err = fuzz(t, a.seconds)
+            execs, err = fuzz(t, a.seconds, a.fresh)
         else:
             execs = 0
         status = "FAIL" if err else "ok"

@@ -20,7 +20,7 @@ def build():
 
 
 def fuzz(target, seconds):
-    p = lib.run([sys.executable, RUN, "--seconds", str(seconds), target], check=False,
+    p = lib.run([sys.executable, RUN, "--fresh", "--seconds", str(seconds), target], check=False,
                 cwd=lib.ROOT, timeout=900)
     line = [ln for ln in p.stdout.splitlines() if f"fuzz_{target}:" in ln]
     assert p.returncode == 0 and line and line[0].startswith("ok "), \
