@@ -2,6 +2,7 @@
 runtime.mapassign variant (int32 keys with junk in the register's upper half, int64, string and
 struct keys), classic and Swiss layouts, plain and stripped builds. No timing assertion."""
 import json
+import subprocess
 
 import lib
 from lib import cases
@@ -98,3 +99,33 @@ def test_usage():
         p = lib.run([lib.MAPSCOPE, "hotkeys"] + argv, check=False)
         assert p.returncode == 2, (argv, p.returncode)
         assert len(p.stderr.strip().splitlines()) == 1, (argv, p.stderr)
+
+
+@cases(matrix)
+def test_attach(case):
+    """-p: the probes go into a running program and come out again when mapscope stops; the
+    program keeps running and its counts over the whole run (most of it unobserved) still put
+    the same keys on top: the 3 heaviest in order, 8 of the top 10."""
+    lib.require_root()
+    version, variant = case
+    binary = lib.target("zipfkeys", version, variant)
+    with subprocess.Popen([binary, "hold"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True) as target:
+        try:
+            lines = [target.stdout.readline() for _ in range(4)]
+            p = lib.run([lib.MAPSCOPE, "hotkeys", "--json", "--budget", "100", "-d", "2",
+                         "-p", str(target.pid)])
+            assert target.poll() is None, "the target ended while mapscope was attached"
+            target.stdin.write("stop\n")
+            target.stdin.flush()
+            out, _ = target.communicate(timeout=60)
+            assert out.rstrip().endswith("done"), out[-200:]
+            truth, counts, report = parse("".join(lines) + out + p.stdout)
+            for name, m in maps_of(truth, report).items():
+                got = [k["key"] for k in m["keys"]]
+                want = [k for k, _ in counts[name][:10]]
+                assert 0 < m["writes"] < counts["writes"], (name, m["writes"])
+                assert len(set(got) & set(want)) >= 8, f"{name}: top 10 {got}, truth {want}"
+                assert got[:3] == want[:3], f"{name}: top 3 {got[:3]}, truth {want[:3]}"
+        finally:
+            target.kill()
