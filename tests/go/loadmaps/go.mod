@@ -1,0 +1,3 @@
+module mapscope.test/loadmaps
+
+go 1.21
