@@ -2,8 +2,8 @@
 """Runs the libFuzzer targets (build/fuzz/fuzz_*, from `make fuzz-build`): first replays every
 regression input in tests/fuzz/regress/<target>/, then fuzzes each target for --seconds from its
 seeds (seeds.py, regenerated here) and the corpus it kept from earlier runs (build/fuzz/corpus/).
-A crash, sanitizer report, leak, timeout or excess allocation is kept in build/fuzz/crashes/<target>/
-and fails the run; copy it into tests/fuzz/regress/<target>/ once the parser is fixed.
+A crash, sanitizer report, leak, timeout or excess allocation is kept in
+build/fuzz/crashes/<target>/ and fails the run; copy it into tests/fuzz/regress/<target>/ once the parser is fixed.
 
 Usage: tests/fuzz/run.py [--seconds N] [--fresh] [TARGET...]   (exit 1 on any finding)
 --fresh starts from the seeds alone, in a corpus emptied first (the test run's short pass: its

@@ -13,6 +13,7 @@ WORK = os.path.join(lib.BUILD, "tmp", "static")
 # Generated headers (BPF skeletons, protobuf-c) are bpftool's and protoc-c's code: system headers.
 FLAGS = ["-std=c11", "-D_GNU_SOURCE", "-Isrc", "-isystem", os.path.join("build", "bpf"),
          "-isystem", os.path.join("build", "proto")]
+GENERATED = (os.path.join("build", "bpf"), os.path.join("build", "proto"))
 FINDING = re.compile(r"^(\S+?):(\d+):(\d+): (warning|error): (.*)$")
 PLANTED = """#include <stdlib.h>
 #include <string.h>
@@ -30,7 +31,8 @@ int planted(const char *s)
 
 def sources():
     out = lib.run(["git", "ls-files", "src/*.c"], cwd=lib.ROOT).stdout.split()
-    files = [f for f in out if not f.endswith(".bpf.c") and os.path.exists(os.path.join(lib.ROOT, f))]
+    files = [f for f in out
+             if not f.endswith(".bpf.c") and os.path.exists(os.path.join(lib.ROOT, f))]
     assert len(files) > 20, files
     return files
 
@@ -57,7 +59,7 @@ def tidy(files):
         for line in out.splitlines():
             m = FINDING.match(line)
             rel = os.path.relpath(m.group(1), lib.ROOT) if m else ""
-            if m and not rel.startswith((os.path.join("build", "bpf"), os.path.join("build", "proto"))):
+            if m and not rel.startswith(GENERATED):
                 findings.append(line.replace(lib.ROOT + os.sep, ""))
     return findings
 

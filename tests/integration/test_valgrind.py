@@ -31,8 +31,8 @@ def test_memcheck(name):
     assert os.access(path, os.X_OK), f"{path} missing"
     p = lib.run(["nice", "-n", "10", *VALGRIND, path], check=False, cwd=lib.ROOT, timeout=900)
     errs = [ln for ln in p.stderr.splitlines() if ln.startswith("==")]
-    assert p.returncode == 0 and not errs, \
-        f"{name}: exit {p.returncode} under valgrind:\n" + "\n".join(errs[:80] or [p.stderr[-3000:]])
+    assert p.returncode == 0 and not errs, f"{name}: exit {p.returncode} under valgrind:\n" + \
+        "\n".join(errs[:80] or [p.stderr[-3000:]])
     ok = len(re.findall(r"^ok - ", p.stdout, re.M))
     bad = re.findall(r"^not ok - .*$", p.stdout, re.M)
     assert ok > 0 and not bad, f"{name}: {ok} passed, failed: {bad}"
