@@ -100,7 +100,17 @@ static void put_string(FILE *out, const char *str, size_t n)
 	fputc('"', out);
 	while (i < n) {
 		unsigned char c = s[i];
+		size_t run = i;
 
+		/* Printable ASCII needs no escape: one write for the whole run (a report of 100,000
+		 * maps spent most of its time in one-byte writes). */
+		while (run < n && s[run] >= 0x20 && s[run] < 0x7f && s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run > i) {
+			fwrite(s + i, 1, run - i, out);
+			i = run;
+			continue;
+		}
 		if (c == '"' || c == '\\') {
 			fputc('\\', out);
 			fputc(c, out);
