@@ -15,8 +15,7 @@ struct {
 	__type(value, __u64);
 } hits SEC(".maps");
 
-SEC("uprobe")
-int count_hit(struct pt_regs *ctx)
+static __always_inline int count(struct pt_regs *ctx)
 {
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	__u32 idx = cookie & CALLCOUNT_IDX_MASK;
@@ -28,6 +27,21 @@ int count_hit(struct pt_regs *ctx)
 	if (v)
 		(*v)++;
 	return 0;
+}
+
+/* The same count, attached as a uprobe_multi link (Linux 6.6+): unlike a perf-event uprobe it
+ * needs no CAP_SYS_ADMIN (docs/security.md). */
+SEC("uprobe.multi")
+int count_hit_multi(struct pt_regs *ctx)
+{
+	return count(ctx);
+}
+
+/* Before Linux 6.6. */
+SEC("uprobe")
+int count_hit(struct pt_regs *ctx)
+{
+	return count(ctx);
 }
 
 char LICENSE[] SEC("license") = "GPL";

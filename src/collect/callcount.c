@@ -7,14 +7,27 @@
 
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 struct callcount {
 	struct callcount_bpf *skel;
 	struct bpf_link *links[CALLCOUNT_MAX_SITES];
 	int ncpus;
+	bool multi; /* sites attach as uprobe_multi links (Linux 6.6+) */
 };
+
+static bool kernel_has_uprobe_multi(void)
+{
+	struct utsname u;
+	int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 6);
+}
 
 int callcount__open(struct callcount **out)
 {
@@ -27,10 +40,15 @@ int callcount__open(struct callcount **out)
 		return -ENOMEM;
 	bpferr__quiet_libbpf();
 	cc->ncpus = libbpf_num_possible_cpus();
-	cc->skel = callcount_bpf__open_and_load();
-	if (!cc->skel || cc->ncpus <= 0) {
+	cc->multi = kernel_has_uprobe_multi();
+	cc->skel = callcount_bpf__open();
+	if (cc->skel)
+		bpf_program__set_autoload(cc->multi ? cc->skel->progs.count_hit
+						    : cc->skel->progs.count_hit_multi, false);
+	if (!cc->skel || cc->ncpus <= 0 || callcount_bpf__load(cc->skel)) {
 		ret = errno ? -errno : -EINVAL;
 		bpferr__explain(ret, "cannot load the BPF program");
+		callcount_bpf__destroy(cc->skel);
 		free(cc);
 		return ret;
 	}
@@ -42,13 +60,22 @@ int callcount__attach(struct callcount *cc, const char *binary, pid_t pid, uint6
 		      bool jcc, unsigned int idx)
 {
 	LIBBPF_OPTS(bpf_uprobe_opts, opts);
+	unsigned long off = (unsigned long)offset;
+	__u64 cookie = idx | (jcc ? CALLCOUNT_COOKIE_JCC : 0);
+	LIBBPF_OPTS(bpf_uprobe_multi_opts, mopts, .offsets = &off, .cookies = &cookie, .cnt = 1);
 	struct bpf_link *link;
 
 	if (idx >= CALLCOUNT_MAX_SITES || cc->links[idx])
 		return -EINVAL;
-	opts.bpf_cookie = idx | (jcc ? CALLCOUNT_COOKIE_JCC : 0);
-	link = bpf_program__attach_uprobe_opts(cc->skel->progs.count_hit, pid, binary,
-					       (size_t)offset, &opts);
+	opts.bpf_cookie = cookie;
+	/* A perf-event uprobe needs CAP_SYS_ADMIN since Linux's 2025 "perf: Revert to requiring
+	 * CAP_SYS_ADMIN for uprobes"; a uprobe_multi link only CAP_BPF and CAP_PERFMON. */
+	if (cc->multi)
+		link = bpf_program__attach_uprobe_multi(cc->skel->progs.count_hit_multi, pid,
+							binary, NULL, &mopts);
+	else
+		link = bpf_program__attach_uprobe_opts(cc->skel->progs.count_hit, pid, binary,
+						       (size_t)offset, &opts);
 	if (!link) {
 		int ret = -errno;
 

@@ -1,6 +1,7 @@
-"""Least privilege (issue 7, docs/security.md): `mapscope top` traces with every capability dropped
-but CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE, as root and as an unprivileged user, and still reports
-each map's len and capacity exactly as the Go target prints them."""
+"""Least privilege (issue 7, docs/security.md): with every capability dropped but CAP_BPF,
+CAP_PERFMON and CAP_SYS_PTRACE, as root and as an unprivileged user, `mapscope top` (attached and
+launched) still reports each map's len and capacity exactly as the Go target prints them, and
+`mapscope count` still counts exactly the calls the target made."""
 import json
 import shutil
 import subprocess
@@ -101,3 +102,27 @@ def test_top_with_three_capabilities(case):
             assert target.stdout.readline().strip() == "done"
         finally:
             target.kill()
+
+
+N = 20000
+COUNT_OPS = ["runtime.mapassign_fast64", "runtime.mapassign_faststr",
+             "runtime.mapaccess1_fast64", "runtime.mapdelete_fast64"]
+
+
+@cases(lambda: list(AS))
+def test_count_with_three_capabilities(who):
+    """count attaches a probe per map function (uprobe_multi links, not perf events): exact
+    counts of the calls the target says it made, against a run that made none."""
+    lib.require_root()
+    binary = lib.target("callcount", "1.26", "plain")
+    got = {}
+    for n in (0, N):
+        p = lib.run([*setpriv(who), lib.MAPSCOPE, "count", "--json", "--role",
+                     "assign,access,delete", "--", binary, str(n)], check=False)
+        assert p.returncode == 0, f"exit {p.returncode}: {p.stderr.strip()}"
+        lines = p.stdout.strip().splitlines()
+        assert lines[0].startswith(f"calls {n} "), lines[0]
+        got[n] = {f["name"]: f["calls"] for f in json.loads(lines[-1])["functions"]}
+    for op in COUNT_OPS:
+        delta = got[N].get(op, 0) - got[0].get(op, 0)
+        assert delta == N, f"{op}: counted {delta} calls, the target made {N}"
