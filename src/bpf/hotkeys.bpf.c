@@ -21,6 +21,17 @@ const volatile __u32 writing_off = 0;
 const volatile __u32 writing_mask = 0;
 const volatile __u32 ncpus = 1;
 
+/* --samples N: Algorithm R over the counted writes (samples_seen of them so far). */
+const volatile __u32 samples_max = 0;
+__u64 samples_seen = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, HK_SAMPLES_MAX);
+	__type(key, __u32);
+	__type(value, struct hk_sample);
+} samples SEC(".maps");
+
 /* Hits count only while armed. A uprobe_multi link's sites go live one by one over the
  * milliseconds an attach takes, and a detach takes tens: user space arms the probes once the
  * attach returned and disarms them before the detach, so every site is sampled over the same
@@ -220,6 +231,43 @@ static __always_inline void send(struct pt_regs *ctx, __u64 map, __u64 g, __u64 
 	bpf_ringbuf_submit(e, 0);
 }
 
+/* Keeps this write in the reservoir with probability samples_max / (writes so far): the n-th
+ * write takes slot n while there is room, else a random slot below n, if that is one. Only a
+ * kept write pays for its stack. Two CPUs may fill one slot at once; the later one wins. */
+static __always_inline void sample(struct pt_regs *ctx, const struct hk_key *k, __u64 map,
+				   __u32 len, __u64 small)
+{
+	__u64 n, j, ret = 0;
+	struct hk_sample *s;
+	__u32 idx;
+
+	if (!samples_max)
+		return;
+	n = __sync_fetch_and_add(&samples_seen, 1);
+	j = n;
+	if (n >= samples_max) {
+		j = (((__u64)bpf_get_prandom_u32() << 32) | bpf_get_prandom_u32()) % (n + 1);
+		if (j >= samples_max)
+			return;
+	}
+	idx = (__u32)j;
+	s = bpf_map_lookup_elem(&samples, &idx);
+	if (!s)
+		return;
+	if (k) {
+		__builtin_memcpy(&s->key, k, sizeof(s->key));
+	} else {
+		__builtin_memset(&s->key, 0, sizeof(s->key));
+		s->key.map = map;
+		s->key.len = len;
+		*(__u64 *)s->key.data = small;
+	}
+	s->goid = goid_of(ctx->r14);
+	bpf_probe_read_user(&ret, sizeof(ret), (void *)ctx->sp);
+	s->nframes = walk(s->stack, ctx->ip, ret, ctx->bp);
+	s->seq = n + 1;
+}
+
 /* Every counted write: a write that finds the map's writing flag already set is a concurrent
  * write (the runtime checks the same flag a few instructions later, and may or may not catch
  * it); then this write becomes the CPU's last one for the map. */
@@ -357,6 +405,7 @@ int hk_assign(struct pt_regs *ctx)
 		}
 		count(&counts_small, &ks);
 		watch(ctx, ctx->bx, flag);
+		sample(ctx, NULL, ks.map, ks.len, ks.key);
 		return 0;
 	}
 	}
@@ -390,6 +439,7 @@ int hk_assign(struct pt_regs *ctx)
 	}
 	count(&counts, k);
 	watch(ctx, ctx->bx, flag);
+	sample(ctx, k, 0, 0, 0);
 	return 0;
 }
 

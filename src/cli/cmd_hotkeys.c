@@ -12,6 +12,7 @@
 #include "model/remote.h"
 #include "model/symbolize.h"
 #include "output/cwrite.h"
+#include "output/hkeys.h"
 #include "shared/hotkeys.h"
 
 #include <errno.h>
@@ -56,6 +57,8 @@ const char cmd_hotkeys_usage[] =
 	"  -d, --duration S     stop after S seconds\n"
 	"  -i, --interval S     also report every S seconds (default: only at the end)\n"
 	"      --json           JSON, one object per report, see docs/hotkeys.md\n"
+	"      --samples N      also keep N individual writes (at most 4096), a uniform sample of\n"
+	"                       those counted, with their goroutine id and stack\n"
 	"      --empty          for benchmarks: every probe attached for the whole run but none\n"
 	"                       counting, the cost of the probe alone at the same sites\n"
 	"  -h, --help           this text\n"
@@ -67,6 +70,7 @@ struct hk_opts {
 	double budget;
 	unsigned k;
 	uint64_t only_map;
+	unsigned samples;
 	bool json, empty;
 };
 
@@ -80,6 +84,7 @@ static int parse_args(int argc, char **argv, struct hk_opts *o)
 		{ "budget", required_argument, NULL, 'b' },
 		{ "map", required_argument, NULL, 'm' },
 		{ "empty", no_argument, NULL, 'e' },
+		{ "samples", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -113,6 +118,15 @@ static int parse_args(int argc, char **argv, struct hk_opts *o)
 			break;
 		case 'e':
 			o->empty = true;
+			break;
+		case 's':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > HK_SAMPLES_MAX ||
+			    *optarg == '-')
+				return err__usage("hotkeys", "--samples takes a number of writes from 1 "
+							     "to 4096");
+			o->samples = (unsigned)v;
 			break;
 		case 'b':
 			o->budget = strtod(optarg, &end);
@@ -495,47 +509,6 @@ static struct sampling sampling(struct state *s, uint64_t now)
 	return r;
 }
 
-/* Go's %v for integer kinds, the string itself for strings, hex bytes otherwise. */
-static void key_text(const struct hk_key *k, uint8_t kind, bool known, char *buf, size_t n,
-		     size_t *slen)
-{
-	uint64_t u = 0;
-	size_t len = k->len, i, o = 0;
-
-	*slen = 0;
-	if (known && kind == HK_KIND_STRING) {
-		*slen = len < HK_STR_MAX ? len : HK_STR_MAX;
-		memcpy(buf, k->data, *slen);
-		return;
-	}
-	if (known && len <= 8 && (len == 1 || len == 2 || len == 4 || len == 8)) {
-		memcpy(&u, k->data, len);
-		if (kind >= 2 && kind <= 6) { /* int, int8 .. int64 */
-			int64_t v = len == 1 ? (int8_t)u : len == 2 ? (int16_t)u
-				    : len == 4 ? (int32_t)u : (int64_t)u;
-
-			snprintf(buf, n, "%" PRId64, v);
-			return;
-		}
-		if (kind >= 7 && kind <= 12) { /* uint .. uintptr */
-			snprintf(buf, n, "%" PRIu64, u);
-			return;
-		}
-		if (kind == 1 && len == 1) {
-			snprintf(buf, n, "%s", u ? "true" : "false");
-			return;
-		}
-		if ((kind == 22 || kind == 26) && len == 8) { /* pointers */
-			snprintf(buf, n, u ? "0x%" PRIx64 : "<nil>", u);
-			return;
-		}
-	}
-	for (i = 0; i < len && i < HK_RAW_MAX && o + 3 < n; i++, o += 2)
-		snprintf(buf + o, n - o, "%02x", k->data[i]);
-	if (len > HK_RAW_MAX && o + 4 < n)
-		snprintf(buf + o, n - o, "...");
-}
-
 struct mview {
 	const struct mrec *m;
 	uint64_t writes;
@@ -551,6 +524,60 @@ static int by_writes(const void *a, const void *b)
 static uint64_t scaled(uint64_t v, double scale)
 {
 	return scale <= 1 ? v : (uint64_t)((double)v * scale + 0.5);
+}
+
+struct samples_out {
+	struct state *s;
+	struct json *j;
+	uint64_t map, type; /* the last map's type, looked up once per run of samples */
+	struct maptype_info ti;
+	bool known;
+};
+
+static void on_sample(const struct hk_sample *smp, void *ctx)
+{
+	struct samples_out *so = ctx;
+	struct state *s = so->s;
+
+	if (smp->key.map != so->map) {
+		const struct mrec *m = NULL;
+
+		for (size_t i = 0; i < s->nmaps && !m; i++)
+			if (s->maps[i].addr == smp->key.map)
+				m = &s->maps[i];
+		so->map = smp->key.map;
+		memset(&so->ti, 0, sizeof(so->ti));
+		so->known = m && m->type && s->have_bias &&
+			    gotype__maptype(s->gb, m->type - s->bias, &so->ti) == 0;
+	}
+	if (so->j)
+		hkeys__sample_json(so->j, s->gb, s->bias, smp, so->ti.key_kind, so->known);
+	else
+		hkeys__sample_text(stdout, s->gb, s->bias, smp, so->ti.key_kind, so->known);
+}
+
+/* --samples: "samples": [...] in JSON (with "samples_from": the writes they were drawn from),
+ * a list after the maps in text. */
+static void report_samples(struct state *s, struct json *j)
+{
+	struct samples_out so = { .s = s, .j = j };
+	uint64_t seen = 0;
+
+	if (!s->o->samples)
+		return;
+	if (j) {
+		json__key(j, "samples");
+		json__arr_begin(j);
+	} else {
+		printf("\nsamples (uniform over the counted writes):\n");
+	}
+	if (hotkeys__samples(s->hk, on_sample, &so, &seen))
+		seen = 0;
+	if (j) {
+		json__arr_end(j);
+		json__key(j, "samples_from");
+		json__uint(j, seen);
+	}
 }
 
 static void report(struct state *s, uint64_t now)
@@ -580,7 +607,7 @@ static void report(struct state *s, uint64_t now)
 	}
 	for (size_t i = 0; i < s->nmaps; i++) {
 		const struct mrec *m = v[i].m;
-		struct maptype_info ti = { 0 }; /* key_text() gets ti.key_kind even when unknown */
+		struct maptype_info ti = { 0 }; /* the key text gets ti.key_kind even when unknown */
 		struct frame fr = { 0 };
 		const struct ss_counter *c;
 		bool known = false;
@@ -625,7 +652,7 @@ static void report(struct state *s, uint64_t now)
 			hkscale__key(c[x].count, c[x].error, &sm.sc, &est, &error);
 			memset(&k, 0, sizeof(k));
 			memcpy((char *)&k + 8, c[x].key, KEY_BYTES);
-			key_text(&k, ti.key_kind, known, buf, sizeof(buf), &slen);
+			hkeys__key_text(&k, ti.key_kind, known, buf, sizeof(buf), &slen);
 			if (j) {
 				json__obj_begin(j);
 				json__key(j, "key");
@@ -654,6 +681,8 @@ static void report(struct state *s, uint64_t now)
 			json__obj_end(j);
 		}
 	}
+	if (!j)
+		report_samples(s, NULL);
 	if (j) {
 		json__arr_end(j);
 		json__key(j, "sampling");
@@ -691,6 +720,7 @@ static void report(struct state *s, uint64_t now)
 		json__obj_end(j);
 		json__key(j, "events");
 		cwrite__json(s->events, j);
+		report_samples(s, j);
 		json__obj_end(j);
 		json__free(j);
 	}
@@ -809,7 +839,7 @@ int cmd_hotkeys(int argc, char **argv)
 	if (!ret)
 		ret = cwrite__new(&s.events);
 	if (!ret)
-		ret = hotkeys__open(t.gb, t.pid, o.only_map, &s.hk);
+		ret = hotkeys__open(t.gb, t.pid, o.only_map, o.samples, &s.hk);
 	if (ret) {
 		err__report(ret, NULL);
 		goto cleanup;

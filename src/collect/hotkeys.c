@@ -82,6 +82,23 @@ static void attach_fatal(struct hotkeys *hk)
 						    hk->gb->path, (size_t)f->file_offset);
 }
 
+int hotkeys__samples(struct hotkeys *hk, void (*fn)(const struct hk_sample *s, void *ctx),
+		     void *ctx, uint64_t *seen)
+{
+	int fd = bpf_map__fd(hk->skel->maps.samples);
+	__u32 n = hk->skel->rodata->samples_max;
+	struct hk_sample *smp = malloc(sizeof(*smp));
+
+	if (!smp)
+		return -ENOMEM;
+	*seen = __atomic_load_n(&hk->skel->bss->samples_seen, __ATOMIC_RELAXED);
+	for (__u32 i = 0; i < n && i < *seen; i++)
+		if (bpf_map_lookup_elem(fd, &i, smp) == 0 && smp->seq)
+			fn(smp, ctx);
+	free(smp);
+	return 0;
+}
+
 bool hotkeys__fatal_probed(const struct hotkeys *hk)
 {
 	return hk->fatal_link != NULL;
@@ -98,7 +115,8 @@ int hotkeys__events(struct hotkeys *hk, hotkeys_event_cb fn, void *ctx)
 	return ret < 0 ? ret : 0;
 }
 
-int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, struct hotkeys **out)
+int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, unsigned samples,
+		  struct hotkeys **out)
 {
 	struct hotkeys *hk;
 	int ret;
@@ -132,6 +150,7 @@ int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, struct h
 	}
 	hk->skel->rodata->only_map = only_map;
 	hk->skel->rodata->ncpus = (__u32)hk->ncpus;
+	hk->skel->rodata->samples_max = samples < HK_SAMPLES_MAX ? samples : HK_SAMPLES_MAX;
 	if (gb->layout) {
 		const struct go_map_writing *w = goversion__map_writing(gb->maps);
 

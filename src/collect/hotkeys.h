@@ -17,12 +17,19 @@ struct hk_event;
 typedef void (*hotkeys_key_cb)(const struct hk_key *k, uint64_t count, void *ctx);
 typedef void (*hotkeys_map_cb)(uint64_t map, const struct hk_mapstat *s, void *ctx);
 typedef void (*hotkeys_event_cb)(const struct hk_event *e, void *ctx);
+struct hk_sample;
 
-/* Loads the BPF object for process pid; only_map (non-zero) limits the counts to that map. */
-int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, struct hotkeys **out);
+/* Loads the BPF object for process pid; only_map (non-zero) limits the counts to that map;
+ * samples (at most HK_SAMPLES_MAX) individual writes are kept in a uniform reservoir. */
+int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, unsigned samples,
+		  struct hotkeys **out);
 /* Concurrent-write events so far (at most one fatal one, probe-time ones capped per map) to fn.
  * The runtime.fatal probe stays attached from open to free, whatever the duty cycle. */
 int hotkeys__events(struct hotkeys *hk, hotkeys_event_cb fn, void *ctx);
+/* The reservoir's samples so far (at most the samples asked for), and the writes it drew from
+ * in *seen. Returns 0 or a negative errno. */
+int hotkeys__samples(struct hotkeys *hk, void (*fn)(const struct hk_sample *s, void *ctx),
+		     void *ctx, uint64_t *seen);
 /* Whether runtime.fatal is probed (the "concurrent map writes" crash is caught). */
 bool hotkeys__fatal_probed(const struct hotkeys *hk);
 /* Attaches (on) or detaches (off) the mapassign* probes: one link for all of them. */

@@ -82,6 +82,19 @@ struct hk_event {
 	unsigned long long stack[2][HK_STACK];
 };
 
+#define HK_SAMPLES_MAX 4096 /* --samples N: the most individual writes kept */
+
+/* One write of the uniform reservoir (--samples): seq is its number among the counted writes
+ * (1-based; 0: slot empty), stack[0] the probed PC, the rest return addresses. */
+struct hk_sample {
+	unsigned long long seq;
+	unsigned long long goid;
+	struct hk_key key;
+	unsigned int nframes;
+	unsigned int pad;
+	unsigned long long stack[HK_STACK];
+};
+
 #define HK_KIND_STRING 24
 #define HK_KIND_MASK 0x1f
 

@@ -95,6 +95,7 @@ def test_budget(case):
 
 def test_usage():
     for argv in (["-k", "0", "-p", "1"], ["--budget", "0", "-p", "1"], ["--map", "zz", "-p", "1"],
+                 ["--samples", "0", "-p", "1"], ["--samples", "5000", "-p", "1"],
                  ["--bogus"], []):
         p = lib.run([lib.MAPSCOPE, "hotkeys"] + argv, check=False)
         assert p.returncode == 2, (argv, p.returncode)
@@ -129,3 +130,32 @@ def test_attach(case):
                 assert got[:3] == want[:3], f"{name}: top 3 {got[:3]}, truth {want[:3]}"
         finally:
             target.kill()
+
+
+@cases(matrix)
+def test_samples(case):
+    """--samples: a uniform reservoir of the counted writes. With every write counted, it draws
+    from all of them; each of the 4 maps (equal writes) gets about a quarter; every sample of
+    them was made by the goroutine the target names, in the function that writes."""
+    lib.require_root()
+    version, variant = case
+    binary = lib.target("zipfkeys", version, variant)
+    p = lib.run([lib.MAPSCOPE, "hotkeys", "--json", "--budget", "100", "--samples", "400",
+                 "--", binary, "n", "20000"])
+    truth, _, report = parse(p.stdout)
+    goid = next(int(line.split()[1]) for line in p.stdout.splitlines()
+                if line.startswith("goid "))
+    samples = report["samples"]
+    assert len(samples) == 400, len(samples)
+    assert report["samples_from"] == sum(m["writes"] for m in report["maps"]), report
+    per_map = {addr: 0 for addr in truth.values()}
+    for smp in samples:
+        if smp["map"] not in per_map:
+            continue  # the runtime's own maps, a few dozen writes
+        per_map[smp["map"]] += 1
+        assert smp["goid"] == goid, smp
+        funcs = [f.split()[0] for f in smp["stack"]]
+        assert funcs[0].startswith("runtime.mapassign"), funcs
+        assert "main.(*gen).step" in funcs, funcs
+    # 100 expected each (sd ~9): outside 60..140 is a broken sample, not bad luck.
+    assert all(60 <= n <= 140 for n in per_map.values()), per_map

@@ -21,7 +21,8 @@
 //	zipfkeys hold      prints the truth lines first, writes until a line "stop" on standard
 //	                   input, then prints the counts and "done"
 //
-// Every mode ends with "writes N" (steps: one write to each map) and "cpu_ns NS", the CPU time
+// After the truth lines, "goid N": the goroutine that makes every write. Every mode ends with
+// "writes N" (steps: one write to each map) and "cpu_ns NS", the CPU time
 // the process used (the probes' time in the kernel included), for bench/hotkeys-budget.
 package main
 
@@ -32,6 +33,7 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -115,6 +117,8 @@ func (g *gen) step() {
 
 func printTruth() {
 	fmt.Printf("truth i32 %p\ntruth i64 %p\ntruth str %p\ntruth pair %p\n", m32, m64, mstr, mpair)
+	buf := make([]byte, 64)
+	fmt.Printf("goid %s\n", strings.Fields(string(buf[:runtime.Stack(buf, false)]))[1])
 }
 
 func printCounts() {
