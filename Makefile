@@ -120,7 +120,7 @@ fuzz: fuzz-build
 $(BUILD)/fuzz/obj/%.o: %.c $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(@D)
 	@echo "  CC-FUZ $<"
-	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(Q)$(CLANG) $(CPPFLAGS) -Itests/fuzz $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
 
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/obj/tests/fuzz/fuzz_%.o $(FUZZ_OBJS)
 	@echo "  LINK   $@"
@@ -169,6 +169,7 @@ fmt:
 	clang-format -i $(wildcard src/*/*.c src/*/*.h tests/unit/*.c tests/unit/*.h)
 
 clean:
-	rm -rf $(BUILD)/obj $(BUILD)/san $(BUILD)/bpf $(BUILD)/proto $(BUILD)/mapscope
+	rm -rf $(BUILD)/obj $(BUILD)/san $(BUILD)/bpf $(BUILD)/proto $(BUILD)/mapscope \
+		$(BUILD)/fuzz/obj $(BUILD)/fuzz/fuzz_* $(BUILD)/valgrind
 
--include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(VG_CORE:.o=.d)
+-include $(OBJS:.o=.d) $(SAN_OBJS:.o=.d) $(VG_CORE:.o=.d) $(wildcard $(BUILD)/fuzz/obj/*/*/*.d)
