@@ -176,8 +176,10 @@ static __always_inline void newer(struct hk_wrec *best, const struct hk_wrec *r,
 		*best = *r;
 }
 
-/* Every CPU's last writes to map: the newest by another goroutine, each CPU's record read whole
- * (its sequence count even and unchanged across the copy). */
+/* Every CPU's last writes to map: the newest by another goroutine. A record is read whole when
+ * its sequence count is even and unchanged across the copy; one caught mid-update (its writer
+ * preempted inside this program: uprobe programs run preemptible) is still taken after a few
+ * tries, as its fields are each some real write of that CPU's to this map. */
 static __always_inline void other_writer(__u64 map, __u64 g, struct hk_wrec *best)
 {
 	for (__u32 c = 0; c < HK_MAX_CPUS && c < ncpus; c++) {
@@ -187,12 +189,14 @@ static __always_inline void other_writer(__u64 map, __u64 g, struct hk_wrec *bes
 		w = bpf_map_lookup_percpu_elem(&writers, &map, c);
 		if (!w)
 			continue;
-		seq = READ_ONCE(w->seq);
-		asm volatile("" ::: "memory");
-		__builtin_memcpy(&copy, w, sizeof(copy));
-		asm volatile("" ::: "memory");
-		if (seq & 1 || READ_ONCE(w->seq) != seq)
-			continue;
+		for (int tries = 0; tries < 3; tries++) {
+			seq = READ_ONCE(w->seq);
+			asm volatile("" ::: "memory");
+			__builtin_memcpy(&copy, w, sizeof(copy));
+			asm volatile("" ::: "memory");
+			if (!(seq & 1) && READ_ONCE(w->seq) == seq)
+				break;
+		}
 		newer(best, &copy.last, g);
 		newer(best, &copy.prev, g);
 	}

@@ -6,6 +6,7 @@
 #include "core/err.h"
 #include "core/hkscale.h"
 #include "core/json.h"
+#include "cli/hkfold.h"
 #include "core/spacesave.h"
 #include "inspect/gobin.h"
 #include "model/gotype.h"
@@ -37,7 +38,6 @@
 #define WINDOW_GROWTH 4.0 /* the most a window grows from one cycle to the next */
 #define READ_EVERY_NS 1000000000ull
 #define ALIVE_EVERY_NS 10000000ull
-#define KEY_BYTES (sizeof(struct hk_key) - 8) /* a key without its map: len, pad, data */
 
 const char cmd_hotkeys_usage[] =
 	"Usage: mapscope hotkeys (-p PID | -- PROGRAM [ARGS...]) [-k N] [--budget PCT]\n"
@@ -153,29 +153,6 @@ static int parse_args(int argc, char **argv, struct hk_opts *o)
 	return cli__trace_target("hotkeys", argc, argv, &o->t);
 }
 
-/* The kernel's counts are cumulative: the last value read per key turns them into deltas. Two
- * tables, the previous read's and this one's, so keys the kernel evicted drop out. */
-struct last_ent {
-	struct hk_key key;
-	uint64_t count;
-	bool used;
-};
-
-struct last_tab {
-	struct last_ent *e;
-	size_t cap, n;
-};
-
-struct pend {
-	struct hk_key key;
-	uint64_t delta;
-};
-
-struct mrec {
-	uint64_t addr, type, ret_pc, writes, writes_last;
-	struct spacesave *ss;
-};
-
 struct state {
 	const struct hk_opts *o;
 	const struct gobin *gb;
@@ -183,13 +160,8 @@ struct state {
 	int pid;
 	uint64_t bias;
 	bool have_bias;
-	struct last_tab prev, cur;
-	struct pend *pend;
-	size_t npend, cappend;
-	struct mrec *maps;
-	size_t nmaps, capmaps;
+	struct hkfold *fold;
 	struct cwrite_log *events;
-	int err;
 	/* duty cycle */
 	bool on, always;
 	uint64_t start_ns, cycle_ns, next_cycle_ns, win_ns, on_mid_ns, probed_ns, hits_at_cycle;
@@ -197,168 +169,6 @@ struct state {
 	uint64_t windows;
 	double cost_ns;
 };
-
-static uint64_t key_hash(const struct hk_key *k)
-{
-	const unsigned char *p = (const unsigned char *)k;
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
-
-static struct last_ent *tab_slot(struct last_tab *t, const struct hk_key *k)
-{
-	size_t i = key_hash(k) & (t->cap - 1);
-
-	while (t->e[i].used && memcmp(&t->e[i].key, k, sizeof(*k)))
-		i = (i + 1) & (t->cap - 1);
-	return &t->e[i];
-}
-
-static int tab_grow(struct last_tab *t)
-{
-	struct last_tab n = { .cap = t->cap ? t->cap * 2 : 4096 };
-
-	n.e = calloc(n.cap, sizeof(*n.e));
-	if (!n.e)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->cap; i++)
-		if (t->e[i].used) {
-			*tab_slot(&n, &t->e[i].key) = t->e[i];
-			n.n++;
-		}
-	free(t->e);
-	*t = n;
-	return 0;
-}
-
-static struct mrec *map_rec(struct state *s, uint64_t addr)
-{
-	struct mrec *m;
-
-	for (size_t i = 0; i < s->nmaps; i++)
-		if (s->maps[i].addr == addr)
-			return &s->maps[i];
-	if (s->nmaps == s->capmaps) {
-		size_t cap = s->capmaps ? s->capmaps * 2 : 16;
-		struct mrec *n = realloc(s->maps, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		s->maps = n;
-		s->capmaps = cap;
-	}
-	m = &s->maps[s->nmaps];
-	memset(m, 0, sizeof(*m));
-	m->addr = addr;
-	/* More counters than reported keys: the k-th key's error bound shrinks as they grow. */
-	if (spacesave__new((size_t)s->o->k * 4, KEY_BYTES, &m->ss))
-		return NULL;
-	s->nmaps++;
-	return m;
-}
-
-static void on_key(const struct hk_key *k, uint64_t count, void *ctx)
-{
-	struct state *s = ctx;
-	struct last_ent *prev, *cur;
-	uint64_t delta = count;
-
-	if (s->err)
-		return;
-	if ((s->cur.n + 1) * 2 > s->cur.cap && (s->err = tab_grow(&s->cur)))
-		return;
-	if (s->prev.cap) {
-		prev = tab_slot(&s->prev, k);
-		/* Fewer than last time: evicted by the kernel's LRU and counted again from 0. */
-		if (prev->used && prev->count <= count)
-			delta = count - prev->count;
-	}
-	cur = tab_slot(&s->cur, k);
-	if (!cur->used)
-		s->cur.n++;
-	cur->used = true;
-	cur->key = *k;
-	cur->count = count;
-	if (!delta)
-		return;
-	if (s->npend == s->cappend) {
-		size_t cap = s->cappend ? s->cappend * 2 : 1024;
-		struct pend *n = realloc(s->pend, cap * sizeof(*n));
-
-		if (!n) {
-			s->err = -ENOMEM;
-			return;
-		}
-		s->pend = n;
-		s->cappend = cap;
-	}
-	s->pend[s->npend].key = *k;
-	s->pend[s->npend++].delta = delta;
-}
-
-static int by_map_heaviest(const void *a, const void *b)
-{
-	const struct pend *x = a, *y = b;
-
-	if (x->key.map != y->key.map)
-		return x->key.map < y->key.map ? -1 : 1;
-	return x->delta < y->delta ? 1 : x->delta > y->delta ? -1 : 0;
-}
-
-static void on_map(uint64_t addr, const struct hk_mapstat *st, void *ctx)
-{
-	struct state *s = ctx;
-	struct mrec *m = map_rec(s, addr);
-
-	if (!m) {
-		s->err = -ENOMEM;
-		return;
-	}
-	m->type = st->type;
-	m->ret_pc = st->ret_pc;
-	m->writes += st->writes >= m->writes_last ? st->writes - m->writes_last : st->writes;
-	m->writes_last = st->writes;
-}
-
-/* Folds what the kernel counted since the last read into the per-map sketches. Each map's new
- * weight goes in heaviest first, so hot keys take counters before cold ones can inflate the
- * minimum: a hot key present from its first read carries no error. */
-static int collect(struct state *s)
-{
-	struct last_tab t;
-	int ret;
-
-	s->npend = 0;
-	s->err = 0;
-	memset(s->cur.e, 0, s->cur.cap * sizeof(*s->cur.e));
-	s->cur.n = 0;
-	ret = hotkeys__keys(s->hk, on_key, s);
-	if (ret || s->err)
-		return ret ? ret : s->err;
-	t = s->prev;
-	s->prev = s->cur;
-	s->cur = t;
-	if (s->cur.cap < s->prev.cap) {
-		free(s->cur.e);
-		s->cur.e = calloc(s->prev.cap, sizeof(*s->cur.e));
-		s->cur.cap = s->cur.e ? s->prev.cap : 0;
-		if (!s->cur.e)
-			return -ENOMEM;
-	}
-	qsort(s->pend, s->npend, sizeof(*s->pend), by_map_heaviest);
-	for (size_t i = 0; i < s->npend; i++) {
-		struct mrec *m = map_rec(s, s->pend[i].key.map);
-
-		if (!m)
-			return -ENOMEM;
-		spacesave__add(m->ss, (const char *)&s->pend[i].key + 8, s->pend[i].delta);
-	}
-	ret = hotkeys__maps(s->hk, on_map, s);
-	return ret ? ret : s->err;
-}
 
 static void on_event(const struct hk_event *e, void *ctx)
 {
@@ -510,7 +320,7 @@ static struct sampling sampling(struct state *s, uint64_t now)
 }
 
 struct mview {
-	const struct mrec *m;
+	const struct hkfold_map *m;
 	uint64_t writes;
 };
 
@@ -540,11 +350,8 @@ static void on_sample(const struct hk_sample *smp, void *ctx)
 	struct state *s = so->s;
 
 	if (smp->key.map != so->map) {
-		const struct mrec *m = NULL;
+		const struct hkfold_map *m = hkfold__find(s->fold, smp->key.map);
 
-		for (size_t i = 0; i < s->nmaps && !m; i++)
-			if (s->maps[i].addr == smp->key.map)
-				m = &s->maps[i];
 		so->map = smp->key.map;
 		memset(&so->ti, 0, sizeof(so->ti));
 		so->known = m && m->type && s->have_bias &&
@@ -583,7 +390,8 @@ static void report_samples(struct state *s, struct json *j)
 static void report(struct state *s, uint64_t now)
 {
 	struct sampling sm = sampling(s, now);
-	struct mview *v = calloc(s->nmaps ? s->nmaps : 1, sizeof(*v));
+	size_t nmaps = hkfold__count(s->fold);
+	struct mview *v = calloc(nmaps ? nmaps : 1, sizeof(*v));
 	struct json *j = NULL;
 
 	if (!v)
@@ -591,9 +399,9 @@ static void report(struct state *s, uint64_t now)
 	if (!s->have_bias && remote__load_bias(s->pid, s->gb->path, s->gb->pie,
 					       s->gb->first_vaddr, &s->bias) == 0)
 		s->have_bias = true;
-	for (size_t i = 0; i < s->nmaps; i++)
-		v[i] = (struct mview){ &s->maps[i], s->maps[i].writes };
-	qsort(v, s->nmaps, sizeof(*v), by_writes);
+	for (size_t i = 0; i < nmaps; i++)
+		v[i] = (struct mview){ hkfold__at(s->fold, i), hkfold__at(s->fold, i)->writes };
+	qsort(v, nmaps, sizeof(*v), by_writes);
 	if (s->o->json) {
 		j = json__new(stdout);
 		json__obj_begin(j);
@@ -605,8 +413,8 @@ static void report(struct state *s, uint64_t now)
 		       sm.fraction * 100, sm.elapsed_s, s->o->budget, sm.overhead_pct, sm.cost_ns,
 		       sm.hits);
 	}
-	for (size_t i = 0; i < s->nmaps; i++) {
-		const struct mrec *m = v[i].m;
+	for (size_t i = 0; i < nmaps; i++) {
+		const struct hkfold_map *m = v[i].m;
 		struct maptype_info ti = { 0 }; /* the key text gets ti.key_kind even when unknown */
 		struct frame fr = { 0 };
 		const struct ss_counter *c;
@@ -651,7 +459,7 @@ static void report(struct state *s, uint64_t now)
 
 			hkscale__key(c[x].count, c[x].error, &sm.sc, &est, &error);
 			memset(&k, 0, sizeof(k));
-			memcpy((char *)&k + 8, c[x].key, KEY_BYTES);
+			memcpy((char *)&k + 8, c[x].key, HKFOLD_KEY_BYTES);
 			hkeys__key_text(&k, ti.key_kind, known, buf, sizeof(buf), &slen);
 			if (j) {
 				json__obj_begin(j);
@@ -768,7 +576,7 @@ static int run(struct state *s, struct cli_target *tg)
 			break;
 		if (now >= next_read || now >= next_report) {
 			update_cost(s);
-			ret = collect(s);
+			ret = hkfold__collect(s->fold, s->hk);
 			if (ret)
 				break;
 			next_read = now + READ_EVERY_NS;
@@ -798,7 +606,7 @@ static int run(struct state *s, struct cli_target *tg)
 	update_cost(s);
 	ret = poll_events(s);
 	if (!ret)
-		ret = collect(s);
+		ret = hkfold__collect(s->fold, s->hk);
 	if (ret)
 		return ret;
 	report(s, t);
@@ -807,13 +615,8 @@ static int run(struct state *s, struct cli_target *tg)
 
 static void state_free(struct state *s)
 {
-	for (size_t i = 0; i < s->nmaps; i++)
-		spacesave__free(s->maps[i].ss);
-	free(s->maps);
+	hkfold__free(s->fold);
 	cwrite__free(s->events);
-	free(s->pend);
-	free(s->prev.e);
-	free(s->cur.e);
 }
 
 int cmd_hotkeys(int argc, char **argv)
@@ -835,7 +638,7 @@ int cmd_hotkeys(int argc, char **argv)
 	s.gb = t.gb;
 	s.pid = t.pid;
 	s.have_bias = !t.gb->pie;
-	ret = tab_grow(&s.cur);
+	ret = hkfold__new(o.k, &s.fold);
 	if (!ret)
 		ret = cwrite__new(&s.events);
 	if (!ret)

@@ -1,0 +1,249 @@
+#include "cli/hkfold.h"
+
+#include "collect/hotkeys.h"
+#include "core/spacesave.h"
+#include "shared/hotkeys.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The kernel's counts are cumulative: the last value read per key turns them into deltas. Two
+ * tables, the previous read's and this one's, so keys the kernel evicted drop out. */
+struct last_ent {
+	struct hk_key key;
+	uint64_t count;
+	bool used;
+};
+
+struct last_tab {
+	struct last_ent *e;
+	size_t cap, n;
+};
+
+struct pend {
+	struct hk_key key;
+	uint64_t delta;
+};
+
+struct hkfold {
+	unsigned k;
+	struct last_tab prev, cur;
+	struct pend *pend;
+	size_t npend, cappend;
+	struct hkfold_map *maps;
+	size_t nmaps, capmaps;
+	int err;
+};
+
+static uint64_t key_hash(const struct hk_key *k)
+{
+	const unsigned char *p = (const unsigned char *)k;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static struct last_ent *tab_slot(struct last_tab *t, const struct hk_key *k)
+{
+	size_t i = key_hash(k) & (t->cap - 1);
+
+	while (t->e[i].used && memcmp(&t->e[i].key, k, sizeof(*k)))
+		i = (i + 1) & (t->cap - 1);
+	return &t->e[i];
+}
+
+static int tab_grow(struct last_tab *t)
+{
+	struct last_tab n = { .cap = t->cap ? t->cap * 2 : 4096 };
+
+	n.e = calloc(n.cap, sizeof(*n.e));
+	if (!n.e)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->cap; i++)
+		if (t->e[i].used) {
+			*tab_slot(&n, &t->e[i].key) = t->e[i];
+			n.n++;
+		}
+	free(t->e);
+	*t = n;
+	return 0;
+}
+
+static struct hkfold_map *map_rec(struct hkfold *s, uint64_t addr)
+{
+	struct hkfold_map *m;
+
+	for (size_t i = 0; i < s->nmaps; i++)
+		if (s->maps[i].addr == addr)
+			return &s->maps[i];
+	if (s->nmaps == s->capmaps) {
+		size_t cap = s->capmaps ? s->capmaps * 2 : 16;
+		struct hkfold_map *n = realloc(s->maps, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		s->maps = n;
+		s->capmaps = cap;
+	}
+	m = &s->maps[s->nmaps];
+	memset(m, 0, sizeof(*m));
+	m->addr = addr;
+	/* More counters than reported keys: the k-th key's error bound shrinks as they grow. */
+	if (spacesave__new((size_t)s->k * 4, HKFOLD_KEY_BYTES, &m->ss))
+		return NULL;
+	s->nmaps++;
+	return m;
+}
+
+static void on_key(const struct hk_key *k, uint64_t count, void *ctx)
+{
+	struct hkfold *s = ctx;
+	struct last_ent *prev, *cur;
+	uint64_t delta = count;
+
+	if (s->err)
+		return;
+	if ((s->cur.n + 1) * 2 > s->cur.cap && (s->err = tab_grow(&s->cur)))
+		return;
+	if (s->prev.cap) {
+		prev = tab_slot(&s->prev, k);
+		/* Fewer than last time: evicted by the kernel's LRU and counted again from 0. */
+		if (prev->used && prev->count <= count)
+			delta = count - prev->count;
+	}
+	cur = tab_slot(&s->cur, k);
+	if (!cur->used)
+		s->cur.n++;
+	cur->used = true;
+	cur->key = *k;
+	cur->count = count;
+	if (!delta)
+		return;
+	if (s->npend == s->cappend) {
+		size_t cap = s->cappend ? s->cappend * 2 : 1024;
+		struct pend *n = realloc(s->pend, cap * sizeof(*n));
+
+		if (!n) {
+			s->err = -ENOMEM;
+			return;
+		}
+		s->pend = n;
+		s->cappend = cap;
+	}
+	s->pend[s->npend].key = *k;
+	s->pend[s->npend++].delta = delta;
+}
+
+static int by_map_heaviest(const void *a, const void *b)
+{
+	const struct pend *x = a, *y = b;
+
+	if (x->key.map != y->key.map)
+		return x->key.map < y->key.map ? -1 : 1;
+	return x->delta < y->delta ? 1 : x->delta > y->delta ? -1 : 0;
+}
+
+static void on_map(uint64_t addr, const struct hk_mapstat *st, void *ctx)
+{
+	struct hkfold *s = ctx;
+	struct hkfold_map *m = map_rec(s, addr);
+
+	if (!m) {
+		s->err = -ENOMEM;
+		return;
+	}
+	m->type = st->type;
+	m->ret_pc = st->ret_pc;
+	m->writes += st->writes >= m->writes_last ? st->writes - m->writes_last : st->writes;
+	m->writes_last = st->writes;
+}
+
+/* Folds what the kernel counted since the last read into the per-map sketches. Each map's new
+ * weight goes in heaviest first, so hot keys take counters before cold ones can inflate the
+ * minimum: a hot key present from its first read carries no error. */
+int hkfold__collect(struct hkfold *s, struct hotkeys *hk)
+{
+	struct last_tab t;
+	int ret;
+
+	s->npend = 0;
+	s->err = 0;
+	memset(s->cur.e, 0, s->cur.cap * sizeof(*s->cur.e));
+	s->cur.n = 0;
+	ret = hotkeys__keys(hk, on_key, s);
+	if (ret || s->err)
+		return ret ? ret : s->err;
+	t = s->prev;
+	s->prev = s->cur;
+	s->cur = t;
+	if (s->cur.cap < s->prev.cap) {
+		free(s->cur.e);
+		s->cur.e = calloc(s->prev.cap, sizeof(*s->cur.e));
+		s->cur.cap = s->cur.e ? s->prev.cap : 0;
+		if (!s->cur.e)
+			return -ENOMEM;
+	}
+	qsort(s->pend, s->npend, sizeof(*s->pend), by_map_heaviest);
+	for (size_t i = 0; i < s->npend; i++) {
+		struct hkfold_map *m = map_rec(s, s->pend[i].key.map);
+
+		if (!m)
+			return -ENOMEM;
+		spacesave__add(m->ss, (const char *)&s->pend[i].key + 8, s->pend[i].delta);
+	}
+	ret = hotkeys__maps(hk, on_map, s);
+	return ret ? ret : s->err;
+}
+
+int hkfold__new(unsigned k, struct hkfold **out)
+{
+	struct hkfold *f = calloc(1, sizeof(*f));
+	int ret;
+
+	*out = NULL;
+	if (!f)
+		return -ENOMEM;
+	f->k = k;
+	ret = tab_grow(&f->cur);
+	if (ret) {
+		free(f);
+		return ret;
+	}
+	*out = f;
+	return 0;
+}
+
+size_t hkfold__count(const struct hkfold *f)
+{
+	return f->nmaps;
+}
+
+const struct hkfold_map *hkfold__at(const struct hkfold *f, size_t i)
+{
+	return &f->maps[i];
+}
+
+const struct hkfold_map *hkfold__find(const struct hkfold *f, uint64_t addr)
+{
+	for (size_t i = 0; i < f->nmaps; i++)
+		if (f->maps[i].addr == addr)
+			return &f->maps[i];
+	return NULL;
+}
+
+void hkfold__free(struct hkfold *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->nmaps; i++)
+		spacesave__free(f->maps[i].ss);
+	free(f->maps);
+	free(f->pend);
+	free(f->prev.e);
+	free(f->cur.e);
+	free(f);
+}
