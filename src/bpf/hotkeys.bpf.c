@@ -275,7 +275,7 @@ static __always_inline void sample(struct pt_regs *ctx, const struct hk_key *k, 
 /* Every counted write: a write that finds the map's writing flag already set is a concurrent
  * write (the runtime checks the same flag a few instructions later, and may or may not catch
  * it); then this write becomes the CPU's last one for the map. */
-static __always_inline void watch(struct pt_regs *ctx, __u64 map, __u8 flag)
+static __always_inline void watch(struct pt_regs *ctx, __u64 map, __u8 flag, bool reads)
 {
 	/* The writes and the first write's type and site are counted here too: one lookup of the
 	 * map's record per write, without atomics (each CPU has its own). */
@@ -284,7 +284,8 @@ static __always_inline void watch(struct pt_regs *ctx, __u64 map, __u8 flag)
 	__u64 g = ctx->r14, ret = 0, now;
 	__u32 zero = 0, *nrep, one = 1;
 
-	bpf_probe_read_user(&ret, sizeof(ret), (void *)ctx->sp);
+	if (!reads)
+		bpf_probe_read_user(&ret, sizeof(ret), (void *)ctx->sp);
 	if (flag & writing_mask) {
 		nrep = bpf_map_lookup_elem(&reported, &map);
 		if (!nrep) {
@@ -302,12 +303,16 @@ static __always_inline void watch(struct pt_regs *ctx, __u64 map, __u8 flag)
 		if (!w)
 			return;
 	}
-	now = bpf_ktime_get_ns();
 	w->writes++;
 	if (!w->type) {
+		if (reads)
+			bpf_probe_read_user(&ret, sizeof(ret), (void *)ctx->sp);
 		w->type = ctx->ax;
 		w->site = ret;
 	}
+	if (reads)
+		return;
+	now = bpf_ktime_get_ns();
 	w->seq++;
 	asm volatile("" ::: "memory");
 	if (w->last.g != g)
@@ -395,7 +400,8 @@ int hk_assign(struct pt_regs *ctx)
 		return 0;
 	/* First: the other writer's flag is the state the runtime's check will see a moment later;
 	 * every instruction before this read widens the gap. */
-	if (bpf_probe_read_user(&flag, 1, (void *)(ctx->bx + writing_off)))
+	if ((cookie & HK_COOKIE_READ) ||
+	    bpf_probe_read_user(&flag, 1, (void *)(ctx->bx + writing_off)))
 		flag = 0;
 	switch (cookie & 0xff) {
 	case HK_FAST32:
@@ -408,7 +414,7 @@ int hk_assign(struct pt_regs *ctx)
 			ks.key = (__u32)ctx->cx;
 		}
 		count(&counts_small, &ks);
-		watch(ctx, ctx->bx, flag);
+		watch(ctx, ctx->bx, flag, cookie & HK_COOKIE_READ);
 		sample(ctx, NULL, ks.map, ks.len, ks.key);
 		return 0;
 	}
@@ -442,7 +448,7 @@ int hk_assign(struct pt_regs *ctx)
 		return 0;
 	}
 	count(&counts, k);
-	watch(ctx, ctx->bx, flag);
+	watch(ctx, ctx->bx, flag, cookie & HK_COOKIE_READ);
 	sample(ctx, k, 0, 0, 0);
 	return 0;
 }

@@ -57,6 +57,8 @@ const char cmd_hotkeys_usage[] =
 	"  -d, --duration S     stop after S seconds\n"
 	"  -i, --interval S     also report every S seconds (default: only at the end)\n"
 	"      --json           JSON, one object per report, see docs/hotkeys.md\n"
+	"      --reads          the hottest read keys instead (runtime.mapaccess*): counts and\n"
+	"                       samples are of reads, no concurrent-write check\n"
 	"      --samples N      also keep N individual writes (at most 4096), a uniform sample of\n"
 	"                       those counted, with their goroutine id and stack\n"
 	"      --empty          for benchmarks: every probe attached for the whole run but none\n"
@@ -71,7 +73,7 @@ struct hk_opts {
 	unsigned k;
 	uint64_t only_map;
 	unsigned samples;
-	bool json, empty;
+	bool json, empty, reads;
 };
 
 static int parse_args(int argc, char **argv, struct hk_opts *o)
@@ -84,6 +86,7 @@ static int parse_args(int argc, char **argv, struct hk_opts *o)
 		{ "budget", required_argument, NULL, 'b' },
 		{ "map", required_argument, NULL, 'm' },
 		{ "empty", no_argument, NULL, 'e' },
+		{ "reads", no_argument, NULL, 'r' },
 		{ "samples", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -118,6 +121,9 @@ static int parse_args(int argc, char **argv, struct hk_opts *o)
 			break;
 		case 'e':
 			o->empty = true;
+			break;
+		case 'r':
+			o->reads = true;
 			break;
 		case 's':
 			errno = 0;
@@ -442,13 +448,14 @@ static void report(struct state *s, uint64_t now)
 				json__str(j, fr.func);
 			else
 				json__null(j);
-			json__key(j, "writes");
+			json__key(j, s->o->reads ? "reads" : "writes");
 			json__uint(j, scaled(m->writes, sm.sc.est));
 			json__key(j, "keys");
 			json__arr_begin(j);
 		} else {
-			printf("\n0x%" PRIx64 "  %s  %s  writes %" PRIu64 "\n", m->addr, ti.name,
-			       fr.func ? fr.func : "?", scaled(m->writes, sm.sc.est));
+			printf("\n0x%" PRIx64 "  %s  %s  %s %" PRIu64 "\n", m->addr, ti.name,
+			       fr.func ? fr.func : "?", s->o->reads ? "reads" : "writes",
+			       scaled(m->writes, sm.sc.est));
 			printf("  %12s %10s  %s\n", "COUNT", "±ERROR", "KEY");
 		}
 		for (size_t x = 0; x < nc; x++) {
@@ -642,7 +649,7 @@ int cmd_hotkeys(int argc, char **argv)
 	if (!ret)
 		ret = cwrite__new(&s.events);
 	if (!ret)
-		ret = hotkeys__open(t.gb, t.pid, o.only_map, o.samples, &s.hk);
+		ret = hotkeys__open(t.gb, t.pid, o.only_map, o.samples, o.reads, &s.hk);
 	if (ret) {
 		err__report(ret, NULL);
 		goto cleanup;

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_SITES 8
+#define MAX_SITES 16
 #define BATCH 4096
 
 struct hotkeys {
@@ -46,16 +46,52 @@ static const struct {
 	{ "runtime.mapassign_faststr", HK_FASTSTR },
 };
 
-static void plan_sites(struct hotkeys *hk)
+/* --reads: mapaccess1 returns the element, mapaccess2 also ok; mapaccess*_fast64 serves pointer
+ * keys too. The _fat ones (large elements) call mapaccess1/2 and are not probed: their reads
+ * are counted there. */
+static const struct {
+	const char *name;
+	enum hk_variant v;
+} read_variants[] = {
+	{ "runtime.mapaccess1", HK_GENERIC },	      { "runtime.mapaccess2", HK_GENERIC },
+	{ "runtime.mapaccess1_fast32", HK_FAST32 },   { "runtime.mapaccess2_fast32", HK_FAST32 },
+	{ "runtime.mapaccess1_fast64", HK_FAST64 },   { "runtime.mapaccess2_fast64", HK_FAST64 },
+	{ "runtime.mapaccess1_faststr", HK_FASTSTR }, { "runtime.mapaccess2_faststr", HK_FASTSTR },
+};
+
+/* Go 1.27's mapaccess1* are ~60-byte wrappers that call mapaccess2* with the same registers:
+ * probing both would count each read twice. A mapaccess1* that small is taken for a wrapper
+ * when its mapaccess2* is there. */
+#define WRAPPER_MAX 128
+
+static bool read_wrapper(const struct gobin *gb, const char *name, const struct gobin_func *f)
 {
-	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
-		const struct gobin_func *f = gobin__func(hk->gb, variants[i].name);
+	char two[64];
+	const char *p = strstr(name, "mapaccess1");
+
+	if (!p || f->size >= WRAPPER_MAX || strlen(name) >= sizeof(two))
+		return false;
+	strcpy(two, name);
+	two[p - name + 9] = '2';
+	return gobin__func(gb, two) != NULL;
+}
+
+static void plan_sites(struct hotkeys *hk, bool reads)
+{
+	size_t n = reads ? sizeof(read_variants) / sizeof(read_variants[0])
+			 : sizeof(variants) / sizeof(variants[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = reads ? read_variants[i].name : variants[i].name;
+		enum hk_variant v = reads ? read_variants[i].v : variants[i].v;
+		const struct gobin_func *f = gobin__func(hk->gb, name);
 
 		/* No recognised prologue: the entry would be single-stepped at ~10x the cost. */
-		if (!f || f->probe.insn == PROBE_NONE || hk->nsites >= MAX_SITES)
+		if (!f || f->probe.insn == PROBE_NONE || hk->nsites >= MAX_SITES ||
+		    (reads && read_wrapper(hk->gb, name, f)))
 			continue;
 		hk->offs[hk->nsites] = (unsigned long)(f->file_offset + f->probe.offset);
-		hk->cookies[hk->nsites++] = variants[i].v |
+		hk->cookies[hk->nsites++] = v | (reads ? HK_COOKIE_READ : 0) |
 					    (f->probe.insn == PROBE_JCC ? HK_COOKIE_JCC : 0);
 	}
 }
@@ -116,7 +152,7 @@ int hotkeys__events(struct hotkeys *hk, hotkeys_event_cb fn, void *ctx)
 }
 
 int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, unsigned samples,
-		  struct hotkeys **out)
+		  bool reads, struct hotkeys **out)
 {
 	struct hotkeys *hk;
 	int ret;
@@ -135,9 +171,10 @@ int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, unsigned
 		ret = -ENOMEM;
 		goto fail;
 	}
-	plan_sites(hk);
+	plan_sites(hk, reads);
 	if (!hk->nsites) {
-		err__set("%s: no runtime.mapassign* function with a probe site", gb->path);
+		err__set("%s: no runtime.%s* function with a probe site", gb->path,
+			 reads ? "mapaccess" : "mapassign");
 		ret = -ENOENT;
 		goto fail;
 	}

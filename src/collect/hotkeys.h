@@ -20,9 +20,10 @@ typedef void (*hotkeys_event_cb)(const struct hk_event *e, void *ctx);
 struct hk_sample;
 
 /* Loads the BPF object for process pid; only_map (non-zero) limits the counts to that map;
- * samples (at most HK_SAMPLES_MAX) individual writes are kept in a uniform reservoir. */
+ * samples (at most HK_SAMPLES_MAX) individual writes are kept in a uniform reservoir. reads:
+ * the probes go on runtime.mapaccess* instead, and everything counted is reads. */
 int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, unsigned samples,
-		  struct hotkeys **out);
+		  bool reads, struct hotkeys **out);
 /* Concurrent-write events so far (at most one fatal one, probe-time ones capped per map) to fn.
  * The runtime.fatal probe stays attached from open to free, whatever the duty cycle. */
 int hotkeys__events(struct hotkeys *hk, hotkeys_event_cb fn, void *ctx);

@@ -15,6 +15,9 @@ enum hk_variant {
 };
 
 #define HK_COOKIE_JCC (1ULL << 32) /* site is a stack-check jbe: drop morestack hits */
+/* A runtime.mapaccess* site (--reads): the same registers (AX type, BX map, CX key, DI string
+ * length), counted the same way; no writing-flag check, no last-writer record. */
+#define HK_COOKIE_READ (1ULL << 33)
 
 /* The BPF count map's key. Zeroed before filling: the hash covers every byte. len is the key's
  * full length in bytes (a string's may exceed what data holds). */

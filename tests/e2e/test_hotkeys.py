@@ -159,3 +159,22 @@ def test_samples(case):
         assert "main.(*gen).step" in funcs, funcs
     # 100 expected each (sd ~9): outside 60..140 is a broken sample, not bad luck.
     assert all(60 <= n <= 140 for n in per_map.values()), per_map
+
+
+@cases(matrix)
+def test_reads(case):
+    """--reads --budget 100: every mapaccess* call counted (fast32 with junk in the upper half,
+    fast64, faststr, generic); the top 10 read keys and their counts are the target's."""
+    lib.require_root()
+    version, variant = case
+    binary = lib.target("zipfkeys", version, variant)
+    p = lib.run([lib.MAPSCOPE, "hotkeys", "--json", "--reads", "--budget", "100", "--", binary,
+                 "reads", "20000"])
+    truth, counts, report = parse(p.stdout)
+    for name, m in maps_of(truth, report).items():
+        assert m["reads"] == 20000 and "writes" not in m, (name, m.get("reads"))
+        got = [(k["key"], k["count"]) for k in m["keys"]]
+        want = dict(counts[name])
+        for key, n in got:
+            assert want.get(key) == n, f"{name}: key {key} read {n} times, truth {want.get(key)}"
+        assert [n for _, n in got] == [n for _, n in counts[name][:10]], (name, got)

@@ -17,6 +17,7 @@
 //
 //	zipfkeys n N       N writes per map, then the counts and "elapsed_ns NS", the time
 //	                   the writes took
+//	zipfkeys reads N   N writes per map, then N reads per map; the counts are of the reads
 //	zipfkeys dur S     writes for S seconds, then the counts
 //	zipfkeys hold      prints the truth lines first, writes until a line "stop" on standard
 //	                   input, then prints the counts and "done"
@@ -115,6 +116,28 @@ func (g *gen) step() {
 	g.total++
 }
 
+var sink int
+
+// read: one read of each map, counted like step's writes (mapaccess1_fast32, _fast64,
+// _faststr and the generic mapaccess1).
+func (g *gen) read() {
+	z := g.z[0].Uint64()
+	sink += read32(uint64(uint32(key32(z))) | g.junk.Uint64()<<32)
+	counts[0][z]++
+	z = g.z[1].Uint64()
+	sink += m64[key64(z)]
+	counts[1][z]++
+	z = g.z[2].Uint64()
+	sink += mstr[strs[z]]
+	counts[2][z]++
+	z = g.z[3].Uint64()
+	sink += mpair[keyPair(z)]
+	counts[3][z]++
+}
+
+//go:noinline
+func read32(v uint64) int { return m32[int32(v)] }
+
 func printTruth() {
 	fmt.Printf("truth i32 %p\ntruth i64 %p\ntruth str %p\ntruth pair %p\n", m32, m64, mstr, mpair)
 	buf := make([]byte, 64)
@@ -142,7 +165,7 @@ func main() {
 		strs[i] = "user:" + strconv.Itoa(i)
 	}
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: zipfkeys n N | dur SECONDS | hold")
+		fmt.Fprintln(os.Stderr, "usage: zipfkeys n N | reads N | dur SECONDS | hold")
 		os.Exit(2)
 	}
 	g := newGen()
@@ -155,6 +178,23 @@ func main() {
 		}
 		elapsed = time.Since(t)
 		printTruth()
+	case "reads":
+		// The maps filled by N steps of writes, then N Zipf reads of each map from other
+		// generators; the counts printed are the reads'.
+		n, _ := strconv.Atoi(os.Args[2])
+		for i := 0; i < n; i++ {
+			g.step()
+		}
+		counts = [4][nkeys]int64{}
+		r := newGen()
+		for i := range r.z {
+			r.z[i] = rand.NewZipf(rand.New(rand.NewSource(int64(i+11))), 1.4, 1, nkeys-1)
+		}
+		for i := 0; i < n; i++ {
+			r.read()
+		}
+		printTruth()
+		fmt.Printf("sink %d\n", sink)
 	case "dur":
 		s, _ := strconv.ParseFloat(os.Args[2], 64)
 		end := time.Now().Add(time.Duration(s * float64(time.Second)))
@@ -182,7 +222,7 @@ func main() {
 			}
 		}
 	default:
-		fmt.Fprintln(os.Stderr, "usage: zipfkeys n N | dur SECONDS | hold")
+		fmt.Fprintln(os.Stderr, "usage: zipfkeys n N | reads N | dur SECONDS | hold")
 		os.Exit(2)
 	}
 	fmt.Printf("writes %d\n", g.total)
