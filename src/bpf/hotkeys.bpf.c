@@ -398,6 +398,19 @@ int hk_assign(struct pt_regs *ctx)
 		return 0;
 	if (only_map && ctx->bx != only_map)
 		return 0;
+	if (cookie & HK_COOKIE_DELETE) {
+		struct hk_writer *w, init = {};
+		__u64 map = ctx->bx;
+
+		w = bpf_map_lookup_elem(&writers, &map);
+		if (!w) {
+			bpf_map_update_elem(&writers, &map, &init, BPF_NOEXIST);
+			w = bpf_map_lookup_elem(&writers, &map);
+		}
+		if (w)
+			w->deletes++;
+		return 0;
+	}
 	/* First: the other writer's flag is the state the runtime's check will see a moment later;
 	 * every instruction before this read widens the gap. */
 	if ((cookie & HK_COOKIE_READ) ||

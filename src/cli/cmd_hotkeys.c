@@ -450,12 +450,18 @@ static void report(struct state *s, uint64_t now)
 				json__null(j);
 			json__key(j, s->o->reads ? "reads" : "writes");
 			json__uint(j, scaled(m->writes, sm.sc.est));
+			if (!s->o->reads) {
+				json__key(j, "deletes");
+				json__uint(j, scaled(m->deletes, sm.sc.est));
+			}
 			json__key(j, "keys");
 			json__arr_begin(j);
 		} else {
 			printf("\n0x%" PRIx64 "  %s  %s  %s %" PRIu64 "\n", m->addr, ti.name,
 			       fr.func ? fr.func : "?", s->o->reads ? "reads" : "writes",
 			       scaled(m->writes, sm.sc.est));
+			if (m->deletes)
+				printf("  deletes %" PRIu64 "\n", scaled(m->deletes, sm.sc.est));
 			printf("  %12s %10s  %s\n", "COUNT", "±ERROR", "KEY");
 		}
 		for (size_t x = 0; x < nc; x++) {

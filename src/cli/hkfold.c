@@ -156,10 +156,14 @@ static void on_map(uint64_t addr, const struct hk_mapstat *st, void *ctx)
 		s->err = -ENOMEM;
 		return;
 	}
-	m->type = st->type;
-	m->ret_pc = st->ret_pc;
+	if (st->type) {
+		m->type = st->type;
+		m->ret_pc = st->ret_pc;
+	}
 	m->writes += st->writes >= m->writes_last ? st->writes - m->writes_last : st->writes;
 	m->writes_last = st->writes;
+	m->deletes += st->deletes >= m->deletes_last ? st->deletes - m->deletes_last : st->deletes;
+	m->deletes_last = st->deletes;
 }
 
 /* Folds what the kernel counted since the last read into the per-map sketches. Each map's new

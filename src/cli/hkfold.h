@@ -15,7 +15,7 @@ struct hkfold;
 #define HKFOLD_KEY_BYTES (sizeof(struct hk_key) - 8)
 
 struct hkfold_map {
-	uint64_t addr, type, ret_pc, writes, writes_last;
+	uint64_t addr, type, ret_pc, writes, writes_last, deletes, deletes_last;
 	struct spacesave *ss;
 };
 

@@ -46,6 +46,14 @@ static const struct {
 	{ "runtime.mapassign_faststr", HK_FASTSTR },
 };
 
+/* Counted per map only, with the writes. */
+static const char *const delete_variants[] = {
+	"runtime.mapdelete",
+	"runtime.mapdelete_fast32",
+	"runtime.mapdelete_fast64",
+	"runtime.mapdelete_faststr",
+};
+
 /* --reads: mapaccess1 returns the element, mapaccess2 also ok; mapaccess*_fast64 serves pointer
  * keys too. The _fat ones (large elements) call mapaccess1/2 and are not probed: their reads
  * are counted there. */
@@ -92,6 +100,15 @@ static void plan_sites(struct hotkeys *hk, bool reads)
 			continue;
 		hk->offs[hk->nsites] = (unsigned long)(f->file_offset + f->probe.offset);
 		hk->cookies[hk->nsites++] = v | (reads ? HK_COOKIE_READ : 0) |
+					    (f->probe.insn == PROBE_JCC ? HK_COOKIE_JCC : 0);
+	}
+	for (size_t i = 0; !reads && i < sizeof(delete_variants) / sizeof(delete_variants[0]); i++) {
+		const struct gobin_func *f = gobin__func(hk->gb, delete_variants[i]);
+
+		if (!f || f->probe.insn == PROBE_NONE || hk->nsites >= MAX_SITES)
+			continue;
+		hk->offs[hk->nsites] = (unsigned long)(f->file_offset + f->probe.offset);
+		hk->cookies[hk->nsites++] = HK_COOKIE_DELETE |
 					    (f->probe.insn == PROBE_JCC ? HK_COOKIE_JCC : 0);
 	}
 }
@@ -374,12 +391,13 @@ int hotkeys__maps(struct hotkeys *hk, hotkeys_map_cb fn, void *ctx)
 			continue;
 		for (int c = 0; c < hk->ncpus; c++) {
 			st.writes += vals[c].writes;
+			st.deletes += vals[c].deletes;
 			if (!st.type && vals[c].type) {
 				st.type = vals[c].type;
 				st.ret_pc = vals[c].site;
 			}
 		}
-		if (st.writes)
+		if (st.writes || st.deletes)
 			fn(key, &st, ctx);
 	}
 	free(vals);

@@ -18,6 +18,8 @@ enum hk_variant {
 /* A runtime.mapaccess* site (--reads): the same registers (AX type, BX map, CX key, DI string
  * length), counted the same way; no writing-flag check, no last-writer record. */
 #define HK_COOKIE_READ (1ULL << 33)
+/* A runtime.mapdelete* site: only counted per map (struct hk_writer.deletes). */
+#define HK_COOKIE_DELETE (1ULL << 34)
 
 /* The BPF count map's key. Zeroed before filling: the hash covers every byte. len is the key's
  * full length in bytes (a string's may exceed what data holds). */
@@ -40,7 +42,7 @@ struct hk_key_small {
 /* Per map (summed over the CPUs' struct hk_writer): writes seen, the map type (AX) and the
  * return address of a write, for the report's site. */
 struct hk_mapstat {
-	unsigned long long writes;
+	unsigned long long writes, deletes;
 	unsigned long long type;
 	unsigned long long ret_pc;
 };
@@ -63,6 +65,7 @@ struct hk_writer {
 	unsigned long long writes; /* this CPU's writes to the map (while armed) */
 	unsigned long long type;   /* the map's type (AX), from the first */
 	unsigned long long site;   /* [rsp] of the first */
+	unsigned long long deletes; /* this CPU's deletes from the map (while armed) */
 };
 
 #define HK_STACK 32 /* frames per stack in an event (a power of two) */

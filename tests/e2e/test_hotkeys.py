@@ -178,3 +178,19 @@ def test_reads(case):
         for key, n in got:
             assert want.get(key) == n, f"{name}: key {key} read {n} times, truth {want.get(key)}"
         assert [n for _, n in got] == [n for _, n in counts[name][:10]], (name, got)
+
+
+@cases(matrix)
+def test_deletes(case):
+    """Deletes are counted per map (runtime.mapdelete*, every variant), beside the writes."""
+    lib.require_root()
+    version, variant = case
+    binary = lib.target("zipfkeys", version, variant)
+    p = lib.run([lib.MAPSCOPE, "hotkeys", "--json", "--budget", "100", "--", binary, "del",
+                 "5000"])
+    truth, counts, report = parse(p.stdout)
+    want = next(int(line.split()[1]) for line in p.stdout.splitlines()
+                if line.startswith("deletes "))
+    for name, m in maps_of(truth, report).items():
+        assert m["writes"] == counts["writes"], (name, m["writes"])
+        assert m["deletes"] == want, (name, m["deletes"], want)

@@ -18,6 +18,7 @@
 //	zipfkeys n N       N writes per map, then the counts and "elapsed_ns NS", the time
 //	                   the writes took
 //	zipfkeys reads N   N writes per map, then N reads per map; the counts are of the reads
+//	zipfkeys del N     N writes per map, then 100 deletes from each ("deletes 100")
 //	zipfkeys dur S     writes for S seconds, then the counts
 //	zipfkeys hold      prints the truth lines first, writes until a line "stop" on standard
 //	                   input, then prints the counts and "done"
@@ -165,7 +166,7 @@ func main() {
 		strs[i] = "user:" + strconv.Itoa(i)
 	}
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: zipfkeys n N | reads N | dur SECONDS | hold")
+		fmt.Fprintln(os.Stderr, "usage: zipfkeys n N | reads N | del N | dur SECONDS | hold")
 		os.Exit(2)
 	}
 	g := newGen()
@@ -195,6 +196,21 @@ func main() {
 		}
 		printTruth()
 		fmt.Printf("sink %d\n", sink)
+	case "del":
+		// N steps of writes, then the keys of z = 0..99 deleted from every map (present or
+		// not, each a runtime.mapdelete* call).
+		n, _ := strconv.Atoi(os.Args[2])
+		for i := 0; i < n; i++ {
+			g.step()
+		}
+		for z := uint64(0); z < 100; z++ {
+			delete(m32, key32(z))
+			delete(m64, key64(z))
+			delete(mstr, strs[z])
+			delete(mpair, keyPair(z))
+		}
+		printTruth()
+		fmt.Println("deletes 100")
 	case "dur":
 		s, _ := strconv.ParseFloat(os.Args[2], 64)
 		end := time.Now().Add(time.Duration(s * float64(time.Second)))
@@ -222,7 +238,7 @@ func main() {
 			}
 		}
 	default:
-		fmt.Fprintln(os.Stderr, "usage: zipfkeys n N | reads N | dur SECONDS | hold")
+		fmt.Fprintln(os.Stderr, "usage: zipfkeys n N | reads N | del N | dur SECONDS | hold")
 		os.Exit(2)
 	}
 	fmt.Printf("writes %d\n", g.total)
