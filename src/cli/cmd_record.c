@@ -279,23 +279,6 @@ static void on_stack(const uint64_t *pcs, size_t n, uint64_t count, void *ctx)
 	add(w->s, pcs, n, v);
 }
 
-static bool target_alive(const struct rec_opts *o, struct launch *l)
-{
-	if (o->t.argv) {
-		int st;
-
-		/* Reaped already: waitpid(0) would ask about any child instead. */
-		if (l->pid <= 0)
-			return false;
-		if (waitpid(l->pid, &st, WNOHANG) == l->pid) {
-			l->pid = 0;
-			return false;
-		}
-		return true;
-	}
-	return kill(o->t.pid, 0) == 0 || errno != ESRCH;
-}
-
 static void update_cost(struct rec_session *s)
 {
 	double prog = record__prog_ns(s->rc);
@@ -304,7 +287,7 @@ static void update_cost(struct rec_session *s)
 		s->cost_ns = TRAP_NS + prog;
 }
 
-static void run(struct rec_session *s, struct launch *l)
+static void run(struct rec_session *s, struct cli_target *tg)
 {
 	const struct rec_opts *o = s->o;
 	uint64_t start = cli__now_ns(CLOCK_MONOTONIC);
@@ -313,7 +296,7 @@ static void run(struct rec_session *s, struct launch *l)
 	s->prof.time_ns = (int64_t)cli__now_ns(CLOCK_REALTIME);
 	while (!cli__stop) {
 		uint64_t now = cli__now_ns(CLOCK_MONOTONIC);
-		bool alive = target_alive(o, l);
+		bool alive = cli__target_check(tg, &tg->status) == CLI_RUNNING;
 
 		if (!s->have_bias && alive &&
 		    remote__load_bias(s->pid, s->gb->path, s->gb->pie, s->gb->first_vaddr,
@@ -332,6 +315,8 @@ static void run(struct rec_session *s, struct launch *l)
 		}
 		inventory__poll(s->inv, POLL_MS);
 	}
+	if (tg->fate != CLI_RUNNING)
+		cli__target_gone(tg, tg->fate, tg->status);
 	/* Disarmed before the counts are read: the walk then sees a map nobody adds to. */
 	record__arm(s->rc, false);
 	s->prof.duration_ns = (int64_t)(cli__now_ns(CLOCK_MONOTONIC) - start);
@@ -454,7 +439,7 @@ int cmd_record(int argc, char **argv)
 		launch__release(&t.l);
 	else
 		fprintf(stderr, "mapscope: recording PID %d for %g s\n", t.pid, o.t.duration);
-	run(&s, &t.l);
+	run(&s, &t);
 	ret = finish(&s, o.t.argv ? t.l.path : t.exe);
 	if (ret)
 		err__report(ret, NULL);

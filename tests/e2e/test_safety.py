@@ -9,9 +9,9 @@ and one Swiss toolchain.
   (every write probed) on one running target, four tracers at a time.
 - SIGKILL of top, hotkeys or record mid-trace: every BPF link on the target goes with the
   process and the target carries on.
-- The target exits, execs another program, panics or dies of a signal while traced (launched
-  with -- or attached with -p): mapscope says so in one line on stderr, prints its final report
-  and exits 0, within a timeout.
+- The target exits, execs another program, panics or dies of a signal while traced by top,
+  hotkeys or record (launched with -- or attached with -p): mapscope says so in one line on
+  stderr, prints its final report (record: writes its profile) and exits 0, within a timeout.
 """
 import concurrent.futures
 import json
@@ -182,7 +182,7 @@ def test_sigkill(case):
 
 def end_matrix():
     return [(v, mode, cmd, end) for v in VERSIONS for mode in ("launch", "attach")
-            for cmd in ("top", "hotkeys") for end in ENDS]
+            for cmd in ("top", "hotkeys", "record") for end in ENDS]
 
 
 def expected_message(end, want_rc, pid, launched):
@@ -201,7 +201,14 @@ def check_end(cmd, end, path, pid, launched, rc, out, err, target_lines, target_
     want_rc = assert_same(path, target_lines, target_rc, end)
     notes = [ln for ln in err.splitlines() if ln.startswith("mapscope:")]
     want = expected_message(end, want_rc, pid, launched)
-    assert len(notes) == 1 and want in notes[0], f"stderr {notes}, want one line with {want!r}"
+    said = [ln for ln in notes if want in ln]
+    assert len(said) == 1, f"stderr {notes}, want one line with {want!r}"
+    if cmd == "record":
+        # Its own lines: "recording PID ..." when attached, and the summary last.
+        assert notes[-1].startswith("mapscope: recorded ") and len(notes) == 3 - launched, notes
+        assert out, "record wrote an empty profile"
+        return
+    assert len(notes) == 1, notes
     r = last_json(out)
     if cmd == "top":
         assert r["stats"]["final"] and r["stats"]["exited"] and r["pid"] == pid, r["stats"]
@@ -212,39 +219,49 @@ def check_end(cmd, end, path, pid, launched, rc, out, err, target_lines, target_
 
 @cases(end_matrix)
 def test_target_ends(case):
-    """The target exits, execs /bin/sh, panics or aborts on a nil write while traced: one line
-    on stderr says which (with the status an untraced run gets), the final report follows,
-    exit 0, no hang; the target's own output is an untraced run's."""
+    """The target exits, execs /bin/sh, panics or aborts on a nil write while traced by top,
+    hotkeys or record (-d 600): one line on stderr says which (with the status an untraced run
+    gets), the final report or profile follows, exit 0, no hang; the target's own output is an
+    untraced run's."""
     lib.require_root()
     version, mode, cmd, end = case
     path = binary(version)
-    argv = {"top": ["top", "--json"], "hotkeys": ["hotkeys", "--budget", "100", "--json"]}[cmd]
+    tmp = tempfile.mkdtemp(prefix="mapscope-safety-")
+    report = os.path.join(tmp, "report")
+    argv = {"top": ["top", "--json"], "hotkeys": ["hotkeys", "--budget", "100", "--json"],
+            "record": ["record", "-d", "600", "-o", report]}[cmd]
     argv = [lib.MAPSCOPE] + argv
+    try:
+        ends_under(argv, mode, cmd, end, path, report)
+    finally:
+        shutil.rmtree(tmp)
+
+
+def ends_under(argv, mode, cmd, end, path, report):
+    """Runs one case of test_target_ends; report is top's or record's output file."""
     if mode == "launch":
-        with tempfile.TemporaryDirectory() as tmp:
-            # The target shares mapscope's stdin, stdout and stderr; top's periodic reports go
-            # to a file so that no line of the target's lands inside one. hotkeys reports once,
-            # after the end.
-            report = os.path.join(tmp, "top.json")
-            if cmd == "top":
-                argv += ["-o", report]
-            m = subprocess.Popen(argv + ["--", path, "0", end], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            try:
-                line = m.stdout.readline()
-                assert line.startswith("ready "), f"launched target printed {line!r}"
-                pid = int(line.split()[1])
-                time.sleep(0.5)
-                close_stdin(m)
-                out, err = m.communicate(timeout=TIMEOUT)
-            finally:
-                if m.poll() is None:
-                    m.kill()
-                    m.wait()
-            lines = [ln for ln in out.splitlines() if not ln.startswith("{")]
-            if cmd == "top":
-                with open(report) as f:
-                    out = f.read()
+        # The target shares mapscope's stdin, stdout and stderr; top's periodic reports go to a
+        # file so that no line of the target's lands inside one. hotkeys reports once, after
+        # the end.
+        if cmd == "top":
+            argv = argv + ["-o", report]
+        m = subprocess.Popen(argv + ["--", path, "0", end], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            line = m.stdout.readline()
+            assert line.startswith("ready "), f"launched target printed {line!r}"
+            pid = int(line.split()[1])
+            time.sleep(0.5)
+            close_stdin(m)
+            out, err = m.communicate(timeout=TIMEOUT)
+        finally:
+            if m.poll() is None:
+                m.kill()
+                m.wait()
+        lines = [ln for ln in out.splitlines() if not ln.startswith("{")]
+        if cmd != "hotkeys":
+            with open(report, "rb" if cmd == "record" else "r") as f:
+                out = f.read()
         check_end(cmd, end, path, pid, True, m.returncode, out, err, lines, None)
         return
     t, pid = start(path, end)
@@ -262,5 +279,8 @@ def test_target_ends(case):
             m.wait()
         close_stdin(t)
         tout, _ = t.communicate(timeout=TIMEOUT)
+    if cmd == "record":
+        with open(report, "rb") as f:
+            out = f.read()
     check_end(cmd, end, path, pid, False, m.returncode, out, err, tout.splitlines(),
               t.returncode)
