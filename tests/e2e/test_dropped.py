@@ -9,6 +9,7 @@ site plus mapscope_dropped_events_total.
 """
 import json
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,13 +25,15 @@ SITE = "main.burst"
 
 
 def links_up(pid):
-    out = lib.run(["bpftool", "link", "show", "-j"]).stdout
+    bpftool = shutil.which("bpftool") or "/usr/sbin/bpftool"
+    out = lib.run([bpftool, "link", "show", "-j"]).stdout
     return any(ln.get("pid") == pid for ln in json.loads(out or "[]"))
 
 
 def burst_under(argv_for, version):
     """Starts the target, attaches mapscope (argv_for(pid)), stops mapscope, runs the burst,
-    lets mapscope go on; returns (Popen of mapscope, target Popen, created)."""
+    lets mapscope go on; returns (mapscope's Popen, the target's Popen, its PID, the maps it
+    says it created)."""
     t = subprocess.Popen([lib.target("loadmaps", version, "plain"), "burst", str(N)],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     line = t.stdout.readline()
