@@ -49,12 +49,13 @@ def test_caught(case):
     version, variant = case
     p, addr, writers, report = run(lib.target("mapracer", version, variant), ["crash"])
     assert "fatal error: concurrent map writes" in p.stderr, p.stderr[-2000:]
+    # Both writers may find the race at once and both call the runtime's fatal (it prints one).
     fatal = [e for e in report["events"] if e["fatal"]]
-    assert len(fatal) == 1, report["events"]
-    assert fatal[0]["message"] == "concurrent map writes", fatal[0]
-    check_event(fatal[0], addr, writers)
-    caught = fatal[0]["goroutines"][0]
-    assert caught["role"] == "caught", caught
+    assert 1 <= len(fatal) <= 2, report["events"]
+    for ev in fatal:
+        assert ev["message"] == "concurrent map writes", ev
+        check_event(ev, addr, writers)
+        assert ev["goroutines"][0]["role"] == "caught", ev
 
 
 @cases(matrix)
