@@ -28,6 +28,9 @@ COLL_SRCS := $(wildcard src/collect/*.c)
 CLI_SRCS  := $(wildcard src/cli/*.c)
 BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(BUILD)/bpf/%.skel.h,$(BPF_SRCS))
+# Kept after the build: make would delete them as intermediates of the pattern chain, and the
+# static checks (tests/integration/test_static.py) read the skeletons.
+.SECONDARY: $(SKELS) $(SKELS:.skel.h=.bpf.o)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/san/tests/%,$(UNIT_SRCS))
 # pprof's profile.proto → C (protoc-c) at build time; the output writers link it.
