@@ -462,6 +462,26 @@ static void refresh(struct exporter *ex, uint64_t now)
 	publish(ex, now);
 }
 
+/* A process that could not be traced is followed only for mapscope_up 0: it is gone once
+ * it does not exist or is a zombie (exited, not yet reaped by its parent). */
+static bool untraced_alive(int pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	/* The state follows the command name, which may itself hold ") ". */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
 /* One turn over the targets: drains probes, drops targets that exited (an untraceable one
  * too). Returns false when nothing is left to follow and nothing new can come. */
 static bool step(struct exporter *ex, uint64_t now)
@@ -471,7 +491,7 @@ static bool step(struct exporter *ex, uint64_t now)
 
 	for (size_t i = 0; i < ex->n; i++) {
 		struct target *t = ex->t[i];
-		bool alive = t->up ? session__step(&t->s, now) : kill(t->pid, 0) == 0 || errno != ESRCH;
+		bool alive = t->up ? session__step(&t->s, now) : untraced_alive(t->pid);
 
 		if (alive) {
 			ex->t[k++] = t;

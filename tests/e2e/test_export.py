@@ -394,3 +394,35 @@ def test_top_limit_warning():
     assert e["limit"] == limit and e["resource"] == "entries", e
     assert 0.5 < e["eta_seconds"] / expected < 2, \
         f"ETA {e['eta_seconds']:.0f}s, truth {expected:.0f}s (rate {rate:.0f}/s)"
+
+
+def test_comm_untraceable():
+    """--comm: a matching process that is not a Go program shows as mapscope_up 0 (with one
+    line on stderr) and leaves the page once it ends, even while it is an unreaped zombie."""
+    lib.require_root()
+    eport = free_port()
+    ex = exporter(["--listen", f"127.0.0.1:{eport}", "-i", "0.5", "--comm", "sleep"])
+    sl = subprocess.Popen(["sleep", "300"])
+    try:
+        def up_of():
+            s = parse(scrape(eport))
+            ups = {lab["pid"]: v for n, lab, v in s if n == "mapscope_up"}
+            return (ups.get(str(sl.pid)) == 0.0, ups)
+
+        wait_for("mapscope_up 0 for the sleep process", up_of, timeout=30)
+        sl.kill()  # not reaped yet: a zombie until sl.wait() below
+
+        def gone():
+            s = parse(scrape(eport))
+            pids = {lab["pid"] for n, lab, _ in s if n == "mapscope_up"}
+            return (str(sl.pid) not in pids, pids)
+
+        wait_for("the zombie to leave the page", gone, timeout=30)
+    finally:
+        sl.kill()
+        sl.wait()
+        ex.send_signal(signal.SIGINT)
+        ex.wait(timeout=30)
+    err = ex.stderr.read()
+    assert ex.returncode == 0, err
+    assert f"PID {sl.pid}" in err or "cannot trace" in err or "not a Go" in err, err
