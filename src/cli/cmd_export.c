@@ -143,14 +143,14 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 		case 'l':
 			o->listen = optarg;
 			break;
-		case 'b':
-			if (cli__parse_amount(optarg, &o->budget, false) && strcmp(optarg, "0"))
-				return err__usage("export", "--budget takes a percentage from 0 to 100");
-			if (!strcmp(optarg, "0"))
-				o->budget = 0;
-			if (o->budget > 100)
+		case 'b': {
+			char *end;
+
+			o->budget = strtod(optarg, &end);
+			if (end == optarg || *end || !(o->budget >= 0 && o->budget <= 100))
 				return err__usage("export", "--budget takes a percentage from 0 to 100");
 			break;
+		}
 		case 'm':
 			if (cli__parse_amount(optarg, &v, false) || v != (unsigned)v || v > 100000)
 				return err__usage("export", "--max-sites takes a whole number from 1 to 100000");
@@ -232,6 +232,35 @@ static int listen_on(const char *spec)
 				"reach this host can read the metrics\n",
 			spec);
 	return fd;
+}
+
+/* The address served, with the port the kernel chose for port 0. */
+static void print_serving(const char *spec, int fd)
+{
+	struct sockaddr_storage sa;
+	socklen_t len = sizeof(sa);
+	char host[INET6_ADDRSTRLEN] = "?";
+	unsigned port = 0;
+
+	if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0) {
+		if (sa.ss_family == AF_INET) {
+			struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+
+			inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+			port = ntohs(in->sin_port);
+		} else if (sa.ss_family == AF_INET6) {
+			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa;
+
+			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+			port = ntohs(in6->sin6_port);
+		}
+	}
+	if (port)
+		fprintf(stderr, "mapscope: serving http://%s%s%s:%u/metrics\n",
+			sa.ss_family == AF_INET6 ? "[" : "", host, sa.ss_family == AF_INET6 ? "]" : "",
+			port);
+	else
+		fprintf(stderr, "mapscope: serving http://%s/metrics\n", spec);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -547,7 +576,7 @@ int cmd_export(int argc, char **argv)
 	struct export_opts o;
 	struct exporter ex = { .o = &o, .lock = PTHREAD_MUTEX_INITIALIZER };
 	struct MHD_Daemon *d = NULL;
-	int fd = -1, ret;
+	int fd = -1, ex_fd, ret;
 
 	ret = parse_args(argc, argv, &o);
 	if (ret)
@@ -580,8 +609,9 @@ int cmd_export(int argc, char **argv)
 		err__report(0, "cannot start the HTTP server on %s", o.listen);
 		goto cleanup;
 	}
+	ex_fd = fd;
 	fd = -1; /* the daemon owns it now */
-	fprintf(stderr, "mapscope: serving http://%s/metrics\n", o.listen);
+	print_serving(o.listen, ex_fd);
 	cli__catch_stop();
 	ret = run(&ex);
 cleanup:
