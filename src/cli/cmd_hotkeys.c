@@ -669,6 +669,16 @@ int cmd_hotkeys(int argc, char **argv)
 			err__report(ret, NULL);
 			goto cleanup;
 		}
+	} else {
+		/* Duty-cycled: one trial attach, so that a kernel that cannot attach is reported
+		 * before a launched program runs, not at the first window. */
+		ret = hotkeys__attach(s.hk, true);
+		if (!ret)
+			ret = hotkeys__attach(s.hk, false);
+		if (ret) {
+			err__report(ret, NULL);
+			goto cleanup;
+		}
 	}
 	cli__catch_stop();
 	if (o.t.argv)
