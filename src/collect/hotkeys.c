@@ -1,6 +1,7 @@
 #include "collect/hotkeys.h"
 
 #include "collect/bpferr.h"
+#include "collect/bpfmap.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "inspect/goversion.h"
@@ -267,32 +268,14 @@ void hotkeys__arm(struct hotkeys *hk, bool on)
 	__atomic_store_n(&hk->skel->bss->armed, on ? 1 : 0, __ATOMIC_SEQ_CST);
 }
 
-static void percpu(struct hotkeys *hk, struct bpf_map *map, uint64_t *total, uint64_t *max_cpu)
-{
-	__u64 *vals = calloc((size_t)hk->ncpus, sizeof(*vals));
-	__u32 zero = 0;
-
-	*total = *max_cpu = 0;
-	if (!vals)
-		return;
-	if (bpf_map__lookup_elem(map, &zero, sizeof(zero), vals,
-				 (size_t)hk->ncpus * sizeof(*vals), 0) == 0)
-		for (int i = 0; i < hk->ncpus; i++) {
-			*total += vals[i];
-			if (vals[i] > *max_cpu)
-				*max_cpu = vals[i];
-		}
-	free(vals);
-}
-
 void hotkeys__hits(struct hotkeys *hk, uint64_t *total, uint64_t *max_cpu)
 {
-	percpu(hk, hk->skel->maps.hits, total, max_cpu);
+	bpfmap__percpu_u64(hk->skel->maps.hits, hk->ncpus, total, max_cpu);
 }
 
 void hotkeys__armed_hits(struct hotkeys *hk, uint64_t *total, uint64_t *max_cpu)
 {
-	percpu(hk, hk->skel->maps.armed_hits, total, max_cpu);
+	bpfmap__percpu_u64(hk->skel->maps.armed_hits, hk->ncpus, total, max_cpu);
 }
 
 /* One pass over a hash map: batched (two system calls per BATCH entries), or entry by entry

@@ -1,6 +1,7 @@
 #include "collect/inventory.h"
 
 #include "collect/bpferr.h"
+#include "collect/bpfmap.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "inventory.skel.h"
@@ -310,30 +311,20 @@ int inventory__poll(struct inventory *inv, int timeout_ms)
 	return ret < 0 ? ret : 0;
 }
 
-static uint64_t percpu_sum(struct inventory *inv, const struct bpf_map *map)
-{
-	uint64_t *vals, sum = 0;
-	uint32_t zero = 0;
-
-	vals = calloc((size_t)inv->ncpus, sizeof(*vals));
-	if (!vals)
-		return 0;
-	if (bpf_map__lookup_elem(map, &zero, sizeof(zero), vals, (size_t)inv->ncpus * sizeof(*vals),
-				 0) == 0)
-		for (int i = 0; i < inv->ncpus; i++)
-			sum += vals[i];
-	free(vals);
-	return sum;
-}
-
 uint64_t inventory__dropped(struct inventory *inv)
 {
-	return percpu_sum(inv, inv->skel->maps.dropped);
+	uint64_t n;
+
+	bpfmap__percpu_u64(inv->skel->maps.dropped, inv->ncpus, &n, NULL);
+	return n;
 }
 
 uint64_t inventory__touch_hits(struct inventory *inv)
 {
-	return percpu_sum(inv, inv->skel->maps.touch_hits);
+	uint64_t n;
+
+	bpfmap__percpu_u64(inv->skel->maps.touch_hits, inv->ncpus, &n, NULL);
+	return n;
 }
 
 int inventory__growwork(struct inventory *inv, inventory_count_cb fn, void *ctx)

@@ -1,6 +1,7 @@
 #include "collect/record.h"
 
 #include "collect/bpferr.h"
+#include "collect/bpfmap.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "record.skel.h"
@@ -125,34 +126,16 @@ void record__arm(struct record *rc, bool on)
 	__atomic_store_n(&rc->skel->bss->armed, on ? 1 : 0, __ATOMIC_SEQ_CST);
 }
 
-static void percpu(struct record *rc, struct bpf_map *map, uint64_t *total, uint64_t *max_cpu)
-{
-	__u64 *vals = calloc((size_t)rc->ncpus, sizeof(*vals));
-	__u32 zero = 0;
-
-	*total = *max_cpu = 0;
-	if (!vals)
-		return;
-	if (bpf_map__lookup_elem(map, &zero, sizeof(zero), vals,
-				 (size_t)rc->ncpus * sizeof(*vals), 0) == 0)
-		for (int i = 0; i < rc->ncpus; i++) {
-			*total += vals[i];
-			if (vals[i] > *max_cpu)
-				*max_cpu = vals[i];
-		}
-	free(vals);
-}
-
 void record__hits(struct record *rc, uint64_t *total, uint64_t *max_cpu)
 {
-	percpu(rc, rc->skel->maps.hits, total, max_cpu);
+	bpfmap__percpu_u64(rc->skel->maps.hits, rc->ncpus, total, max_cpu);
 }
 
 uint64_t record__lost(struct record *rc)
 {
-	uint64_t total, max_cpu;
+	uint64_t total;
 
-	percpu(rc, rc->skel->maps.lost, &total, &max_cpu);
+	bpfmap__percpu_u64(rc->skel->maps.lost, rc->ncpus, &total, NULL);
 	return total;
 }
 
