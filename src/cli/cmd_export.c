@@ -237,7 +237,7 @@ static int listen_on(const char *spec)
 /* The address served, with the port the kernel chose for port 0. */
 static void print_serving(const char *spec, int fd)
 {
-	struct sockaddr_storage sa;
+	struct sockaddr_storage sa = { 0 };
 	socklen_t len = sizeof(sa);
 	char host[INET6_ADDRSTRLEN] = "?";
 	unsigned port = 0;

@@ -78,9 +78,11 @@ static bool read_wrapper(const struct gobin *gb, const char *name, const struct 
 	char two[64];
 	const char *p = strstr(name, "mapaccess1");
 
-	if (!p || f->size >= WRAPPER_MAX || strlen(name) >= sizeof(two))
+	size_t len = strlen(name);
+
+	if (!p || f->size >= WRAPPER_MAX || len >= sizeof(two))
 		return false;
-	strcpy(two, name);
+	memcpy(two, name, len + 1);
 	two[p - name + 9] = '2';
 	return gobin__func(gb, two) != NULL;
 }
