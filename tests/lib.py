@@ -75,3 +75,14 @@ def require_root():
         if IN_CI:
             raise AssertionError("CI must run as root")
         raise Skip("needs root for BPF and uprobes (CI runs as root)")
+
+
+def assert_one_line(p, rc, *words):
+    """A failed command's contract: exit code rc and exactly one stderr line, "mapscope: ..."
+    holding every word."""
+    lines = p.stderr.strip().splitlines()
+    assert p.returncode == rc, f"exit {p.returncode}, want {rc}; stderr: {p.stderr[-3000:]}"
+    assert len(lines) == 1, f"want one stderr line, got {len(lines)}: {p.stderr[-3000:]}"
+    assert lines[0].startswith("mapscope: "), lines[0]
+    for w in words:
+        assert w in lines[0], f"'{w}' not in '{lines[0]}'"

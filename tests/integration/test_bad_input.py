@@ -39,15 +39,6 @@ def mapscope(*args, prefix=(), stdin=None):
                    stdin=stdin if stdin is not None else subprocess.DEVNULL)
 
 
-def assert_one_line(p, rc, *words):
-    lines = p.stderr.strip().splitlines()
-    assert p.returncode == rc, f"exit {p.returncode}, want {rc}; stderr: {p.stderr[-3000:]}"
-    assert len(lines) == 1, f"want one stderr line, got {len(lines)}: {p.stderr[-3000:]}"
-    assert lines[0].startswith("mapscope: "), lines[0]
-    for w in words:
-        assert w in lines[0], f"'{w}' not in '{lines[0]}'"
-
-
 def scratch(name, data):
     os.makedirs(WORK, exist_ok=True)
     path = os.path.join(WORK, name)
@@ -67,14 +58,14 @@ def free_pid():
 @cases(lambda: sorted(PID_CMDS))
 def test_no_such_pid(cmd):
     pid = free_pid()
-    assert_one_line(mapscope(cmd, "-p", str(pid), *args_of(cmd)), 1, f"no process with PID {pid}")
+    lib.assert_one_line(mapscope(cmd, "-p", str(pid), *args_of(cmd)), 1, f"no process with PID {pid}")
 
 
 @cases(lambda: sorted(PID_CMDS))
 def test_pid_not_go(cmd):
     with subprocess.Popen(["sleep", "60"]) as proc:
         try:
-            assert_one_line(mapscope(cmd, "-p", str(proc.pid), *args_of(cmd)), 1,
+            lib.assert_one_line(mapscope(cmd, "-p", str(proc.pid), *args_of(cmd)), 1,
                             "not a Go program")
         finally:
             proc.kill()
@@ -105,20 +96,20 @@ def test_bad_programs(cmd):
     for name, path, words in bad_programs():
         p = mapscope(cmd, *args_of(cmd), "--", path)
         try:
-            assert_one_line(p, 1, *words)
+            lib.assert_one_line(p, 1, *words)
         except AssertionError as e:
             raise AssertionError(f"{name}: {e}") from None
 
 
 @cases(lambda: sorted(PID_CMDS) + ["info", "sim"] + [f"sim {s}" for s in SIM_SUBCOMMANDS])
 def test_unknown_flag(cmd):
-    assert_one_line(mapscope(*cmd.split(), "--no-such-flag"), 2, "--no-such-flag")
-    assert_one_line(mapscope(*cmd.split(), "-Z"), 2)
+    lib.assert_one_line(mapscope(*cmd.split(), "--no-such-flag"), 2, "--no-such-flag")
+    lib.assert_one_line(mapscope(*cmd.split(), "-Z"), 2)
 
 
 def test_unknown_command():
-    assert_one_line(mapscope("frobnicate"), 2, "frobnicate")
-    assert_one_line(mapscope("--no-such-flag"), 2)
+    lib.assert_one_line(mapscope("frobnicate"), 2, "frobnicate")
+    lib.assert_one_line(mapscope("--no-such-flag"), 2)
 
 
 def unprivileged():
@@ -144,9 +135,9 @@ def test_missing_privileges(who):
         try:
             assert target.stdout.readline().startswith("truth ")
             p = mapscope("top", "-d", "1", "-p", str(target.pid), prefix=prefix)
-            assert_one_line(p, 1, "permission denied", *CAPS)
+            lib.assert_one_line(p, 1, "permission denied", *CAPS)
             assert target.poll() is None, "the target ended"
         finally:
             target.kill()
     p = mapscope("top", "-d", "1", "--", binary, "0.1", prefix=prefix)
-    assert_one_line(p, 1, "permission denied", *CAPS)
+    lib.assert_one_line(p, 1, "permission denied", *CAPS)

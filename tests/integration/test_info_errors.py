@@ -19,15 +19,6 @@ def info(*args):
     return lib.run([SAN, "info", *args], check=False, env=env, errors="strict")
 
 
-def assert_one_line(p, rc, *words):
-    lines = p.stderr.strip().splitlines()
-    assert p.returncode == rc, f"exit {p.returncode}, want {rc}; stderr: {p.stderr[:3000]}"
-    assert len(lines) == 1, f"want one stderr line, got {len(lines)}: {p.stderr[:3000]}"
-    assert lines[0].startswith("mapscope: "), lines[0]
-    for w in words:
-        assert w in lines[0], f"'{w}' not in '{lines[0]}'"
-
-
 def scratch(name, data):
     os.makedirs(WORK, exist_ok=True)
     path = os.path.join(WORK, name)
@@ -46,30 +37,30 @@ def patched(src, old, new, name):
 
 
 def test_missing_file():
-    assert_one_line(info("/nonexistent/mapscope-test"), 1, "No such file")
+    lib.assert_one_line(info("/nonexistent/mapscope-test"), 1, "No such file")
 
 
 def test_directory():
-    assert_one_line(info(lib.BUILD), 1, "not a regular file")
+    lib.assert_one_line(info(lib.BUILD), 1, "not a regular file")
 
 
 def test_not_elf():
-    assert_one_line(info(os.path.join(lib.ROOT, "Makefile")), 1, "not an ELF file")
+    lib.assert_one_line(info(os.path.join(lib.ROOT, "Makefile")), 1, "not an ELF file")
 
 
 def test_empty_file():
-    assert_one_line(info(scratch("empty", b"")), 1, "empty file")
+    lib.assert_one_line(info(scratch("empty", b"")), 1, "empty file")
 
 
 def test_elf_not_go():
     # mapscope itself is an ELF program written in C, and it contains the buildinfo magic string.
-    assert_one_line(info(lib.MAPSCOPE), 1, "not a Go program")
-    assert_one_line(info(shutil.which("true")), 1, "not a Go program")
+    lib.assert_one_line(info(lib.MAPSCOPE), 1, "not a Go program")
+    lib.assert_one_line(info(shutil.which("true")), 1, "not a Go program")
 
 
 def test_go_older_than_117():
     path = patched(lib.target("mapzoo", "1.19", "plain"), b"go1.19.8", b"go1.16.8", "go116")
-    assert_one_line(info(path), 1, "go1.16.8", "older than Go 1.17")
+    lib.assert_one_line(info(path), 1, "go1.16.8", "older than Go 1.17")
 
 
 def test_go_newer_than_known():
@@ -81,7 +72,7 @@ def test_go_newer_than_known():
     assert "--assume-go" in r["reason"], r["reason"]
     r = json.loads(info("--json", "--assume-go", "go1.27", path).stdout)
     assert r["supported"] is True and r["layout"] == "swiss"
-    assert_one_line(info("--assume-go", "go0.1", path), 1, "--assume-go")
+    lib.assert_one_line(info("--assume-go", "go0.1", path), 1, "--assume-go")
 
 
 @cases(lambda: [0.02, 0.25, 0.5, 0.9, 0.999])
@@ -89,7 +80,7 @@ def test_truncated(fraction):
     src = lib.target("mapzoo", "1.26", "plain")
     data = open(src, "rb").read()
     path = scratch(f"trunc-{fraction}", data[: int(len(data) * fraction)])
-    assert_one_line(info(path), 1, "truncated")
+    lib.assert_one_line(info(path), 1, "truncated")
 
 
 def region(data, magic):
@@ -128,17 +119,17 @@ def test_corrupted_pclntab_header():
     data = bytearray(open(src, "rb").read())
     at = region(data, b"\xf1\xff\xff\xff\x00\x00\x01\x08")
     data[at + 7] = 4  # pointer size 4
-    assert_one_line(info(scratch("bad-pcln", bytes(data))), 1, "function table")
+    lib.assert_one_line(info(scratch("bad-pcln", bytes(data))), 1, "function table")
 
 
 @cases(lambda: [(), ("--bogus",), ("a", "b"), ("-p",), ("-p", "abc"), ("-p", "0"),
                 ("--symbols", "dwarf", "x"), ("-p", "1", "x")])
 def test_usage_errors(args):
-    assert_one_line(info(*args), 2)
+    lib.assert_one_line(info(*args), 2)
 
 
 def test_symtab_on_stripped():
-    assert_one_line(info("--symbols", "symtab", lib.target("mapzoo", "1.23", "stripped")), 1,
+    lib.assert_one_line(info("--symbols", "symtab", lib.target("mapzoo", "1.23", "stripped")), 1,
                     "--symbols pclntab")
 
 
@@ -146,13 +137,13 @@ def test_no_such_pid():
     pid = 0x7ffffff0
     while os.path.exists(f"/proc/{pid}"):
         pid -= 1
-    assert_one_line(info("-p", str(pid)), 1, f"no process with PID {pid}")
+    lib.assert_one_line(info("-p", str(pid)), 1, f"no process with PID {pid}")
 
 
 def test_pid_not_go():
     with subprocess.Popen(["sleep", "30"]) as proc:
         try:
-            assert_one_line(info("-p", str(proc.pid)), 1, "not a Go program")
+            lib.assert_one_line(info("-p", str(proc.pid)), 1, "not a Go program")
         finally:
             proc.kill()
 
