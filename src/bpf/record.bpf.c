@@ -12,6 +12,8 @@
 /* Calls count only while armed: user space arms once the attach returned, so every site is
  * counted over the same interval (a uprobe_multi link's sites go live one by one). */
 __u32 armed = 0;
+/* --export-keys: each write's key is part of what is counted. */
+const volatile bool with_keys = false;
 
 /* Allocated as stacks arrive: preallocating every 264-byte entry would pin 17 MiB for a
  * program that writes its maps from a few hundred places. */
@@ -87,6 +89,59 @@ static __always_inline void fill(struct pt_regs *ctx, struct rec_stack *k, __u64
 	}
 }
 
+static __always_inline void read_key(struct rec_stack *k, __u64 ptr, __u64 len)
+{
+	__u64 n = len < REC_KEY_MAX ? len : REC_KEY_MAX;
+
+	/* Keeps the bound visible to the verifier whatever clang makes of the min. */
+	asm volatile("%[n] &= 0x3f" : [n] "+r"(n));
+	if (n > REC_KEY_MAX)
+		return;
+	if (n)
+		bpf_probe_read_user(k->key, n, (void *)ptr);
+}
+
+/* The key of this write, as hotkeys.bpf.c reads it: from the registers for the fast variants,
+ * through the key pointer (a string's header for string keys) for the generic one. */
+static __always_inline void capture(struct pt_regs *ctx, struct rec_stack *k, __u32 variant)
+{
+	__u64 kt = 0, sh[2] = {};
+	__u8 th[24] = {};
+
+	k->type = ctx->ax;
+	k->variant = variant;
+	switch (variant) {
+	case REC_FAST32:
+		k->key_len = 4;
+		*(__u32 *)k->key = (__u32)ctx->cx;
+		return;
+	case REC_FAST64:
+	case REC_FAST64PTR:
+		k->key_len = 8;
+		*(__u64 *)k->key = ctx->cx;
+		return;
+	case REC_FASTSTR:
+		k->key_len = (__u32)ctx->di;
+		read_key(k, ctx->cx, ctx->di);
+		return;
+	case REC_GENERIC:
+		/* Size_ at +0 and Kind_ at +23 of the key's type, the same in every layout. */
+		if (bpf_probe_read_user(&kt, 8, (void *)(ctx->ax + 48)) ||
+		    bpf_probe_read_user(th, sizeof(th), (void *)kt))
+			return;
+		if ((th[23] & 0x1f) == 24) { /* a string: its header, then its bytes */
+			if (bpf_probe_read_user(sh, sizeof(sh), (void *)ctx->cx))
+				return;
+			k->key_len = (__u32)sh[1];
+			read_key(k, sh[0], sh[1]);
+		} else {
+			k->key_len = *(__u32 *)th;
+			read_key(k, ctx->cx, k->key_len);
+		}
+		return;
+	}
+}
+
 SEC("uprobe.multi")
 int rec_assign(struct pt_regs *ctx)
 {
@@ -107,6 +162,8 @@ int rec_assign(struct pt_regs *ctx)
 		return 0;
 	__builtin_memset(k, 0, sizeof(*k));
 	fill(ctx, k, tmp);
+	if (with_keys)
+		capture(ctx, k, cookie & 0xff);
 	c = bpf_map_lookup_elem(&counts, k);
 	if (c) {
 		__sync_fetch_and_add(c, 1);

@@ -10,9 +10,11 @@
 #include "model/remote.h"
 #include "model/symbolize.h"
 #include "output/flame.h"
+#include "output/hkeys.h"
 #include "output/folded.h"
 #include "output/pprof.h"
 #include "output/profile.h"
+#include "shared/hotkeys.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -60,6 +62,9 @@ const char cmd_record_usage[] =
 	"                       extension (.pb.gz/.pprof, .folded/.txt, .svg), else pprof\n"
 	"      --sample VALUE   what folded and svg show: writes (default), growths,\n"
 	"                       growth_bytes or growth_time (pprof holds all four)\n"
+	"      --export-keys    put the keys written into the file: a pprof label \"key\" on\n"
+	"                       each write sample, a last \"key=...\" frame in folded and svg.\n"
+	"                       Keys are program data: without this flag none is written\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"Needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE. See docs/record.md.\n";
@@ -69,6 +74,7 @@ struct rec_opts {
 	const char *output;
 	enum rec_format format;
 	enum prof_value sample;
+	bool export_keys;
 };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -95,6 +101,7 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "sample", required_argument, NULL, 's' },
+		{ "export-keys", no_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -128,6 +135,9 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 				return err__usage("record", "--sample takes writes, growths, "
 							    "growth_bytes or growth_time");
 			o->sample = (enum prof_value)v;
+			break;
+		case 'K':
+			o->export_keys = true;
 			break;
 		case 'h':
 			fputs(cmd_record_usage, stdout);
@@ -185,14 +195,15 @@ static void symbolize(struct rec_session *s, const uint64_t *pcs, size_t n, stru
 	}
 }
 
-static void add(struct rec_session *s, const uint64_t *pcs, size_t n, const int64_t v[PROF_NVALUES])
+static void add(struct rec_session *s, const uint64_t *pcs, size_t n, const char *key,
+		const int64_t v[PROF_NVALUES])
 {
 	struct prof_frame f[REG_STACK_DEPTH > 32 ? REG_STACK_DEPTH : 32];
 	int ret;
 
 	n = n < sizeof(f) / sizeof(f[0]) ? n : sizeof(f) / sizeof(f[0]);
 	symbolize(s, pcs, n, f);
-	ret = profile__add(&s->prof, f, n, v);
+	ret = profile__add_keyed(&s->prof, f, n, key, v);
 	if (ret && !s->err)
 		s->err = ret;
 }
@@ -242,7 +253,7 @@ static void take_growths(struct rec_session *s)
 		v[PROF_GROWTHS] = 1;
 		v[PROF_GROWTH_BYTES] = growth_bytes(m, g[i].new_capacity);
 		v[PROF_GROWTH_NS] = g[i].seconds > 0 ? (int64_t)(g[i].seconds * 1e9) : 0;
-		add(s, g[i].stack, g[i].nstack, v);
+		add(s, g[i].stack, g[i].nstack, NULL, v);
 	}
 	free(idx);
 }
@@ -258,7 +269,7 @@ static void take_unfinished(struct rec_session *s)
 			continue;
 		v[PROF_GROWTHS] = 1;
 		v[PROF_GROWTH_BYTES] = growth_bytes(m, m->grow_new_cap);
-		add(s, m->grow_stack, m->grow_nstack, v);
+		add(s, m->grow_stack, m->grow_nstack, NULL, v);
 	}
 }
 
@@ -266,17 +277,56 @@ struct write_ctx {
 	struct rec_session *s;
 	uint64_t total;
 	size_t stacks;
+	struct {
+		uint64_t type;
+		struct maptype_info ti;
+		bool known;
+	} types[16]; /* the key kinds of the map types seen (more: keys print as hex) */
+	size_t ntypes;
 };
 
-static void on_stack(const uint64_t *pcs, size_t n, uint64_t count, void *ctx)
+/* A key as Go's %v prints it, as hotkeys does: the map's key kind comes from its type, looked
+ * up once per type. "..." marks a key longer than what the probe captured. */
+static const char *key_text(struct write_ctx *w, const struct record_key *k, char *buf, size_t n)
+{
+	struct hk_key hk;
+	size_t i, slen;
+
+	for (i = 0; i < w->ntypes && w->types[i].type != k->type; i++)
+		;
+	if (i == w->ntypes && i < sizeof(w->types) / sizeof(w->types[0])) {
+		w->types[i].type = k->type;
+		w->types[i].known = w->s->have_bias &&
+				    gotype__maptype(w->s->gb, k->type - w->s->bias, &w->types[i].ti) == 0;
+		w->ntypes++;
+	}
+	memset(&hk, 0, sizeof(hk));
+	hk.len = k->len;
+	memcpy(hk.data, k->bytes, k->captured);
+	if (i < w->ntypes && w->types[i].known && w->types[i].ti.key_kind == HK_KIND_STRING)
+		hk.len = k->captured;
+	hkeys__key_text(&hk, i < w->ntypes ? w->types[i].ti.key_kind : 0,
+			i < w->ntypes && w->types[i].known, buf, n - 4, &slen);
+	if (slen && k->len > k->captured) {
+		memcpy(buf + slen, "...", 3);
+		slen += 3;
+	}
+	if (slen)
+		buf[slen] = 0;
+	return buf;
+}
+
+static void on_stack(const uint64_t *pcs, size_t n, const struct record_key *key, uint64_t count,
+		     void *ctx)
 {
 	struct write_ctx *w = ctx;
 	int64_t v[PROF_NVALUES] = { 0 };
+	char buf[160];
 
 	v[PROF_WRITES] = (int64_t)count;
 	w->total += count;
 	w->stacks++;
-	add(w->s, pcs, n, v);
+	add(w->s, pcs, n, key ? key_text(w, key, buf, sizeof(buf)) : NULL, v);
 }
 
 static void update_cost(struct rec_session *s)
@@ -424,7 +474,7 @@ int cmd_record(int argc, char **argv)
 	s.reg = registry__new(t.gb, t.pid);
 	ret = s.reg ? inventory__open(t.gb, t.pid, on_event, s.reg, &s.inv) : -ENOMEM;
 	if (!ret)
-		ret = record__open(t.gb, t.pid, &s.rc);
+		ret = record__open(t.gb, t.pid, o.export_keys, &s.rc);
 	/* Every write counted: the probes go in once, before a launched program starts. */
 	if (!ret) {
 		ret = record__attach(s.rc, true);

@@ -26,29 +26,36 @@ struct record {
 	size_t nsites;
 	int ncpus;
 	int stats_fd; /* BPF run-time statistics stay on while it is open */
+	bool with_keys;
 };
 
-/* The same variants as collect/hotkeys.c; only the site matters here, not the key's shape. */
-static const char *const variants[] = {
-	"runtime.mapassign",	       "runtime.mapassign_fast32",
-	"runtime.mapassign_fast64",    "runtime.mapassign_fast64ptr",
-	"runtime.mapassign_faststr",
+/* The same variants as collect/hotkeys.c; the variant tells the probe where the key is. */
+static const struct {
+	const char *name;
+	enum rec_variant v;
+} variants[] = {
+	{ "runtime.mapassign", REC_GENERIC },
+	{ "runtime.mapassign_fast32", REC_FAST32 },
+	{ "runtime.mapassign_fast64", REC_FAST64 },
+	{ "runtime.mapassign_fast64ptr", REC_FAST64PTR },
+	{ "runtime.mapassign_faststr", REC_FASTSTR },
 };
 
 static void plan_sites(struct record *rc)
 {
 	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
-		const struct gobin_func *f = gobin__func(rc->gb, variants[i]);
+		const struct gobin_func *f = gobin__func(rc->gb, variants[i].name);
 
 		/* No recognised prologue: the entry would be single-stepped at ~10x the cost. */
 		if (!f || f->probe.insn == PROBE_NONE || rc->nsites >= MAX_SITES)
 			continue;
 		rc->offs[rc->nsites] = (unsigned long)(f->file_offset + f->probe.offset);
-		rc->cookies[rc->nsites++] = f->probe.insn == PROBE_JCC ? REC_COOKIE_JCC : 0;
+		rc->cookies[rc->nsites++] =
+			variants[i].v | (f->probe.insn == PROBE_JCC ? REC_COOKIE_JCC : 0);
 	}
 }
 
-int record__open(const struct gobin *gb, pid_t pid, struct record **out)
+int record__open(const struct gobin *gb, pid_t pid, bool with_keys, struct record **out)
 {
 	struct record *rc;
 	int ret;
@@ -78,6 +85,8 @@ int record__open(const struct gobin *gb, pid_t pid, struct record **out)
 		bpferr__explain(ret, "cannot open the BPF program");
 		goto fail;
 	}
+	rc->skel->rodata->with_keys = with_keys;
+	rc->with_keys = with_keys;
 	ret = record_bpf__load(rc->skel);
 	if (ret) {
 		bpferr__explain(ret, "cannot load the BPF program (uprobe_multi needs Linux 6.6+)");
@@ -153,11 +162,18 @@ int record__stacks(struct record *rc, record_stack_cb fn, void *ctx)
 		size_t n = 0;
 
 		if (bpf_map_lookup_elem(fd, &next, &count) == 0) {
+			struct record_key k = {
+				.type = next.type,
+				.len = next.key_len,
+				.captured = next.key_len < REC_KEY_MAX ? next.key_len : REC_KEY_MAX,
+				.bytes = next.key,
+			};
+
 			while (n < REC_STACK_DEPTH && next.pcs[n]) {
 				pcs[n] = next.pcs[n];
 				n++;
 			}
-			fn(pcs, n, count, ctx);
+			fn(pcs, n, rc->with_keys ? &k : NULL, count, ctx);
 		}
 		key = next;
 		prev = &key;

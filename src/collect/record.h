@@ -11,12 +11,22 @@
 struct gobin;
 struct record;
 
-/* One stack, leaf first: pcs[0] is the probed PC in runtime.mapassign*, the rest are return
- * addresses (runtime addresses, load bias included). */
-typedef void (*record_stack_cb)(const uint64_t *pcs, size_t n, uint64_t count, void *ctx);
+/* With keys: the map's type (a runtime address), the key's full length and its first bytes
+ * (captured of them; little-endian for the integer variants). */
+struct record_key {
+	uint64_t type;
+	uint32_t len, captured;
+	const unsigned char *bytes;
+};
 
-/* Loads the BPF object for process pid (nothing attached yet). */
-int record__open(const struct gobin *gb, pid_t pid, struct record **out);
+/* One stack, leaf first: pcs[0] is the probed PC in runtime.mapassign*, the rest are return
+ * addresses (runtime addresses, load bias included). key is NULL unless opened with keys. */
+typedef void (*record_stack_cb)(const uint64_t *pcs, size_t n, const struct record_key *key,
+				uint64_t count, void *ctx);
+
+/* Loads the BPF object for process pid (nothing attached yet). with_keys: each write's key is
+ * counted with its stack (--export-keys). */
+int record__open(const struct gobin *gb, pid_t pid, bool with_keys, struct record **out);
 /* Attaches (on) or detaches (off) the mapassign* probes: one link for all of them. */
 int record__attach(struct record *rc, bool on);
 /* Counting on or off: attached probes count only while armed (off after open). */

@@ -41,7 +41,12 @@ static char *fold(const struct prof_sample *s)
 
 	for (size_t i = s->n; i-- > 0;)
 		append_name(&out, &len, &cap, profile__frame_name(&s->frames[i], buf, sizeof(buf)),
-			    i ? ';' : 0, &oom);
+			    i || s->key ? ';' : 0, &oom);
+	/* record --export-keys: the key as the leaf-most frame. */
+	if (s->key) {
+		append_name(&out, &len, &cap, "key=", 0, &oom);
+		append_name(&out, &len, &cap, s->key, 0, &oom);
+	}
 	if (oom) {
 		free(out);
 		return NULL;

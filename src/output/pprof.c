@@ -369,6 +369,8 @@ int pprof__encode(const struct profile *p, uint8_t **out, size_t *len)
 {
 	struct enc e = { 0 };
 	PbSample *samples = calloc(p->n ? p->n : 1, sizeof(*samples));
+	Perftools__Profiles__Label *labels = calloc(p->n ? p->n : 1, sizeof(*labels));
+	Perftools__Profiles__Label **label_ptrs = calloc(p->n ? p->n : 1, sizeof(*label_ptrs));
 	size_t nids = 0;
 	uint64_t *ids;
 	int64_t *vals = calloc((p->n ? p->n : 1) * PROF_NVALUES, sizeof(*vals));
@@ -379,7 +381,7 @@ int pprof__encode(const struct profile *p, uint8_t **out, size_t *len)
 	for (size_t i = 0; i < p->n; i++)
 		nids += p->samples[i].n;
 	ids = calloc(nids ? nids : 1, sizeof(*ids));
-	if (!samples || !ids || !vals)
+	if (!samples || !ids || !vals || !labels || !label_ptrs)
 		goto out;
 	for (size_t i = 0, off = 0; i < p->n; i++) {
 		const struct prof_sample *s = &p->samples[i];
@@ -392,11 +394,22 @@ int pprof__encode(const struct profile *p, uint8_t **out, size_t *len)
 		memcpy(vals + i * PROF_NVALUES, s->v, sizeof(s->v));
 		samples[i].n_value = PROF_NVALUES;
 		samples[i].value = vals + i * PROF_NVALUES;
+		/* record --export-keys: the key written, as pprof's label "key" (-tagfocus). */
+		if (s->key) {
+			perftools__profiles__label__init(&labels[i]);
+			labels[i].key = str(&e, "key");
+			labels[i].str = str(&e, s->key);
+			label_ptrs[i] = &labels[i];
+			samples[i].n_label = 1;
+			samples[i].label = &label_ptrs[i];
+		}
 	}
 	if (!e.oom)
 		ret = pack(p, &e, samples, ids, out, len);
 out:
 	enc__free(&e);
+	free(labels);
+	free(label_ptrs);
 	free(samples);
 	free(ids);
 	free(vals);

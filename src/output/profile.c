@@ -49,9 +49,19 @@ static uint64_t stack_hash(const struct prof_frame *frames, size_t n)
 	return h;
 }
 
-static bool same_stack(const struct prof_sample *s, const struct prof_frame *frames, size_t n)
+static uint64_t key_hash(uint64_t h, const char *key)
 {
-	if (s->n != n)
+	for (; key && *key; key++) {
+		h ^= (unsigned char)*key;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static bool same_stack(const struct prof_sample *s, const struct prof_frame *frames, size_t n,
+		       const char *key)
+{
+	if (s->n != n || !s->key != !key || (key && strcmp(s->key, key)))
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (s->frames[i].addr != frames[i].addr)
@@ -68,7 +78,9 @@ static int reindex(struct profile *p)
 	if (!idx)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->n; i++) {
-		size_t j = stack_hash(p->samples[i].frames, p->samples[i].n) & (cap - 1);
+		size_t j = key_hash(stack_hash(p->samples[i].frames, p->samples[i].n),
+				    p->samples[i].key) &
+			   (cap - 1);
 
 		while (idx[j])
 			j = (j + 1) & (cap - 1);
@@ -83,15 +95,21 @@ static int reindex(struct profile *p)
 int profile__add(struct profile *p, const struct prof_frame *frames, size_t n,
 		 const int64_t v[PROF_NVALUES])
 {
+	return profile__add_keyed(p, frames, n, NULL, v);
+}
+
+int profile__add_keyed(struct profile *p, const struct prof_frame *frames, size_t n,
+		       const char *key, const int64_t v[PROF_NVALUES])
+{
 	struct prof_sample *s;
 	size_t j;
 
 	if ((p->n + 1) * 2 > p->index_cap && reindex(p))
 		return -ENOMEM;
-	j = stack_hash(frames, n) & (p->index_cap - 1);
+	j = key_hash(stack_hash(frames, n), key) & (p->index_cap - 1);
 	for (; p->index[j]; j = (j + 1) & (p->index_cap - 1)) {
 		s = &p->samples[p->index[j] - 1];
-		if (same_stack(s, frames, n)) {
+		if (same_stack(s, frames, n, key)) {
 			for (int k = 0; k < PROF_NVALUES; k++)
 				s->v[k] += v[k];
 			return 0;
@@ -108,8 +126,12 @@ int profile__add(struct profile *p, const struct prof_frame *frames, size_t n,
 	}
 	s = &p->samples[p->n];
 	s->frames = malloc((n ? n : 1) * sizeof(*frames));
-	if (!s->frames)
+	s->key = key ? strdup(key) : NULL;
+	if (!s->frames || (key && !s->key)) {
+		free(s->frames);
+		free(s->key);
 		return -ENOMEM;
+	}
 	memcpy(s->frames, frames, n * sizeof(*frames));
 	s->n = n;
 	memcpy(s->v, v, sizeof(s->v));
@@ -130,8 +152,10 @@ void profile__free(struct profile *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
 		free(p->samples[i].frames);
+		free(p->samples[i].key);
+	}
 	free(p->samples);
 	free(p->index);
 	p->samples = NULL;

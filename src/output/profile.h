@@ -25,6 +25,7 @@ struct prof_frame {
 struct prof_sample {
 	struct prof_frame *frames; /* leaf first */
 	size_t n;
+	char *key; /* the map key written (record --export-keys; pprof label "key"), or NULL */
 	int64_t v[PROF_NVALUES];
 };
 
@@ -43,6 +44,9 @@ struct profile {
 /* Adds v to the sample of this stack (same addresses), creating it. 0 or -ENOMEM. */
 int profile__add(struct profile *p, const struct prof_frame *frames, size_t n,
 		 const int64_t v[PROF_NVALUES]);
+/* The same for the sample of this stack and key (copied; NULL is profile__add). */
+int profile__add_keyed(struct profile *p, const struct prof_frame *frames, size_t n,
+		       const char *key, const int64_t v[PROF_NVALUES]);
 /* Sum of one value over every sample. */
 int64_t profile__total(const struct profile *p, enum prof_value which);
 /* "writes", "growths", "growth_bytes", "growth_time" and their units; -1 for an unknown name. */

@@ -191,3 +191,68 @@ def test_usage():
         p = lib.run([lib.MAPSCOPE, "record"] + argv, check=False)
         assert p.returncode == 2, (argv, p.returncode, p.stderr)
         assert len(p.stderr.strip().splitlines()) == 1, (argv, p.stderr)
+
+
+def zipf_truth(stdout):
+    """{(map, key): count} of the top keys zipfkeys printed, keys as mapscope prints them."""
+    truth = {}
+    for line in stdout.splitlines():
+        f = line.split()
+        if len(f) == 4 and f[0] == "count":
+            truth[(f[1], f[2])] = int(f[3])
+    assert len(truth) >= 40, stdout[:2000]
+    return truth
+
+
+# zipfkeys' keys for z in [0, 10000): int32 z - 5, int64 1000z - 3000 (tests/go/zipfkeys). A
+# label is a key's text, so a number both maps can write is summed over both: left out.
+AMBIGUOUS = {str(z - 5) for z in range(10000)} & {str(1000 * z - 3000) for z in range(10000)}
+
+
+def ambiguous(key):
+    return key in AMBIGUOUS
+
+
+def pprof_tags(path):
+    """{key label: writes} from `go tool pprof -tags`."""
+    out = pprof(["-tags"], path)
+    tags = {}
+    for line in out.splitlines():
+        m = re.match(r"^\s+(\d+) \(\s*[\d.]+%\): (.*)$", line)
+        if m:
+            tags[m.group(2)] = int(m.group(1))
+    return tags
+
+
+@cases(lambda: [("1.19", "plain"), ("1.23", "stripped"), ("1.26", "plain"),
+                ("1.27", "stripped")])
+def test_export_keys(case):
+    """--export-keys: each write sample carries its key. zipfkeys writes int32 keys (garbage in
+    the register's upper half), int64, string and 16-byte struct keys and prints its exact
+    per-key counts: the pprof label totals and the folded lines' key frames equal them."""
+    lib.require_root()
+    binary = lib.target("zipfkeys", *case)
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "keys.pb.gz")
+        p = lib.run([lib.MAPSCOPE, "record", "-d", "60", "--export-keys", "-o", out, "--",
+                     binary, "n", "20000"])
+        truth = zipf_truth(p.stdout)
+        tags = pprof_tags(out)
+        unique = {mk: n for mk, n in truth.items() if not ambiguous(mk[1])}
+        assert {m for m, _ in unique} == {"i32", "i64", "str", "pair"}, sorted(unique)
+        for (m, k), n in unique.items():
+            assert tags.get(k) == n, f"{m} key {k}: pprof label total {tags.get(k)}, truth {n}"
+        out = os.path.join(d, "keys.folded")
+        p = lib.run([lib.MAPSCOPE, "record", "-d", "60", "--export-keys", "-o", out, "--",
+                     binary, "n", "20000"])
+        truth = zipf_truth(p.stdout)
+        folded = {}
+        with open(out) as f:
+            for line in f:
+                stack, n = line.rsplit(" ", 1)
+                leaf = stack.split(";")[-1]
+                assert leaf.startswith("key="), line
+                folded[leaf[4:]] = folded.get(leaf[4:], 0) + int(n)
+        for (m, k), n in truth.items():
+            if not ambiguous(k):
+                assert folded.get(k) == n, f"{m} key {k}: folded {folded.get(k)}, truth {n}"
