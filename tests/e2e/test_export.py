@@ -426,3 +426,20 @@ def test_comm_untraceable():
     err = ex.stderr.read()
     assert ex.returncode == 0, err
     assert f"PID {sl.pid}" in err or "cannot trace" in err or "not a Go" in err, err
+
+
+def test_default_listen_is_loopback():
+    """Without --listen the exporter serves on 127.0.0.1:9464 only (the address it bound, read
+    back from its socket), without the non-loopback warning."""
+    with socket.socket() as s:
+        if s.connect_ex(("127.0.0.1", 9464)) == 0:
+            raise AssertionError("port 9464 is taken on this machine: the default cannot bind")
+    ex = subprocess.Popen([lib.MAPSCOPE, "export", "--comm", "nosuchprocess", "-d", "3"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for("the exporter to serve", lambda: (_serving(9464), None), timeout=30)
+    finally:
+        out, err = ex.communicate(timeout=30)
+    assert ex.returncode == 0, err
+    assert "serving http://127.0.0.1:9464/metrics" in err, err
+    assert "not a loopback" not in err, err
