@@ -19,28 +19,51 @@
 
 /* Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot (0 if
  * unknown). An exec keeps it; a new process on a reused PID has another. */
-static unsigned long long start_time(int pid)
+/* Reads /proc/PID/stat: the state letter (0 if unknown) and the start time (0 if unknown). */
+static void proc_stat(int pid, char *state, unsigned long long *start)
 {
-	unsigned long long v = 0;
 	char path[64], buf[1024], *p;
 	ssize_t n;
 	int fd;
 
+	*state = 0;
+	*start = 0;
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return;
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
-		return 0;
+		return;
 	buf[n] = 0;
 	/* The command name (field 2) may hold spaces and parentheses: count from its end. */
 	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return;
+	*state = p[2];
 	for (int f = 2; p && f < 22; f++)
 		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, "%llu", &v) != 1)
-		return 0;
+	if (!p || sscanf(p, "%llu", start) != 1)
+		*start = 0;
+}
+
+/* True for a zombie, and for a process that is gone or cannot be read. */
+static bool is_zombie(int pid)
+{
+	unsigned long long v;
+	char state;
+
+	proc_stat(pid, &state, &v);
+	return state == 0 || state == 'Z' || state == 'X';
+}
+
+static unsigned long long start_time(int pid)
+{
+	unsigned long long v;
+	char state;
+
+	proc_stat(pid, &state, &v);
 	return v;
 }
 
@@ -133,8 +156,10 @@ enum cli_fate cli__target_check(struct cli_target *t, int *status)
 	/* Not a process we may look at, or a binary we could not stat: only its exit is seen. */
 	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
 	if (!t->ino || stat(path, &st) != 0) {
-		/* A zombie has no memory and so no exe; waitpid reaps a launched one next time. */
-		if (!t->launched && t->ino && errno == ENOENT)
+		/* A zombie has no memory and so no exe; waitpid reaps a launched one next time.
+		 * A process in the middle of an exec has none either, for a moment, while it runs:
+		 * only the zombie's state says it is gone. */
+		if (!t->launched && t->ino && errno == ENOENT && is_zombie(t->pid))
 			return fated(t, CLI_EXITED, status);
 		return CLI_RUNNING;
 	}
