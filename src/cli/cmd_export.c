@@ -34,13 +34,14 @@
 const char cmd_export_usage[] =
 	"Usage: mapscope export (-p PID [-p PID...] | --comm NAME | -- PROGRAM [ARGS...])\n"
 	"                       [--listen ADDR:PORT] [-i SECONDS] [-d SECONDS] [--budget PCT]\n"
-	"                       [--max-sites N] [--limit-entries N] [--limit-bytes SIZE]\n"
+	"                       [--write-budget PCT] [--max-sites N] [--limit-entries N]\n"
+	"                       [--limit-bytes SIZE]\n"
 	"\n"
 	"Serves the maps of Go programs as Prometheus metrics at http://ADDR:PORT/metrics: per\n"
 	"creation site (function, file:line, type) the maps, entries, capacity, bytes, overflow\n"
-	"buckets or tombstones, growths and their durations, and with a limit the forecast time\n"
-	"until the site reaches it. The biggest --max-sites sites by bytes are exported one by one,\n"
-	"the rest as one site labelled \"other\". See docs/export.md for every metric.\n"
+	"buckets or tombstones, growths and their durations, writes, and with a limit the forecast\n"
+	"time until the site reaches it. The biggest --max-sites sites by bytes are exported one\n"
+	"by one, the rest as one site labelled \"other\". See docs/export.md for every metric.\n"
 	"\n"
 	"  -p, --pid PID          a running process (repeat for several)\n"
 	"      --comm NAME        every process named NAME (as ps -o comm shows it), following new\n"
@@ -52,6 +53,8 @@ const char cmd_export_usage[] =
 	"  -d, --duration S       stop after S seconds\n"
 	"      --budget PCT       slowdown allowed for discovery windows, in percent (default 1;\n"
 	"                         0 disables them)\n"
+	"      --write-budget PCT slowdown allowed for counting writes (default 1; 0: no\n"
+	"                         mapscope_map_writes_total)\n"
 	"      --max-sites N      sites exported one by one per target (default 50)\n"
 	"      --limit-entries N  forecast when a site's maps reach N entries in all\n"
 	"      --limit-bytes SIZE forecast when a site's maps hold SIZE bytes (suffixes K, M, G, T\n"
@@ -67,7 +70,7 @@ struct export_opts {
 	size_t npids;
 	const char *comm;
 	const char *listen;
-	double budget;
+	double budget, write_budget;
 	unsigned max_sites;
 	double limit_entries, limit_bytes, history;
 };
@@ -98,6 +101,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 		{ "comm", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "budget", required_argument, NULL, 'b' },
+		{ "write-budget", required_argument, NULL, 'W' },
 		{ "max-sites", required_argument, NULL, 'm' },
 		{ "limit-entries", required_argument, NULL, 'E' },
 		{ "limit-bytes", required_argument, NULL, 'B' },
@@ -111,6 +115,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->t.interval = 5;
 	o->budget = 1;
+	o->write_budget = 1;
 	o->max_sites = 50;
 	o->listen = "127.0.0.1:9464";
 	optind = 1;
@@ -143,14 +148,15 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 		case 'l':
 			o->listen = optarg;
 			break;
-		case 'b': {
-			char *end;
-
-			o->budget = strtod(optarg, &end);
-			if (end == optarg || *end || !(o->budget >= 0 && o->budget <= 100))
+		case 'b':
+			if (cli__parse_pct(optarg, &o->budget))
 				return err__usage("export", "--budget takes a percentage from 0 to 100");
 			break;
-		}
+		case 'W':
+			if (cli__parse_pct(optarg, &o->write_budget))
+				return err__usage("export",
+						  "--write-budget takes a percentage from 0 to 100");
+			break;
 		case 'm':
 			if (cli__parse_amount(optarg, &v, false) || v != (unsigned)v || v > 100000)
 				return err__usage("export", "--max-sites takes a whole number from 1 to 100000");
@@ -373,7 +379,7 @@ static int add_target(struct exporter *ex, int pid, char **argv, bool keep_faile
 		err__report(-ENOMEM, NULL);
 		return -ENOMEM;
 	}
-	ret = session__open(&t->s, argv, pid, ex->o->budget);
+	ret = session__open(&t->s, argv, pid, ex->o->budget, ex->o->write_budget);
 	if (!ret) {
 		t->sites = sites__new(t->s.t.gb, &sp);
 		ret = t->sites ? 0 : -ENOMEM;
@@ -458,6 +464,7 @@ static void publish(struct exporter *ex, uint64_t now)
 		pt[i].sites = t->sites;
 		pt[i].dropped = session__dropped(&t->s);
 		pt[i].overhead_ratio = session__overhead_pct(&t->s, now) / 100.0;
+		pt[i].writes = t->s.rates != NULL;
 	}
 	f = open_memstream(&buf, &len);
 	if (!f)
@@ -487,6 +494,9 @@ static void refresh(struct exporter *ex, uint64_t now)
 		session__refresh(&t->s, now, true);
 		g = registry__take_growths(t->s.reg, &ng);
 		sites__update(t->sites, t->s.reg, t->s.bias, unix_now, g, ng);
+		if (t->s.rates)
+			sites__count_writes(t->sites, t->s.reg, t->s.bias, unix_now,
+					    session__writes, &t->s);
 	}
 	publish(ex, now);
 }

@@ -4,8 +4,8 @@
 #include "collect/hotkeys.h"
 #include "collect/launch.h"
 #include "core/err.h"
-#include "core/hkscale.h"
 #include "core/json.h"
+#include "cli/hkduty.h"
 #include "cli/hkfold.h"
 #include "core/spacesave.h"
 #include "inspect/gobin.h"
@@ -27,15 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A probe hit's cost when the kernel's BPF statistics are off (bench/probe-cost: 1-2 µs). */
-#define HIT_COST_NS 2000.0
-/* The trap into the kernel and back at an emulated site, without the program (bench/hotkeys-cost:
- * an empty probe adds 830-1000 ns a write, ~50 of them the program): added to the program's
- * measured run time. */
-#define TRAP_NS 800.0
-#define CYCLE_NS 500000000ull /* a window opens every 500 ms: attach tails cost ~1%/s */
-#define WINDOW_MIN_NS 200000ull
-#define WINDOW_GROWTH 4.0 /* the most a window grows from one cycle to the next */
 #define READ_EVERY_NS 1000000000ull
 #define ALIVE_EVERY_NS 10000000ull
 
@@ -162,18 +153,13 @@ static int parse_args(int argc, char **argv, struct hk_opts *o)
 struct state {
 	const struct hk_opts *o;
 	const struct gobin *gb;
+	struct hkduty *d;
 	struct hotkeys *hk;
+	const struct hkfold *fold;
 	int pid;
 	uint64_t bias;
 	bool have_bias;
-	struct hkfold *fold;
 	struct cwrite_log *events;
-	/* duty cycle */
-	bool on, always;
-	uint64_t start_ns, cycle_ns, next_cycle_ns, win_ns, on_mid_ns, probed_ns, hits_at_cycle;
-	uint64_t cpu_start_ns, cpu_on_ns, cpu_probed_ns, cpu_last_ns; /* the target's CPU time */
-	uint64_t windows;
-	double cost_ns;
 };
 
 static void on_event(const struct hk_event *e, void *ctx)
@@ -196,135 +182,6 @@ static int poll_events(struct state *s)
 	return hotkeys__events(s->hk, on_event, s);
 }
 
-/* CPU time the target's threads have run, in ns: the process CPU clock is exact (the running
- * threads' current slices included), where /proc's schedstat lags by up to a tick. */
-static uint64_t cpu_ns(int pid)
-{
-	struct timespec ts;
-	clockid_t clk;
-
-	if (clock_getcpuclockid(pid, &clk) || clock_gettime(clk, &ts))
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* The target's CPU time, the last one read once it has exited. */
-static uint64_t cpu_now(struct state *s)
-{
-	uint64_t v = cpu_ns(s->pid);
-
-	if (v > s->cpu_last_ns)
-		s->cpu_last_ns = v;
-	return s->cpu_last_ns;
-}
-
-/* Ends a window: disarmed first, so that the sampled interval ends now for every site. */
-static void window_close(struct state *s)
-{
-	uint64_t t = cli__now_ns(CLOCK_MONOTONIC);
-
-	hotkeys__arm(s->hk, false);
-	s->probed_ns += t - s->on_mid_ns;
-	s->cpu_probed_ns += cpu_now(s) - s->cpu_on_ns;
-	s->on = false;
-	hotkeys__attach(s->hk, false);
-}
-
-/* Duty cycle: every CYCLE_NS the probes are attached for a window, whose length is steered by
- * what the previous cycle really cost: all its probe hits (those while attaching and detaching
- * included) times the cost of a hit, over the cycle's length. */
-static int duty_tick(struct state *s, uint64_t now)
-{
-	uint64_t hits, maxcpu;
-	int ret;
-
-	if (s->always)
-		return 0;
-	if (now >= s->next_cycle_ns) {
-		hotkeys__hits(s->hk, &hits, &maxcpu);
-		if (s->cycle_ns) {
-			double share = (double)(hits - s->hits_at_cycle) * s->cost_ns /
-				       (double)(now - s->cycle_ns) * 100.0;
-			double scale = share > 0 ? s->o->budget / share : WINDOW_GROWTH;
-
-			scale = scale > WINDOW_GROWTH ? WINDOW_GROWTH : scale;
-			s->win_ns = (uint64_t)((double)s->win_ns * scale);
-			s->win_ns = s->win_ns < WINDOW_MIN_NS ? WINDOW_MIN_NS : s->win_ns;
-		} else {
-			s->win_ns = WINDOW_MIN_NS;
-		}
-		s->cycle_ns = now;
-		s->next_cycle_ns = now + CYCLE_NS;
-		s->hits_at_cycle = hits;
-		if (!s->on) {
-			ret = hotkeys__attach(s->hk, true);
-			if (ret)
-				return ret;
-			s->on_mid_ns = cli__now_ns(CLOCK_MONOTONIC);
-			s->cpu_on_ns = cpu_now(s);
-			hotkeys__arm(s->hk, true);
-			s->on = true;
-			s->windows++;
-		}
-	}
-	if (s->on && s->win_ns < CYCLE_NS && now >= s->cycle_ns + s->win_ns)
-		window_close(s);
-	return 0;
-}
-
-static uint64_t duty_next(const struct state *s)
-{
-	if (s->always)
-		return UINT64_MAX;
-	if (s->on && s->win_ns < CYCLE_NS && s->cycle_ns + s->win_ns < s->next_cycle_ns)
-		return s->cycle_ns + s->win_ns;
-	return s->next_cycle_ns;
-}
-
-struct sampling {
-	double elapsed_s, fraction, work_fraction, overhead_pct, cost_ns, probed_s;
-	struct hkscale sc; /* counted writes → the run's, and the bracket */
-	uint64_t hits, armed_hits;
-};
-
-/* The share of the program's work that the windows saw, which scales their counts to the run:
- * see core/hkscale.h. fraction is the share of wall time probed; cpu_in and cpu_out are the
- * target's CPU time inside and outside windows (its wall time when it has no CPU clock). */
-static struct sampling sampling(struct state *s, uint64_t now)
-{
-	struct sampling r = { 0 };
-	uint64_t maxcpu, armed, armed_maxcpu, elapsed = now > s->start_ns ? now - s->start_ns : 1;
-	double probed, cpu_in, cpu_out;
-	struct hkscale sc;
-
-	hotkeys__armed_hits(s->hk, &armed, &armed_maxcpu);
-	hotkeys__hits(s->hk, &r.hits, &maxcpu);
-	r.armed_hits = armed;
-	r.cost_ns = s->cost_ns;
-	r.elapsed_s = (double)elapsed / 1e9;
-	r.overhead_pct = 100.0 * (double)r.hits * s->cost_ns / (double)elapsed;
-	r.sc = (struct hkscale){ 1, 1, 1 };
-	if (s->always) {
-		r.fraction = r.work_fraction = 1;
-		return r;
-	}
-	probed = (double)s->probed_ns + (s->on ? (double)(now - s->on_mid_ns) : 0);
-	r.probed_s = probed / 1e9;
-	r.fraction = probed / (double)elapsed;
-	r.fraction = r.fraction > 1 ? 1 : r.fraction;
-	cpu_in = (double)s->cpu_probed_ns + (s->on ? (double)(cpu_now(s) - s->cpu_on_ns) : 0);
-	cpu_out = (double)(cpu_now(s) - s->cpu_start_ns) - cpu_in;
-	if (cpu_in <= 0) { /* no CPU clock for the target: its wall time instead */
-		cpu_in = probed;
-		cpu_out = (double)elapsed - probed;
-	}
-	cpu_out -= (double)(r.hits - armed) * TRAP_NS; /* the attach and detach tails */
-	sc = hkscale__work(cpu_in, cpu_out, (double)armed, s->cost_ns);
-	r.sc = sc;
-	r.work_fraction = 1 / sc.est;
-	return r;
-}
-
 struct mview {
 	const struct hkfold_map *m;
 	uint64_t writes;
@@ -335,11 +192,6 @@ static int by_writes(const void *a, const void *b)
 	const struct mview *x = a, *y = b;
 
 	return x->writes < y->writes ? 1 : x->writes > y->writes ? -1 : 0;
-}
-
-static uint64_t scaled(uint64_t v, double scale)
-{
-	return scale <= 1 ? v : (uint64_t)((double)v * scale + 0.5);
 }
 
 struct samples_out {
@@ -395,7 +247,7 @@ static void report_samples(struct state *s, struct json *j)
 
 static void report(struct state *s, uint64_t now)
 {
-	struct sampling sm = sampling(s, now);
+	struct hkduty_sampling sm = hkduty__sampling(s->d, now);
 	size_t nmaps = hkfold__count(s->fold);
 	struct mview *v = calloc(nmaps ? nmaps : 1, sizeof(*v));
 	struct json *j = NULL;
@@ -449,19 +301,19 @@ static void report(struct state *s, uint64_t now)
 			else
 				json__null(j);
 			json__key(j, s->o->reads ? "reads" : "writes");
-			json__uint(j, scaled(m->writes, sm.sc.est));
+			json__uint(j, hkduty__scaled(m->writes, sm.sc.est));
 			if (!s->o->reads) {
 				json__key(j, "deletes");
-				json__uint(j, scaled(m->deletes, sm.sc.est));
+				json__uint(j, hkduty__scaled(m->deletes, sm.sc.est));
 			}
 			json__key(j, "keys");
 			json__arr_begin(j);
 		} else {
 			printf("\n0x%" PRIx64 "  %s  %s  %s %" PRIu64 "\n", m->addr, ti.name,
 			       fr.func ? fr.func : "?", s->o->reads ? "reads" : "writes",
-			       scaled(m->writes, sm.sc.est));
+			       hkduty__scaled(m->writes, sm.sc.est));
 			if (m->deletes)
-				printf("  deletes %" PRIu64 "\n", scaled(m->deletes, sm.sc.est));
+				printf("  deletes %" PRIu64 "\n", hkduty__scaled(m->deletes, sm.sc.est));
 			printf("  %12s %10s  %s\n", "COUNT", "±ERROR", "KEY");
 		}
 		for (size_t x = 0; x < nc; x++) {
@@ -531,11 +383,11 @@ static void report(struct state *s, uint64_t now)
 		json__key(j, "probed_seconds");
 		json__double(j, sm.probed_s);
 		json__key(j, "cpu_probed_seconds");
-		json__double(j, (double)s->cpu_probed_ns / 1e9);
+		json__double(j, sm.cpu_probed_s);
 		json__key(j, "cpu_seconds");
-		json__double(j, (double)(cpu_now(s) - s->cpu_start_ns) / 1e9);
+		json__double(j, sm.cpu_s);
 		json__key(j, "windows");
-		json__uint(j, s->always ? 1 : s->windows);
+		json__uint(j, sm.windows);
 		json__key(j, "seconds");
 		json__double(j, sm.elapsed_s);
 		json__obj_end(j);
@@ -549,30 +401,18 @@ static void report(struct state *s, uint64_t now)
 	free(v);
 }
 
-/* The cost of a hit: the trap plus the program's measured run time, once the kernel has
- * measured a few; the conservative constant until then. */
-static void update_cost(struct state *s)
-{
-	double prog = hotkeys__prog_ns(s->hk);
-
-	if (prog > 0)
-		s->cost_ns = TRAP_NS + prog;
-}
-
 static int run(struct state *s, struct cli_target *tg)
 {
 	const struct hk_opts *o = s->o;
 	uint64_t every = o->t.interval > 0 ? (uint64_t)(o->t.interval * 1e9) : 0;
-	uint64_t next_report, next_read, end = UINT64_MAX, t;
+	uint64_t start = cli__now_ns(CLOCK_MONOTONIC), next_report, next_read, end = UINT64_MAX, t;
 	int ret = 0;
 
-	s->start_ns = cli__now_ns(CLOCK_MONOTONIC);
-	s->cpu_start_ns = cpu_now(s);
-	next_report = every ? s->start_ns + every : UINT64_MAX;
-	next_read = s->start_ns + READ_EVERY_NS;
+	hkduty__start(s->d, start);
+	next_report = every ? start + every : UINT64_MAX;
+	next_read = start + READ_EVERY_NS;
 	if (o->t.duration > 0)
-		end = s->start_ns + (uint64_t)(o->t.duration * 1e9);
-	s->next_cycle_ns = s->start_ns;
+		end = start + (uint64_t)(o->t.duration * 1e9);
 	while (!cli__stop) {
 		uint64_t now = cli__now_ns(CLOCK_MONOTONIC), wake;
 		struct timespec ts;
@@ -582,14 +422,13 @@ static int run(struct state *s, struct cli_target *tg)
 		if (!s->have_bias && remote__load_bias(s->pid, s->gb->path, s->gb->pie,
 						       s->gb->first_vaddr, &s->bias) == 0)
 			s->have_bias = true;
-		ret = duty_tick(s, now);
+		ret = hkduty__tick(s->d, now, &t);
 		if (!ret)
 			ret = poll_events(s);
 		if (ret)
 			break;
 		if (now >= next_read || now >= next_report) {
-			update_cost(s);
-			ret = hkfold__collect(s->fold, s->hk);
+			ret = hkduty__collect(s->d);
 			if (ret)
 				break;
 			next_read = now + READ_EVERY_NS;
@@ -599,7 +438,6 @@ static int run(struct state *s, struct cli_target *tg)
 			next_report += every;
 		}
 		wake = now + ALIVE_EVERY_NS;
-		t = duty_next(s);
 		wake = t < wake ? t : wake;
 		wake = end < wake ? end : wake;
 		wake = next_report < wake ? next_report : wake;
@@ -609,32 +447,25 @@ static int run(struct state *s, struct cli_target *tg)
 		ts.tv_nsec = (long)(wake % 1000000000ull);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
-	if (s->on && !s->always)
-		window_close(s);
+	hkduty__finish(s->d);
 	if (tg->fate != CLI_RUNNING)
 		cli__target_gone(tg, tg->fate, tg->status);
 	t = cli__now_ns(CLOCK_MONOTONIC);
 	if (ret)
 		return ret;
-	update_cost(s);
 	ret = poll_events(s);
 	if (!ret)
-		ret = hkfold__collect(s->fold, s->hk);
+		ret = hkduty__collect(s->d);
 	if (ret)
 		return ret;
 	report(s, t);
 	return 0;
 }
 
-static void state_free(struct state *s)
-{
-	hkfold__free(s->fold);
-	cwrite__free(s->events);
-}
-
 int cmd_hotkeys(int argc, char **argv)
 {
 	struct hk_opts o;
+	struct hkduty_cfg cfg;
 	struct state s;
 	struct cli_target t;
 	int ret;
@@ -644,42 +475,23 @@ int cmd_hotkeys(int argc, char **argv)
 		return ret < 0 ? MS_EXIT_OK : ret;
 	memset(&s, 0, sizeof(s));
 	s.o = &o;
-	s.cost_ns = HIT_COST_NS;
 	ret = cli__target_open(o.t.argv, o.t.pid, &t);
 	if (ret)
 		goto cleanup;
 	s.gb = t.gb;
 	s.pid = t.pid;
 	s.have_bias = !t.gb->pie;
-	ret = hkfold__new(o.k, &s.fold);
+	cfg = (struct hkduty_cfg){ .budget = o.budget, .k = o.k, .only_map = o.only_map,
+				   .samples = o.samples, .reads = o.reads, .empty = o.empty };
+	ret = cwrite__new(&s.events);
 	if (!ret)
-		ret = cwrite__new(&s.events);
-	if (!ret)
-		ret = hotkeys__open(t.gb, t.pid, o.only_map, o.samples, o.reads, &s.hk);
+		ret = hkduty__open(t.gb, t.pid, &cfg, &s.d);
 	if (ret) {
 		err__report(ret, NULL);
 		goto cleanup;
 	}
-	/* Every write counted: the probes go in once, before a launched program starts. */
-	if (o.budget >= 100 || o.empty) {
-		s.always = true;
-		ret = hotkeys__attach(s.hk, true);
-		hotkeys__arm(s.hk, !o.empty);
-		if (ret) {
-			err__report(ret, NULL);
-			goto cleanup;
-		}
-	} else {
-		/* Duty-cycled: one trial attach, so that a kernel that cannot attach is reported
-		 * before a launched program runs, not at the first window. */
-		ret = hotkeys__attach(s.hk, true);
-		if (!ret)
-			ret = hotkeys__attach(s.hk, false);
-		if (ret) {
-			err__report(ret, NULL);
-			goto cleanup;
-		}
-	}
+	s.hk = hkduty__hotkeys(s.d);
+	s.fold = hkduty__fold(s.d);
 	cli__catch_stop();
 	if (o.t.argv)
 		launch__release(&t.l);
@@ -687,8 +499,8 @@ int cmd_hotkeys(int argc, char **argv)
 	if (ret)
 		err__report(ret, NULL);
 cleanup:
-	hotkeys__free(s.hk);
-	state_free(&s);
+	hkduty__free(s.d);
+	cwrite__free(s.events);
 	cli__target_close(&t);
 	return ret ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

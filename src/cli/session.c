@@ -1,13 +1,19 @@
-/* session: one traced target with its inventory, registry and discovery windows. */
+/* session: one traced target with its inventory, registry, discovery windows and write
+ * counting. */
 #include "cli/session.h"
 
+#include "cli/hkduty.h"
+#include "collect/hotkeys.h"
 #include "collect/inventory.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "model/registry.h"
 #include "model/remote.h"
+#include "output/cwrite.h"
+#include "shared/hotkeys.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -25,13 +31,55 @@ static void on_event(const struct inv_event *e, void *ctx)
 	registry__event(ctx, e);
 }
 
+static void on_cwrite(const struct hk_event *e, void *ctx)
+{
+	struct session *s = ctx;
+
+	cwrite__add(s->cw, s->t.gb, s->bias, e);
+}
+
+static void on_wmap(uint64_t map, const struct hk_mapstat *st, void *ctx)
+{
+	struct session *s = ctx;
+
+	if (s->nwm == s->capwm) {
+		size_t cap = s->capwm ? s->capwm * 2 : 64;
+		struct session_wmap *n = realloc(s->wm, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		s->wm = n;
+		s->capwm = cap;
+	}
+	s->wm[s->nwm++] = (struct session_wmap){ map, st->writes, st->deletes };
+}
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct session_wmap *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* The kernel's per-map counts (bounded by its LRU table) and the scale, for session__writes. */
+static void take_writes(struct session *s, uint64_t now_ns)
+{
+	hkduty__collect(s->rates);
+	s->nwm = 0;
+	hotkeys__maps(hkduty__hotkeys(s->rates), on_wmap, s);
+	qsort(s->wm, s->nwm, sizeof(*s->wm), by_addr);
+	s->write_scale = hkduty__sampling(s->rates, now_ns).sc.est;
+}
+
 static void on_growwork(uint64_t map, uint64_t count, void *ctx)
 {
 	registry__growwork(ctx, map, count);
 }
 
-int session__open(struct session *s, char **argv, int pid, double budget_pct)
+int session__open(struct session *s, char **argv, int pid, double budget_pct,
+		  double write_budget_pct)
 {
+	struct hkduty_cfg cfg = { .budget = write_budget_pct };
 	int ret;
 
 	memset(s, 0, sizeof(*s));
@@ -47,6 +95,11 @@ int session__open(struct session *s, char **argv, int pid, double budget_pct)
 		return -ENOMEM;
 	}
 	ret = inventory__open(s->t.gb, s->t.pid, on_event, s->reg, &s->inv);
+	if (!ret && write_budget_pct > 0) {
+		ret = cwrite__new(&s->cw);
+		if (!ret)
+			ret = hkduty__open(s->t.gb, s->t.pid, &cfg, &s->rates);
+	}
 	if (ret)
 		err__report(ret, NULL);
 	return ret;
@@ -56,6 +109,8 @@ void session__release(struct session *s)
 {
 	s->start_ns = cli__now_ns(CLOCK_MONOTONIC);
 	s->w.next_ns = s->start_ns;
+	if (s->rates)
+		hkduty__start(s->rates, s->start_ns);
 	if (s->launched)
 		launch__release(&s->t.l);
 }
@@ -133,12 +188,35 @@ bool session__step(struct session *s, uint64_t now_ns)
 	inventory__poll(s->inv, 0);
 	if (up)
 		windows_tick(&s->w, s->inv, now_ns);
+	if (s->rates) {
+		hotkeys__events(hkduty__hotkeys(s->rates), on_cwrite, s);
+		/* A failed attach leaves the window closed: the counts scale by what was seen. */
+		if (up)
+			hkduty__tick(s->rates, now_ns, &s->rates_next_ns);
+	}
 	return up;
 }
 
 void session__poll(struct session *s, int timeout_ms)
 {
-	inventory__poll(s->inv, s->w.open && timeout_ms > 1 ? 1 : timeout_ms);
+	uint64_t now, due;
+
+	if (s->w.open && timeout_ms > 1)
+		timeout_ms = 1;
+	if (s->rates && timeout_ms > 0) {
+		now = cli__now_ns(CLOCK_MONOTONIC);
+		due = s->rates_next_ns > now ? s->rates_next_ns - now : 0;
+		if (due < 1000000ull) {
+			/* Windows last from 200 µs: sleep to the tick, then only drain. */
+			struct timespec ts = { 0, (long)due };
+
+			nanosleep(&ts, NULL);
+			timeout_ms = 0;
+		} else if (due < (uint64_t)timeout_ms * 1000000ull) {
+			timeout_ms = (int)(due / 1000000ull);
+		}
+	}
+	inventory__poll(s->inv, timeout_ms);
 }
 
 void session__refresh(struct session *s, uint64_t now_ns, bool report)
@@ -162,6 +240,8 @@ void session__refresh(struct session *s, uint64_t now_ns, bool report)
 		s->w.mark_ns = total;
 		inventory__growwork(s->inv, on_growwork, s->reg);
 	}
+	if (s->rates && report)
+		take_writes(s, now_ns);
 	registry__refresh(s->reg, MAX_MISSES);
 }
 
@@ -171,12 +251,19 @@ void session__finish(struct session *s)
 	if (s->w.open)
 		inventory__window(s->inv, false);
 	s->w.open = false;
+	if (s->rates) {
+		hkduty__finish(s->rates);
+		hotkeys__events(hkduty__hotkeys(s->rates), on_cwrite, s);
+		take_writes(s, cli__now_ns(CLOCK_MONOTONIC));
+	}
 	alive(s);
 }
 
-double session__overhead_pct(const struct session *s, uint64_t now_ns)
+double session__overhead_pct(struct session *s, uint64_t now_ns)
 {
-	return 100.0 * (double)s->w.hits_total * HIT_COST_NS / (double)(now_ns - s->start_ns + 1);
+	double pct = 100.0 * (double)s->w.hits_total * HIT_COST_NS / (double)(now_ns - s->start_ns + 1);
+
+	return pct + (s->rates ? hkduty__sampling(s->rates, now_ns).overhead_pct : 0);
 }
 
 uint64_t session__dropped(const struct session *s)
@@ -184,8 +271,26 @@ uint64_t session__dropped(const struct session *s)
 	return inventory__dropped(s->inv);
 }
 
+void session__writes(void *ctx, uint64_t map, uint64_t *writes, uint64_t *deletes)
+{
+	const struct session *s = ctx;
+	const struct session_wmap key = { .addr = map };
+	const struct session_wmap *m = s->nwm ? bsearch(&key, s->wm, s->nwm, sizeof(key), by_addr)
+					      : NULL;
+
+	*writes = m ? hkduty__scaled(m->writes, s->write_scale) : 0;
+	*deletes = m ? hkduty__scaled(m->deletes, s->write_scale) : 0;
+}
+
 void session__close(struct session *s)
 {
+	hkduty__free(s->rates);
+	s->rates = NULL;
+	cwrite__free(s->cw);
+	s->cw = NULL;
+	free(s->wm);
+	s->wm = NULL;
+	s->nwm = s->capwm = 0;
 	inventory__free(s->inv);
 	s->inv = NULL;
 	registry__free(s->reg);

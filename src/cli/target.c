@@ -242,6 +242,14 @@ int cli__parse_seconds(const char *arg, double *out)
 	return end != arg && !*end && *out > 0 ? 0 : -1;
 }
 
+int cli__parse_pct(const char *arg, double *out)
+{
+	char *end;
+
+	*out = strtod(arg, &end);
+	return end == arg || *end || !(*out >= 0 && *out <= 100) ? -EINVAL : 0;
+}
+
 int cli__parse_amount(const char *arg, double *out, bool size)
 {
 	char *end;

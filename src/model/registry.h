@@ -40,6 +40,7 @@ struct reg_map {
 	struct map_stats st;
 	bool st_ok;
 	unsigned int misses; /* consecutive failed reads */
+	uint64_t writes_seen; /* its writes already added to its site's counter (sites.h) */
 };
 
 /* A growth that finished, for the interval's event list. */

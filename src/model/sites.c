@@ -284,9 +284,30 @@ static void choose(struct sites *s)
 			return;
 		}
 		/* Counters start at zero for a site joining the set (its past is in other's). */
-		big->growths = big->timed = 0;
+		big->growths = big->timed = big->writes = 0;
 		big->growth_seconds = 0;
 		memset(big->hist, 0, sizeof(big->hist));
+	}
+}
+
+void sites__count_writes(struct sites *s, struct registry *r, uint64_t bias, double now,
+			 void (*writes)(void *ctx, uint64_t map, uint64_t *w, uint64_t *d),
+			 void *ctx)
+{
+	for (size_t i = 0; i < registry__count(r); i++) {
+		struct reg_map *m = registry__at(r, i);
+		uint64_t w, d;
+		struct site *t;
+
+		if (!m->st_ok)
+			continue;
+		writes(ctx, m->addr, &w, &d);
+		if (w <= m->writes_seen)
+			continue;
+		t = site_of(s, bias, m->stack, m->nstack, m->type, m->ti_ok ? m->ti.name : NULL,
+			    now);
+		(t && t->exported ? t : &s->other)->writes += w - m->writes_seen;
+		m->writes_seen = w;
 	}
 }
 

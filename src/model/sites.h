@@ -2,7 +2,7 @@
  * the exporter's metrics and of the forecasts. A bounded set of sites is "exported" (the biggest
  * by bytes); the rest add up in one `other` aggregate.
  *
- * Counters (growths, the growth-time histogram) only ever increase, per exported site and for
+ * Counters (growths, the growth-time histogram, writes) only ever increase, per exported site and for
  * `other`: a growth adds to the site's own counter while the site is exported and to `other`'s
  * otherwise, so a site that joins the exported set starts its counters at zero and no counter
  * ever goes down. A site keeps its place while it is not displaced: a site outside the set takes
@@ -32,6 +32,7 @@ struct site {
 	uint64_t hist[SITES_NBUCKETS + 1]; /* last: +Inf; cumulative when written out */
 	uint64_t timed;                    /* growths with a measured duration */
 	double growth_seconds;
+	uint64_t writes; /* sites__count_writes */
 	/* Forecasts of entries and bytes, and their verdicts at the last update. */
 	struct forecast fc_entries, fc_bytes;
 	enum forecast__verdict v_entries, v_bytes;
@@ -62,6 +63,13 @@ void sites__free(struct sites *s);
  * partial; the next one repairs it). */
 int sites__update(struct sites *s, struct registry *r, uint64_t bias, double now,
 		  const struct reg_growth *g, size_t ng);
+/* Adds to each site's writes counter what its live maps were written since the last call:
+ * writes(ctx, map, &w, &d) gives a map's writes over the run so far (an estimate that may
+ * wobble down: a map's counter then waits until it is exceeded). Call after sites__update.
+ * Writes to a map freed between two calls are lost. */
+void sites__count_writes(struct sites *s, struct registry *r, uint64_t bias, double now,
+			 void (*writes)(void *ctx, uint64_t map, uint64_t *w, uint64_t *d),
+			 void *ctx);
 size_t sites__count(const struct sites *s);
 const struct site *sites__at(const struct sites *s, size_t i);
 /* The aggregate of the sites that are not exported (labels "other"). */

@@ -117,10 +117,9 @@ void cwrite__print(const struct cwrite_log *l, size_t i, FILE *f)
 	fflush(f);
 }
 
-void cwrite__json(const struct cwrite_log *l, struct json *j)
+void cwrite__json_items(const struct cwrite_log *l, size_t from, struct json *j)
 {
-	json__arr_begin(j);
-	for (size_t i = 0; l && i < l->n; i++) {
+	for (size_t i = from; l && i < l->n; i++) {
 		const struct cwrite *c = &l->ev[i];
 
 		json__obj_begin(j);
@@ -163,6 +162,12 @@ void cwrite__json(const struct cwrite_log *l, struct json *j)
 		json__arr_end(j);
 		json__obj_end(j);
 	}
+}
+
+void cwrite__json(const struct cwrite_log *l, struct json *j)
+{
+	json__arr_begin(j);
+	cwrite__json_items(l, 0, j);
 	json__arr_end(j);
 }
 

@@ -23,6 +23,8 @@ size_t cwrite__count(const struct cwrite_log *l);
 void cwrite__print(const struct cwrite_log *l, size_t i, FILE *f);
 /* Every event as a JSON array of {"kind": "concurrent_write", ...}. */
 void cwrite__json(const struct cwrite_log *l, struct json *j);
+/* Events from index from on as elements of the JSON array open in j (NULL l: none). */
+void cwrite__json_items(const struct cwrite_log *l, size_t from, struct json *j);
 void cwrite__free(struct cwrite_log *l);
 
 #endif

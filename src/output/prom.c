@@ -183,6 +183,29 @@ static void eta(FILE *out, const struct prom_target *t, size_t n)
 	}
 }
 
+static void writes(FILE *out, const struct prom_target *t, size_t n)
+{
+	const struct prom_target *c;
+	const struct site *s;
+	size_t ti = 0, si = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++)
+		any |= t[i].writes;
+	if (!any)
+		return;
+	header(out, "mapscope_map_writes_total", "counter",
+	       "Writes to the site's maps since the exporter started (or since the site was "
+	       "exported), estimated from duty-cycled per-call probes.");
+	while ((s = next_site(t, n, &ti, &si, &c))) {
+		if (!c->writes)
+			continue;
+		fputs("mapscope_map_writes_total{", out);
+		site_labels(out, c, s);
+		fprintf(out, "} %" PRIu64 "\n", s->writes);
+	}
+}
+
 static void self(FILE *out, const struct prom_target *t, size_t n, const char *version)
 {
 	header(out, "mapscope_build_info", "gauge", "mapscope's version; always 1.");
@@ -242,5 +265,6 @@ int prom__write(FILE *out, const struct prom_target *t, size_t n, const char *ve
 	}
 	histogram(out, t, n);
 	eta(out, t, n);
+	writes(out, t, n);
 	return ferror(out) ? -EIO : 0;
 }

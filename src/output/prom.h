@@ -21,6 +21,7 @@ struct prom_target {
 	uint64_t dropped;       /* probe events lost (ring buffer full) */
 	double overhead_ratio;  /* the target's measured slowdown from probes, 0.01 = 1 % */
 	bool limits;            /* a limit was given: write mapscope_map_limit_eta_seconds */
+	bool writes;            /* writes are counted: write mapscope_map_writes_total */
 };
 
 /* Writes the page for n targets. Returns 0, or -EIO when the stream failed. */

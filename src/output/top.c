@@ -5,6 +5,7 @@
 #include "model/registry.h"
 #include "model/sites.h"
 #include "model/symbolize.h"
+#include "output/cwrite.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@ static void json_map(struct json *j, const struct gobin *gb, const struct reg_ma
 		     const struct top_frame *tf)
 {
 	bool swiss = gb->maps == GO_LAYOUT_SWISS;
+	uint64_t writes = 0, deletes = 0;
 	struct frame site;
 	char fl[256];
 
@@ -97,12 +99,14 @@ static void json_map(struct json *j, const struct gobin *gb, const struct reg_ma
 		json__null(j);
 	else
 		json__double(j, m->growwork_per_sec);
+	if (tf->writes)
+		tf->writes(tf->writes_ctx, m->addr, &writes, &deletes);
 	json__key(j, "writes");
-	json__null(j);
+	tf->writes ? json__uint(j, writes) : json__null(j);
 	json__key(j, "reads");
 	json__null(j);
 	json__key(j, "deletes");
-	json__null(j);
+	tf->writes ? json__uint(j, deletes) : json__null(j);
 	json__key(j, "flags");
 	json__arr_begin(j);
 	if (top__is_bloated(m))
@@ -191,7 +195,7 @@ static void table_warnings(FILE *out, const struct top_frame *tf)
 			w.eta_s / 60);
 }
 
-void top__json(FILE *out, const struct gobin *gb, struct registry *r, const struct top_frame *tf)
+void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *tf)
 {
 	struct json *j = json__new(out);
 	const struct reg_growth *g;
@@ -238,6 +242,8 @@ void top__json(FILE *out, const struct gobin *gb, struct registry *r, const stru
 		json__obj_end(j);
 	}
 	json_warnings(j, tf);
+	cwrite__json_items(tf->cw, tf->cw_from, j);
+	tf->cw_from = cwrite__count(tf->cw);
 	json__arr_end(j);
 	json__key(j, "stats");
 	json__obj_begin(j);
@@ -334,7 +340,7 @@ static void summary(FILE *out, const struct gobin *gb, const struct reg_map **ro
 			growths, grown, secs * 1e3, most->ti_ok ? most->ti.name : "?", most->growths);
 }
 
-void top__table(FILE *out, const struct gobin *gb, struct registry *r, const struct top_frame *tf)
+void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *tf)
 {
 	size_t n = registry__count(r), ng;
 	const struct reg_map **rows = calloc(n ? n : 1, sizeof(*rows));
@@ -349,18 +355,24 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, const str
 	fprintf(out, "\nmapscope top: pid %d, %s (%s maps), %zu maps, %zu growths%s\n", tf->pid,
 		gb->bi.version, goversion__layout_name(gb->maps), n, ng,
 		tf->exited ? " (final: the program has exited)" : tf->final ? " (final)" : "");
-	fprintf(out, "%-14s %-28s %9s %9s %5s %8s %5s  %s\n", "ADDR", "TYPE", "LEN", "CAP", "LOAD",
-		"BYTES", "GROW", "SITE");
+	fprintf(out, "%-14s %-28s %9s %9s %5s %8s %5s %10s  %s\n", "ADDR", "TYPE", "LEN", "CAP",
+		"LOAD", "BYTES", "GROW", "WRITES", "SITE");
 	for (size_t i = 0; i < n && i < TABLE_ROWS; i++) {
 		const struct reg_map *m = rows[i];
+		uint64_t writes = 0, deletes;
 		struct frame site;
+		char wb[24] = "-";
 
 		symbolize__site(gb, tf->bias, m->stack, m->nstack, &site);
+		if (tf->writes) {
+			tf->writes(tf->writes_ctx, m->addr, &writes, &deletes);
+			snprintf(wb, sizeof(wb), "%" PRIu64, writes);
+		}
 		fprintf(out, "0x%-12" PRIx64 " %-28.28s %9" PRIu64 " %9" PRIu64 " %5.2f %8s %5" PRIu64
-			     "  %s %s%s\n",
+			     " %10s  %s %s%s\n",
 			m->addr, m->ti_ok ? m->ti.name : "?", m->st.len, m->st.capacity,
 			m->st.capacity ? (double)m->st.len / (double)m->st.capacity : 0,
-			top__bytes(m->st.bytes, hb, sizeof(hb)), m->growths,
+			top__bytes(m->st.bytes, hb, sizeof(hb)), m->growths, wb,
 			site.func ? site.func : "?", site.func ? symbolize__file_line(&site, fl, sizeof(fl)) : "",
 			top__origin_note(m));
 	}
@@ -378,6 +390,9 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, const str
 			m->st.len, m->st.capacity);
 	}
 	table_warnings(out, tf);
+	for (size_t i = tf->cw_from; i < cwrite__count(tf->cw); i++)
+		cwrite__print(tf->cw, i, out);
+	tf->cw_from = cwrite__count(tf->cw);
 	if (tf->dropped)
 		fprintf(out, "(%" PRIu64 " events dropped: the ring buffer was full)\n", tf->dropped);
 	if (tf->final)

@@ -10,6 +10,7 @@
 struct gobin;
 struct registry;
 struct reg_map;
+struct cwrite_log;
 
 struct top_frame {
 	double time;    /* unix seconds */
@@ -24,6 +25,12 @@ struct top_frame {
 	 * TOP_WARN_S are warned about (a "limit_forecast" event in JSON). NULL: no limits. */
 	const struct sites *sites;
 	double limit_entries, limit_bytes;
+	/* A map's writes and deletes over the run; NULL: not counted (null in JSON). */
+	void (*writes)(void *ctx, uint64_t map, uint64_t *writes, uint64_t *deletes);
+	void *writes_ctx;
+	/* Concurrent writes caught: those from cw_from on are reported, then cw_from moves past. */
+	const struct cwrite_log *cw;
+	size_t cw_from;
 };
 
 #define TOP_WARN_S 3600.0
@@ -35,7 +42,7 @@ const char *top__bytes(uint64_t b, char *buf, size_t n);
 /* What a SITE column adds when the stack is not the creation stack: "", " (seen growing)" or
  * " (seen in use)". */
 const char *top__origin_note(const struct reg_map *m);
-void top__json(FILE *out, const struct gobin *gb, struct registry *r, const struct top_frame *f);
-void top__table(FILE *out, const struct gobin *gb, struct registry *r, const struct top_frame *f);
+void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *f);
+void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *f);
 
 #endif

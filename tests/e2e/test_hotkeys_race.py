@@ -17,18 +17,23 @@ def matrix():
 def run(binary, mode_args):
     p = lib.run([lib.MAPSCOPE, "hotkeys", "--json", "--budget", "100", "--", binary]
                 + mode_args)
-    addr, writers, reports = None, {}, []
-    for line in p.stdout.splitlines():
+    addr, writers = racer_truth(p.stdout)
+    reports = [json.loads(ln) for ln in p.stdout.splitlines() if ln.startswith("{")]
+    assert reports, "no report"
+    return p, addr, writers, reports[-1]
+
+
+def racer_truth(stdout):
+    """What mapracer printed: the map's address, and {goid: writer function name}."""
+    addr, writers = None, {}
+    for line in stdout.splitlines():
         if line.startswith("map "):
             addr = line.split()[1]
         elif line.startswith("writer "):
             _, name, goid = line.split()
             writers[int(goid)] = name
-        elif line.startswith("{"):
-            reports.append(json.loads(line))
-    assert addr and len(writers) == 2, p.stdout[:2000]
-    assert reports, "no report"
-    return p, addr, writers, reports[-1]
+    assert addr and len(writers) == 2, stdout[:2000]
+    return addr, writers
 
 
 def check_event(ev, addr, writers):

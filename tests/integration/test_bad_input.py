@@ -107,6 +107,17 @@ def test_unknown_flag(cmd):
     lib.assert_one_line(mapscope(*cmd.split(), "-Z"), 2)
 
 
+BUDGETS = [("top", "--budget"), ("top", "--write-budget"), ("export", "--budget"),
+           ("export", "--write-budget"), ("hotkeys", "--budget")]
+
+
+@cases(lambda: [f"{c} {o} {v}" for c, o in BUDGETS for v in ("101", "-1", "abc", "")])
+def test_bad_budget(case):
+    """A budget outside 0-100, or not a number: usage error naming the option, nothing run."""
+    cmd, opt, *val = case.split(" ")
+    lib.assert_one_line(mapscope(cmd, opt, val[0] if val else "", "-p", "1"), 2, opt)
+
+
 def test_unknown_command():
     lib.assert_one_line(mapscope("frobnicate"), 2, "frobnicate")
     lib.assert_one_line(mapscope("--no-such-flag"), 2)

@@ -20,6 +20,8 @@
 //	zipfkeys reads N   N writes per map, then N reads per map; the counts are of the reads
 //	zipfkeys del N     N writes per map, then 100 deletes from each ("deletes 100")
 //	zipfkeys dur S     writes for S seconds, then the counts
+//	zipfkeys dur S wait  the same, then waits for the end of standard input before exiting
+//	                   (its maps stay alive, untouched, for an exporter to report)
 //	zipfkeys hold      prints the truth lines first, writes until a line "stop" on standard
 //	                   input, then prints the counts and "done"
 //
@@ -33,6 +35,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"math/rand"
 	"os"
 	"runtime"
@@ -251,4 +254,7 @@ func main() {
 	}
 	printCounts()
 	fmt.Println("done")
+	if os.Args[1] == "dur" && len(os.Args) > 3 && os.Args[3] == "wait" {
+		io.Copy(io.Discard, os.Stdin)
+	}
 }

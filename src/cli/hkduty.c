@@ -1,0 +1,235 @@
+#include "cli/hkduty.h"
+
+#include "cli/cli.h"
+#include "cli/hkfold.h"
+#include "collect/hotkeys.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* A probe hit's cost when the kernel's BPF statistics are off (bench/probe-cost: 1-2 µs). */
+#define HIT_COST_NS 2000.0
+/* The trap into the kernel and back at an emulated site, without the program (bench/hotkeys-cost:
+ * an empty probe adds 830-1000 ns a write, ~50 of them the program): added to the program's
+ * measured run time. */
+#define TRAP_NS 800.0
+#define CYCLE_NS 500000000ull /* a window opens every 500 ms: attach tails cost ~1%/s */
+#define WINDOW_MIN_NS 200000ull
+#define WINDOW_GROWTH 4.0 /* the most a window grows from one cycle to the next */
+
+struct hkduty {
+	struct hotkeys *hk;
+	struct hkfold *fold;
+	int pid;
+	double budget;
+	bool on, always;
+	uint64_t start_ns, cycle_ns, next_cycle_ns, win_ns, on_mid_ns, probed_ns, hits_at_cycle;
+	uint64_t cpu_start_ns, cpu_on_ns, cpu_probed_ns, cpu_last_ns; /* the target's CPU time */
+	uint64_t windows;
+	double cost_ns;
+};
+
+/* CPU time the target's threads have run, in ns: the process CPU clock is exact (the running
+ * threads' current slices included), where /proc's schedstat lags by up to a tick. */
+static uint64_t cpu_ns(int pid)
+{
+	struct timespec ts;
+	clockid_t clk;
+
+	if (clock_getcpuclockid(pid, &clk) || clock_gettime(clk, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* The target's CPU time, the last one read once it has exited. */
+static uint64_t cpu_now(struct hkduty *d)
+{
+	uint64_t v = cpu_ns(d->pid);
+
+	if (v > d->cpu_last_ns)
+		d->cpu_last_ns = v;
+	return d->cpu_last_ns;
+}
+
+int hkduty__open(const struct gobin *gb, int pid, const struct hkduty_cfg *c, struct hkduty **out)
+{
+	struct hkduty *d = calloc(1, sizeof(*d));
+	int ret;
+
+	*out = d;
+	if (!d)
+		return -ENOMEM;
+	d->pid = pid;
+	d->budget = c->budget;
+	d->cost_ns = HIT_COST_NS;
+	d->always = c->budget >= 100 || c->empty;
+	ret = c->k ? hkfold__new(c->k, &d->fold) : 0;
+	if (!ret)
+		ret = hotkeys__open(gb, pid, c->only_map, c->samples, c->reads, &d->hk);
+	/* Either way the probes attach now, so that a kernel that cannot attach them is reported
+	 * before a launched program runs, not at the first window. */
+	if (!ret)
+		ret = hotkeys__attach(d->hk, true);
+	if (ret)
+		return ret;
+	if (d->always) {
+		/* Every call counted: the probes stay from before a launched program starts. */
+		hotkeys__arm(d->hk, !c->empty);
+		return 0;
+	}
+	return hotkeys__attach(d->hk, false);
+}
+
+void hkduty__start(struct hkduty *d, uint64_t now)
+{
+	d->start_ns = now;
+	d->next_cycle_ns = now;
+	d->cpu_start_ns = cpu_now(d);
+}
+
+/* Ends a window: disarmed first, so that the sampled interval ends now for every site. */
+static void window_close(struct hkduty *d)
+{
+	uint64_t t = cli__now_ns(CLOCK_MONOTONIC);
+
+	hotkeys__arm(d->hk, false);
+	d->probed_ns += t - d->on_mid_ns;
+	d->cpu_probed_ns += cpu_now(d) - d->cpu_on_ns;
+	d->on = false;
+	hotkeys__attach(d->hk, false);
+}
+
+static uint64_t duty_next(const struct hkduty *d)
+{
+	if (d->always)
+		return UINT64_MAX;
+	if (d->on && d->win_ns < CYCLE_NS && d->cycle_ns + d->win_ns < d->next_cycle_ns)
+		return d->cycle_ns + d->win_ns;
+	return d->next_cycle_ns;
+}
+
+/* Every CYCLE_NS the probes are attached for a window, whose length is steered by what the
+ * previous cycle really cost: all its probe hits (those while attaching and detaching included)
+ * times the cost of a hit, over the cycle's length. */
+int hkduty__tick(struct hkduty *d, uint64_t now, uint64_t *next)
+{
+	uint64_t hits, maxcpu;
+	int ret;
+
+	*next = duty_next(d);
+	if (d->always)
+		return 0;
+	if (now >= d->next_cycle_ns) {
+		hotkeys__hits(d->hk, &hits, &maxcpu);
+		if (d->cycle_ns) {
+			double share = (double)(hits - d->hits_at_cycle) * d->cost_ns /
+				       (double)(now - d->cycle_ns) * 100.0;
+			double scale = share > 0 ? d->budget / share : WINDOW_GROWTH;
+
+			scale = scale > WINDOW_GROWTH ? WINDOW_GROWTH : scale;
+			d->win_ns = (uint64_t)((double)d->win_ns * scale);
+			d->win_ns = d->win_ns < WINDOW_MIN_NS ? WINDOW_MIN_NS : d->win_ns;
+		} else {
+			d->win_ns = WINDOW_MIN_NS;
+		}
+		d->cycle_ns = now;
+		d->next_cycle_ns = now + CYCLE_NS;
+		d->hits_at_cycle = hits;
+		if (!d->on) {
+			ret = hotkeys__attach(d->hk, true);
+			if (ret)
+				return ret;
+			d->on_mid_ns = cli__now_ns(CLOCK_MONOTONIC);
+			d->cpu_on_ns = cpu_now(d);
+			hotkeys__arm(d->hk, true);
+			d->on = true;
+			d->windows++;
+		}
+	}
+	if (d->on && d->win_ns < CYCLE_NS && now >= d->cycle_ns + d->win_ns)
+		window_close(d);
+	*next = duty_next(d);
+	return 0;
+}
+
+/* The cost of a hit: the trap plus the program's measured run time, once the kernel has
+ * measured a few; the conservative constant until then. */
+int hkduty__collect(struct hkduty *d)
+{
+	double prog = hotkeys__prog_ns(d->hk);
+
+	if (prog > 0)
+		d->cost_ns = TRAP_NS + prog;
+	return d->fold ? hkfold__collect(d->fold, d->hk) : 0;
+}
+
+void hkduty__finish(struct hkduty *d)
+{
+	if (d->on && !d->always)
+		window_close(d);
+}
+
+/* The share of the program's work that the windows saw, which scales their counts to the run:
+ * see core/hkscale.h. fraction is the share of wall time probed; cpu_in and cpu_out are the
+ * target's CPU time inside and outside windows (its wall time when it has no CPU clock). */
+struct hkduty_sampling hkduty__sampling(struct hkduty *d, uint64_t now)
+{
+	struct hkduty_sampling r = { 0 };
+	uint64_t maxcpu, armed, armed_maxcpu, elapsed = now > d->start_ns ? now - d->start_ns : 1;
+	double probed, cpu_in, cpu_out;
+
+	hotkeys__armed_hits(d->hk, &armed, &armed_maxcpu);
+	hotkeys__hits(d->hk, &r.hits, &maxcpu);
+	r.armed_hits = armed;
+	r.cost_ns = d->cost_ns;
+	r.elapsed_s = (double)elapsed / 1e9;
+	r.overhead_pct = 100.0 * (double)r.hits * d->cost_ns / (double)elapsed;
+	r.cpu_s = (double)(cpu_now(d) - d->cpu_start_ns) / 1e9;
+	r.sc = (struct hkscale){ 1, 1, 1 };
+	if (d->always) {
+		r.fraction = r.work_fraction = 1;
+		r.windows = 1;
+		return r;
+	}
+	r.windows = d->windows;
+	probed = (double)d->probed_ns + (d->on ? (double)(now - d->on_mid_ns) : 0);
+	r.probed_s = probed / 1e9;
+	r.fraction = probed / (double)elapsed;
+	r.fraction = r.fraction > 1 ? 1 : r.fraction;
+	cpu_in = (double)d->cpu_probed_ns + (d->on ? (double)(cpu_now(d) - d->cpu_on_ns) : 0);
+	r.cpu_probed_s = cpu_in / 1e9;
+	cpu_out = (double)(cpu_now(d) - d->cpu_start_ns) - cpu_in;
+	if (cpu_in <= 0) { /* no CPU clock for the target: its wall time instead */
+		cpu_in = probed;
+		cpu_out = (double)elapsed - probed;
+	}
+	cpu_out -= (double)(r.hits - armed) * TRAP_NS; /* the attach and detach tails */
+	r.sc = hkscale__work(cpu_in, cpu_out, (double)armed, d->cost_ns);
+	r.work_fraction = 1 / r.sc.est;
+	return r;
+}
+
+const struct hkfold *hkduty__fold(const struct hkduty *d)
+{
+	return d->fold;
+}
+
+struct hotkeys *hkduty__hotkeys(struct hkduty *d)
+{
+	return d->hk;
+}
+
+uint64_t hkduty__scaled(uint64_t v, double scale)
+{
+	return scale <= 1 ? v : (uint64_t)((double)v * scale + 0.5);
+}
+
+void hkduty__free(struct hkduty *d)
+{
+	if (!d)
+		return;
+	hotkeys__free(d->hk);
+	hkfold__free(d->fold);
+	free(d);
+}

@@ -1,0 +1,156 @@
+"""Writes and deletes per map in top and export (hotkeys' probes, duty-cycled under
+--write-budget) against the zipfkeys target's own counts, and concurrent writes reported in top
+against what the mapracer target knows. No timing assertion."""
+import json
+import os
+import signal
+import sys
+import tempfile
+
+import lib
+from lib import cases
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from test_export import exporter, free_port, parse, scrape, wait_for  # noqa: E402
+from test_hotkeys import parse as parse_zipf  # noqa: E402
+from test_hotkeys_race import check_event, racer_truth  # noqa: E402
+
+VERSIONS = [v for v in ("1.19", "1.23", "1.26", "1.27") if v in lib.GO_VERSIONS]
+
+
+def matrix():
+    return [(v, var) for v in VERSIONS for var in ("plain", "stripped")]
+
+
+def run_top(args, binary, mode):
+    """top --json on a launched program: its reports go to a file, so that none of the
+    program's lines lands inside one. Returns the run and the reports."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "top.json")
+        p = lib.run([lib.MAPSCOPE, "top", "--json", "-o", out] + args + ["--", binary] + mode)
+        with open(out) as f:
+            return p, [json.loads(line) for line in f]
+
+
+def top_maps(args, binary, mode):
+    """Runs top on a launched zipfkeys; its counts and top's last report's maps by zipfkeys'
+    names."""
+    p, reports = run_top(["-i", "0.5"] + args, binary, mode)
+    truth, counts, report = parse_zipf(p.stdout + json.dumps(reports[-1]) + "\n")
+    assert report["stats"]["final"], report["stats"]
+    by_addr = {m["addr"]: m for m in report["maps"]}
+    missing = [n for n, a in truth.items() if a not in by_addr]
+    assert not missing, f"maps {missing} not in top's report ({sorted(by_addr)})"
+    return p, counts, {n: by_addr[a] for n, a in truth.items()}
+
+
+@cases(matrix)
+def test_top_exact(case):
+    """--write-budget 100: every call is counted, so each map's writes and deletes are the
+    target's own."""
+    lib.require_root()
+    version, variant = case
+    p, counts, maps = top_maps(["--write-budget", "100"], lib.target("zipfkeys", version, variant),
+                               ["del", "5000"])
+    deletes = next(int(ln.split()[1]) for ln in p.stdout.splitlines()
+                   if ln.startswith("deletes "))
+    for name, m in maps.items():
+        assert (m["writes"], m["deletes"]) == (counts["writes"], deletes), \
+            f"{name}: writes {m['writes']}, deletes {m['deletes']}; the target made " \
+            f"{counts['writes']} and {deletes}"
+
+
+@cases(lambda: VERSIONS)
+def test_top_sampled(version):
+    """The default write budget samples in windows: each map's writes estimate the target's
+    within a factor of 3 (as hotkeys' do); the reported overhead covers both kinds of window."""
+    lib.require_root()
+    _, counts, maps = top_maps([], lib.target("zipfkeys", version, "plain"), ["dur", "3"])
+    w = counts["writes"]
+    for name, m in maps.items():
+        assert w / 3 <= m["writes"] <= w * 3, f"{name}: {m['writes']} writes, truth {w}"
+
+
+def test_top_write_budget_off():
+    """--write-budget 0: nothing is counted, and top says so with null, not 0."""
+    lib.require_root()
+    _, _, maps = top_maps(["--write-budget", "0"], lib.target("zipfkeys", VERSIONS[-1], "plain"),
+                          ["n", "20000"])
+    for name, m in maps.items():
+        assert m["writes"] is None and m["deletes"] is None, (name, m["writes"], m["deletes"])
+
+
+@cases(matrix)
+def test_top_concurrent_write(case):
+    """The runtime kills a racing program: top's JSON has the concurrent_write event from its
+    fatal path, with both goroutines and their writer functions. The other writer is known
+    only from a write the probes saw: every write is probed here (--write-budget 100)."""
+    lib.require_root()
+    version, variant = case
+    p, reports = run_top(["-i", "0.2", "--write-budget", "100"],
+                         lib.target("mapracer", version, variant), ["crash"])
+    addr, writers = racer_truth(p.stdout)
+    events = [e for r in reports for e in r["events"]]
+    fatal = [e for e in events if e["kind"] == "concurrent_write" and e["fatal"]]
+    assert 1 <= len(fatal) <= 2, [e for e in events if e["kind"] != "growth"]
+    for ev in fatal:
+        assert ev["message"] == "concurrent map writes", ev
+        check_event(ev, addr, writers)
+
+
+def site_writes(port, pid):
+    """mapscope_map_writes_total of one target by the site's type label."""
+    out = {}
+    for n, lab, v in parse(scrape(port)):
+        if n == "mapscope_map_writes_total" and lab.get("pid") == str(pid):
+            out[lab["type"]] = out.get(lab["type"], 0) + v
+    return out
+
+
+@cases(lambda: [(v, b) for v in ("1.23", "1.26") if v in lib.GO_VERSIONS for b in ("100", "1")])
+def test_export_writes(case):
+    """mapscope_map_writes_total per site (each zipfkeys map has a site of its own type): with
+    --write-budget 100 it reaches the target's own count exactly; with the default budget it
+    estimates it within a factor of 3. Read once the target has stopped writing and holds its
+    maps."""
+    lib.require_root()
+    version, budget = case
+    port = free_port()
+    ex = exporter(["--listen", f"127.0.0.1:{port}", "-i", "0.5", "--write-budget", budget, "--",
+                   lib.target("zipfkeys", version, "plain"), "dur", "2", "wait"])
+    try:
+        w = None
+        for line in ex.stdout:
+            if line.startswith("writes "):
+                w = int(line.split()[1])
+            if line.strip() == "done":
+                break
+        assert w, "the target printed no writes line"
+        types = ("map[int32]int", "map[int64]int", "map[string]int", "map[main.pair]int")
+        up = [lab["pid"] for n, lab, _ in parse(scrape_when_up(port)) if n == "mapscope_up"]
+        assert len(up) == 1, up
+        pid = int(up[0])
+
+        def settled():
+            got = site_writes(port, pid)
+            vals = [got.get(t, 0) for t in types]
+            if budget == "100":
+                return all(v == w for v in vals), got
+            return all(w / 3 <= v <= w * 3 for v in vals), got
+
+        wait_for(f"writes_total of every map near the target's {w}", settled, timeout=30)
+        if budget == "100":
+            # Counters never go down, and nothing more was written: they stay at the truth.
+            got = site_writes(port, pid)
+            assert all(got.get(t) == w for t in types), (got, w)
+        ex.stdin.close()
+        ex.wait(timeout=30)
+    finally:
+        if ex.poll() is None:
+            ex.send_signal(signal.SIGINT)
+            ex.wait(timeout=30)
+    assert ex.returncode == 0, ex.stderr.read()[-2000:]
+
+
+def scrape_when_up(port):
+    return wait_for("the exporter to serve", lambda: (True, scrape(port)), timeout=30)
