@@ -98,7 +98,7 @@ int cli__parse_seconds(const char *arg, double *out);
 /* A positive number, at most 1e18; with size, an optional K, M, G or T suffix (powers of 1024,
  * "Ki" and "KiB" accepted too). Returns 0, or -1 for anything else. */
 int cli__parse_amount(const char *arg, double *out, bool size);
-/* A percentage from 0 to 100 (--budget, --write-budget). Returns 0 or -EINVAL. */
+/* A percentage from 0 to 100 (--budget, --count-budget). Returns 0 or -EINVAL. */
 int cli__parse_pct(const char *arg, double *out);
 /* Prints the help text of a command to stdout; returns 0. */
 int cli__help(const struct cli_cmd *c);

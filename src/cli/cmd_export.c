@@ -34,7 +34,7 @@
 const char cmd_export_usage[] =
 	"Usage: mapscope export (-p PID [-p PID...] | --comm NAME | -- PROGRAM [ARGS...])\n"
 	"                       [--listen ADDR:PORT] [-i SECONDS] [-d SECONDS] [--budget PCT]\n"
-	"                       [--write-budget PCT] [--max-sites N] [--limit-entries N]\n"
+	"                       [--count-budget PCT] [--max-sites N] [--limit-entries N]\n"
 	"                       [--limit-bytes SIZE]\n"
 	"\n"
 	"Serves the maps of Go programs as Prometheus metrics at http://ADDR:PORT/metrics: per\n"
@@ -53,8 +53,8 @@ const char cmd_export_usage[] =
 	"  -d, --duration S       stop after S seconds\n"
 	"      --budget PCT       slowdown allowed for discovery windows, in percent (default 1;\n"
 	"                         0 disables them)\n"
-	"      --write-budget PCT slowdown allowed for counting writes (default 1; 0: no\n"
-	"                         mapscope_map_writes_total)\n"
+	"      --count-budget PCT slowdown allowed for counting calls (default 1; 100 counts\n"
+	"                         every call; 0: no mapscope_map_writes_total)\n"
 	"      --max-sites N      sites exported one by one per target (default 50)\n"
 	"      --limit-entries N  forecast when a site's maps reach N entries in all\n"
 	"      --limit-bytes SIZE forecast when a site's maps hold SIZE bytes (suffixes K, M, G, T\n"
@@ -70,7 +70,7 @@ struct export_opts {
 	size_t npids;
 	const char *comm;
 	const char *listen;
-	double budget, write_budget;
+	double budget, count_budget;
 	unsigned max_sites;
 	double limit_entries, limit_bytes, history;
 };
@@ -101,7 +101,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 		{ "comm", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "budget", required_argument, NULL, 'b' },
-		{ "write-budget", required_argument, NULL, 'W' },
+		{ "count-budget", required_argument, NULL, 'W' },
 		{ "max-sites", required_argument, NULL, 'm' },
 		{ "limit-entries", required_argument, NULL, 'E' },
 		{ "limit-bytes", required_argument, NULL, 'B' },
@@ -115,7 +115,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->t.interval = 5;
 	o->budget = 1;
-	o->write_budget = 1;
+	o->count_budget = 1;
 	o->max_sites = 50;
 	o->listen = "127.0.0.1:9464";
 	optind = 1;
@@ -153,9 +153,9 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 				return err__usage("export", "--budget takes a percentage from 0 to 100");
 			break;
 		case 'W':
-			if (cli__parse_pct(optarg, &o->write_budget))
+			if (cli__parse_pct(optarg, &o->count_budget))
 				return err__usage("export",
-						  "--write-budget takes a percentage from 0 to 100");
+						  "--count-budget takes a percentage from 0 to 100");
 			break;
 		case 'm':
 			if (cli__parse_amount(optarg, &v, false) || v != (unsigned)v || v > 100000)
@@ -379,7 +379,7 @@ static int add_target(struct exporter *ex, int pid, char **argv, bool keep_faile
 		err__report(-ENOMEM, NULL);
 		return -ENOMEM;
 	}
-	ret = session__open(&t->s, argv, pid, ex->o->budget, ex->o->write_budget);
+	ret = session__open(&t->s, argv, pid, ex->o->budget, ex->o->count_budget);
 	if (!ret) {
 		t->sites = sites__new(t->s.t.gb, &sp);
 		ret = t->sites ? 0 : -ENOMEM;
@@ -464,7 +464,7 @@ static void publish(struct exporter *ex, uint64_t now)
 		pt[i].sites = t->sites;
 		pt[i].dropped = session__dropped(&t->s);
 		pt[i].overhead_ratio = session__overhead_pct(&t->s, now) / 100.0;
-		pt[i].writes = t->s.rates != NULL;
+		pt[i].writes = session__counting(&t->s);
 	}
 	f = open_memstream(&buf, &len);
 	if (!f)
@@ -494,9 +494,9 @@ static void refresh(struct exporter *ex, uint64_t now)
 		session__refresh(&t->s, now, true);
 		g = registry__take_growths(t->s.reg, &ng);
 		sites__update(t->sites, t->s.reg, t->s.bias, unix_now, g, ng);
-		if (t->s.rates)
+		if (session__counting(&t->s))
 			sites__count_writes(t->sites, t->s.reg, t->s.bias, unix_now,
-					    session__writes, &t->s);
+					    session__counts, &t->s);
 	}
 	publish(ex, now);
 }

@@ -1,12 +1,12 @@
 /* mapscope hotkeys: the hottest written keys of each map, counted in the kernel, under an
  * overhead budget. */
 #include "cli/cli.h"
+#include "cli/hkduty.h"
+#include "cli/hkfold.h"
 #include "collect/hotkeys.h"
 #include "collect/launch.h"
 #include "core/err.h"
 #include "core/json.h"
-#include "cli/hkduty.h"
-#include "cli/hkfold.h"
 #include "core/spacesave.h"
 #include "inspect/gobin.h"
 #include "model/gotype.h"
@@ -19,11 +19,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -408,7 +406,7 @@ static int run(struct state *s, struct cli_target *tg)
 	uint64_t start = cli__now_ns(CLOCK_MONOTONIC), next_report, next_read, end = UINT64_MAX, t;
 	int ret = 0;
 
-	hkduty__start(s->d, start);
+	hkduty__start(s->d, start, 0);
 	next_report = every ? start + every : UINT64_MAX;
 	next_read = start + READ_EVERY_NS;
 	if (o->t.duration > 0)
@@ -447,7 +445,7 @@ static int run(struct state *s, struct cli_target *tg)
 		ts.tv_nsec = (long)(wake % 1000000000ull);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
-	hkduty__finish(s->d);
+	hkduty__close(s->d);
 	if (tg->fate != CLI_RUNNING)
 		cli__target_gone(tg, tg->fate, tg->status);
 	t = cli__now_ns(CLOCK_MONOTONIC);

@@ -20,14 +20,14 @@
 
 const char cmd_top_usage[] =
 	"Usage: mapscope top (-p PID | -- PROGRAM [ARGS...]) [-d SECONDS] [-i SECONDS] [--json]\n"
-	"                    [--budget PCT] [--write-budget PCT] [--no-tui] [-o FILE]\n"
+	"                    [--budget PCT] [--count-budget PCT] [--no-tui] [-o FILE]\n"
 	"\n"
 	"The live inventory of a Go program's maps: for each map its type, where it was created,\n"
 	"len and capacity as the program itself would report them, load, overflow buckets\n"
 	"(classic) or tables and tombstones (Swiss), bytes held, growths and their cost. Maps are\n"
 	"found when they are created or grow, and in short discovery windows of per-call probes\n"
-	"whose cost is kept under --budget. Writes and deletes per map are counted in short\n"
-	"windows of hotkeys' probes, under --write-budget, and scaled to the whole run.\n"
+	"whose cost is kept under --budget. Writes, reads and deletes per map are counted in\n"
+	"short windows of hotkeys' probes, under --count-budget, and scaled to the whole run.\n"
 	"\n"
 	"  -p, --pid PID        attach to a running process (it keeps running when mapscope stops)\n"
 	"  -- PROGRAM ARGS      start PROGRAM with every probe in place; stop when it exits\n"
@@ -36,8 +36,9 @@ const char cmd_top_usage[] =
 	"      --json           one JSON object per interval (JSON Lines), see docs/top.md\n"
 	"      --budget PCT     slowdown allowed for discovery windows, in percent (default 1;\n"
 	"                       0 disables them)\n"
-	"      --write-budget PCT  slowdown allowed for counting writes (default 1; 0: no\n"
-	"                       counts, and no concurrent-write check)\n"
+	"      --count-budget PCT  slowdown allowed for counting writes, reads and deletes\n"
+	"                       (default 1, shared by writes and reads; 100 counts every call;\n"
+	"                       0: no counts, and no concurrent-write check)\n"
 	"  -o, --output FILE    write the reports to FILE (a launched program keeps stdout)\n"
 	"      --limit-entries N   warn when the maps of a creation site are forecast to reach N\n"
 	"                       entries in all within an hour\n"
@@ -51,7 +52,7 @@ const char cmd_top_usage[] =
 
 struct top_opts {
 	struct cli_trace t; /* -p or --, -d, -i */
-	double budget, write_budget;
+	double budget, count_budget;
 	bool json, no_tui;
 	const char *output; /* -o FILE, NULL for stdout */
 	double limit_entries, limit_bytes, history;
@@ -66,7 +67,7 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "budget", required_argument, NULL, 'b' },
-		{ "write-budget", required_argument, NULL, 'W' },
+		{ "count-budget", required_argument, NULL, 'W' },
 		{ "no-tui", no_argument, NULL, 'T' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "limit-entries", required_argument, NULL, 'E' },
@@ -80,7 +81,7 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->t.interval = 1;
 	o->budget = 1;
-	o->write_budget = 1;
+	o->count_budget = 1;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:d:i:o:h", opts, NULL)) != -1) {
@@ -100,9 +101,9 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 				return err__usage("top", "--budget takes a percentage from 0 to 100");
 			break;
 		case 'W':
-			if (cli__parse_pct(optarg, &o->write_budget))
+			if (cli__parse_pct(optarg, &o->count_budget))
 				return err__usage("top",
-						  "--write-budget takes a percentage from 0 to 100");
+						  "--count-budget takes a percentage from 0 to 100");
 			break;
 		case 'T':
 			o->no_tui = true;
@@ -152,8 +153,8 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 				.sites = sites,
 				.limit_entries = o->limit_entries,
 				.limit_bytes = o->limit_bytes,
-				.writes = s->rates ? session__writes : NULL,
-				.writes_ctx = s,
+				.counts = session__counting(s) ? session__counts : NULL,
+				.counts_ctx = s,
 				.cw = s->cw };
 	uint64_t every = (uint64_t)(o->t.interval * 1e9), read_every = every;
 	uint64_t next = s->start_ns + every, next_read = s->start_ns;
@@ -228,7 +229,7 @@ int cmd_top(int argc, char **argv)
 	/* Close-on-exec: a launched program must not inherit the report file. */
 	if (o.output && !(o.out = fopen(o.output, "we")))
 		return err__report(0, "cannot write %s: %s", o.output, strerror(errno));
-	ret = session__open(&s, o.t.argv, o.t.pid, o.budget, o.write_budget);
+	ret = session__open(&s, o.t.argv, o.t.pid, o.budget, o.count_budget);
 	if (ret)
 		goto cleanup;
 	if (o.limit_entries > 0 || o.limit_bytes > 0) {

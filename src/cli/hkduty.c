@@ -15,6 +15,8 @@
  * measured run time. */
 #define TRAP_NS 800.0
 #define CYCLE_NS 500000000ull /* a window opens every 500 ms: attach tails cost ~1%/s */
+#define CYCLE_MAX_NS 8000000000ull /* or less often, down to every 8 s, when the tails alone
+				    * (hits while attaching and detaching) exceed the budget */
 #define WINDOW_MIN_NS 200000ull
 #define WINDOW_GROWTH 4.0 /* the most a window grows from one cycle to the next */
 
@@ -25,6 +27,7 @@ struct hkduty {
 	double budget;
 	bool on, always;
 	uint64_t start_ns, cycle_ns, next_cycle_ns, win_ns, on_mid_ns, probed_ns, hits_at_cycle;
+	uint64_t gap_ns; /* the cycle's length: CYCLE_NS, longer when the tails need it */
 	uint64_t cpu_start_ns, cpu_on_ns, cpu_probed_ns, cpu_last_ns; /* the target's CPU time */
 	uint64_t windows;
 	double cost_ns;
@@ -81,10 +84,11 @@ int hkduty__open(const struct gobin *gb, int pid, const struct hkduty_cfg *c, st
 	return hotkeys__attach(d->hk, false);
 }
 
-void hkduty__start(struct hkduty *d, uint64_t now)
+void hkduty__start(struct hkduty *d, uint64_t now, uint64_t delay_ns)
 {
 	d->start_ns = now;
-	d->next_cycle_ns = now;
+	d->next_cycle_ns = now + delay_ns;
+	d->gap_ns = CYCLE_NS;
 	d->cpu_start_ns = cpu_now(d);
 }
 
@@ -104,14 +108,16 @@ static uint64_t duty_next(const struct hkduty *d)
 {
 	if (d->always)
 		return UINT64_MAX;
-	if (d->on && d->win_ns < CYCLE_NS && d->cycle_ns + d->win_ns < d->next_cycle_ns)
+	if (d->on && d->win_ns < d->gap_ns && d->cycle_ns + d->win_ns < d->next_cycle_ns)
 		return d->cycle_ns + d->win_ns;
 	return d->next_cycle_ns;
 }
 
-/* Every CYCLE_NS the probes are attached for a window, whose length is steered by what the
+/* Every cycle the probes are attached for a window, whose length is steered by what the
  * previous cycle really cost: all its probe hits (those while attaching and detaching included)
- * times the cost of a hit, over the cycle's length. */
+ * times the cost of a hit, over the cycle's length. When even the shortest window costs more
+ * than the budget, the attach and detach tails do: cycles get longer (up to CYCLE_MAX_NS), and
+ * shorter again once a cycle costs under half the budget. */
 int hkduty__tick(struct hkduty *d, uint64_t now, uint64_t *next)
 {
 	uint64_t hits, maxcpu;
@@ -128,13 +134,17 @@ int hkduty__tick(struct hkduty *d, uint64_t now, uint64_t *next)
 			double scale = share > 0 ? d->budget / share : WINDOW_GROWTH;
 
 			scale = scale > WINDOW_GROWTH ? WINDOW_GROWTH : scale;
+			if (share > d->budget && d->win_ns <= WINDOW_MIN_NS && d->gap_ns < CYCLE_MAX_NS)
+				d->gap_ns *= 2;
+			else if (share < d->budget / 2 && d->gap_ns > CYCLE_NS)
+				d->gap_ns /= 2;
 			d->win_ns = (uint64_t)((double)d->win_ns * scale);
 			d->win_ns = d->win_ns < WINDOW_MIN_NS ? WINDOW_MIN_NS : d->win_ns;
 		} else {
 			d->win_ns = WINDOW_MIN_NS;
 		}
 		d->cycle_ns = now;
-		d->next_cycle_ns = now + CYCLE_NS;
+		d->next_cycle_ns = now + d->gap_ns;
 		d->hits_at_cycle = hits;
 		if (!d->on) {
 			ret = hotkeys__attach(d->hk, true);
@@ -147,7 +157,7 @@ int hkduty__tick(struct hkduty *d, uint64_t now, uint64_t *next)
 			d->windows++;
 		}
 	}
-	if (d->on && d->win_ns < CYCLE_NS && now >= d->cycle_ns + d->win_ns)
+	if (d->on && d->win_ns < d->gap_ns && now >= d->cycle_ns + d->win_ns)
 		window_close(d);
 	*next = duty_next(d);
 	return 0;
@@ -164,7 +174,7 @@ int hkduty__collect(struct hkduty *d)
 	return d->fold ? hkfold__collect(d->fold, d->hk) : 0;
 }
 
-void hkduty__finish(struct hkduty *d)
+void hkduty__close(struct hkduty *d)
 {
 	if (d->on && !d->always)
 		window_close(d);

@@ -38,15 +38,17 @@ struct hkduty_sampling {
 /* Loads and trial-attaches the probes for process pid. Returns 0 or a negative errno; the
  * caller reports it. Free in either case. */
 int hkduty__open(const struct gobin *gb, int pid, const struct hkduty_cfg *c, struct hkduty **out);
-/* The run starts now (CLOCK_MONOTONIC ns): the first window opens at the first tick. */
-void hkduty__start(struct hkduty *d, uint64_t now);
+/* The run starts now (CLOCK_MONOTONIC ns): the first window opens at the first tick from
+ * now + delay_ns (two duty cycles on one target keep their windows apart this way). */
+void hkduty__start(struct hkduty *d, uint64_t now, uint64_t delay_ns);
 /* Opens or closes the window due at now; *next is when the next tick is due. */
 int hkduty__tick(struct hkduty *d, uint64_t now, uint64_t *next);
 /* Folds in what the kernel counted since the last call (unless k is 0), and the kernel's cost
  * of a hit. */
 int hkduty__collect(struct hkduty *d);
-/* Closes an open window: nothing is counted after this. */
-void hkduty__finish(struct hkduty *d);
+/* Closes an open window now; the next cycle opens another. Before a long pause in ticking (a
+ * refresh of many maps), and at the end. */
+void hkduty__close(struct hkduty *d);
 struct hkduty_sampling hkduty__sampling(struct hkduty *d, uint64_t now);
 /* Counted (unscaled) counts per map and key; scale them with hkduty__sampling's sc. */
 const struct hkfold *hkduty__fold(const struct hkduty *d);

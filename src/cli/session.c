@@ -38,37 +38,50 @@ static void on_cwrite(const struct hk_event *e, void *ctx)
 	cwrite__add(s->cw, s->t.gb, s->bias, e);
 }
 
-static void on_wmap(uint64_t map, const struct hk_mapstat *st, void *ctx)
+static void on_count(uint64_t map, const struct hk_mapstat *st, void *ctx)
 {
-	struct session *s = ctx;
+	struct session_counter *c = ctx;
 
-	if (s->nwm == s->capwm) {
-		size_t cap = s->capwm ? s->capwm * 2 : 64;
-		struct session_wmap *n = realloc(s->wm, cap * sizeof(*n));
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct session_mapcount *n = realloc(c->m, cap * sizeof(*n));
 
 		if (!n)
 			return;
-		s->wm = n;
-		s->capwm = cap;
+		c->m = n;
+		c->cap = cap;
 	}
-	s->wm[s->nwm++] = (struct session_wmap){ map, st->writes, st->deletes };
+	c->m[c->n++] = (struct session_mapcount){ map, st->writes, st->deletes };
 }
 
 static int by_addr(const void *a, const void *b)
 {
-	const struct session_wmap *x = a, *y = b;
+	const struct session_mapcount *x = a, *y = b;
 
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* The kernel's per-map counts (bounded by its LRU table) and the scale, for session__writes. */
-static void take_writes(struct session *s, uint64_t now_ns)
+/* The kernel's per-map counts (bounded by its LRU table) and the scale, for session__counts. */
+static void take_counts(struct session *s, uint64_t now_ns)
 {
-	hkduty__collect(s->rates);
-	s->nwm = 0;
-	hotkeys__maps(hkduty__hotkeys(s->rates), on_wmap, s);
-	qsort(s->wm, s->nwm, sizeof(*s->wm), by_addr);
-	s->write_scale = hkduty__sampling(s->rates, now_ns).sc.est;
+	for (int i = 0; i < SESSION_NCOUNTERS; i++) {
+		struct session_counter *c = &s->cnt[i];
+
+		if (!c->d)
+			continue;
+		hkduty__collect(c->d);
+		c->n = 0;
+		hotkeys__maps(hkduty__hotkeys(c->d), on_count, c);
+		qsort(c->m, c->n, sizeof(*c->m), by_addr);
+		c->scale = hkduty__sampling(c->d, now_ns).sc.est;
+	}
+}
+
+static const struct session_mapcount *count_of(const struct session_counter *c, uint64_t map)
+{
+	const struct session_mapcount key = { .addr = map };
+
+	return c->n ? bsearch(&key, c->m, c->n, sizeof(key), by_addr) : NULL;
 }
 
 static void on_growwork(uint64_t map, uint64_t count, void *ctx)
@@ -77,9 +90,10 @@ static void on_growwork(uint64_t map, uint64_t count, void *ctx)
 }
 
 int session__open(struct session *s, char **argv, int pid, double budget_pct,
-		  double write_budget_pct)
+		  double count_budget_pct)
 {
-	struct hkduty_cfg cfg = { .budget = write_budget_pct };
+	/* Writes and reads share the budget; at 100 both count every call. */
+	struct hkduty_cfg cfg = { .budget = count_budget_pct >= 100 ? 100 : count_budget_pct / 2 };
 	int ret;
 
 	memset(s, 0, sizeof(*s));
@@ -95,10 +109,13 @@ int session__open(struct session *s, char **argv, int pid, double budget_pct,
 		return -ENOMEM;
 	}
 	ret = inventory__open(s->t.gb, s->t.pid, on_event, s->reg, &s->inv);
-	if (!ret && write_budget_pct > 0) {
+	if (!ret && count_budget_pct > 0) {
 		ret = cwrite__new(&s->cw);
 		if (!ret)
-			ret = hkduty__open(s->t.gb, s->t.pid, &cfg, &s->rates);
+			ret = hkduty__open(s->t.gb, s->t.pid, &cfg, &s->cnt[SESSION_WRITES].d);
+		cfg.reads = true;
+		if (!ret)
+			ret = hkduty__open(s->t.gb, s->t.pid, &cfg, &s->cnt[SESSION_READS].d);
 	}
 	if (ret)
 		err__report(ret, NULL);
@@ -109,8 +126,11 @@ void session__release(struct session *s)
 {
 	s->start_ns = cli__now_ns(CLOCK_MONOTONIC);
 	s->w.next_ns = s->start_ns;
-	if (s->rates)
-		hkduty__start(s->rates, s->start_ns);
+	/* Reads' windows half a cycle after writes': attaching one set while the other's window
+	 * is open would lengthen that window by the attach. */
+	for (int i = 0; i < SESSION_NCOUNTERS; i++)
+		if (s->cnt[i].d)
+			hkduty__start(s->cnt[i].d, s->start_ns, i * 250000000ull);
 	if (s->launched)
 		launch__release(&s->t.l);
 }
@@ -186,26 +206,38 @@ bool session__step(struct session *s, uint64_t now_ns)
 		registry__set_bias(s->reg, s->bias);
 	}
 	inventory__poll(s->inv, 0);
+	/* The two kinds of window never overlap: a write probed by both costs twice what the
+	 * counting windows assume, which would skew the scale of their counts (tenfold in a
+	 * write-bound program). A discovery window that is due closes the counting ones; counting
+	 * windows wait while it is open. */
+	if (up && s->w.budget_pct > 0 && !s->w.open && now_ns >= s->w.next_ns)
+		for (int i = 0; i < SESSION_NCOUNTERS; i++)
+			if (s->cnt[i].d)
+				hkduty__close(s->cnt[i].d);
 	if (up)
 		windows_tick(&s->w, s->inv, now_ns);
-	if (s->rates) {
-		hotkeys__events(hkduty__hotkeys(s->rates), on_cwrite, s);
-		/* A failed attach leaves the window closed: the counts scale by what was seen. */
-		if (up)
-			hkduty__tick(s->rates, now_ns, &s->rates_next_ns);
-	}
+	if (s->cnt[SESSION_WRITES].d)
+		hotkeys__events(hkduty__hotkeys(s->cnt[SESSION_WRITES].d), on_cwrite, s);
+	/* A failed attach leaves the window closed: the counts scale by what was seen. */
+	for (int i = 0; up && !s->w.open && i < SESSION_NCOUNTERS; i++)
+		if (s->cnt[i].d)
+			hkduty__tick(s->cnt[i].d, now_ns, &s->cnt[i].next_ns);
 	return up;
 }
 
 void session__poll(struct session *s, int timeout_ms)
 {
-	uint64_t now, due;
+	uint64_t now, due, next = UINT64_MAX;
 
 	if (s->w.open && timeout_ms > 1)
 		timeout_ms = 1;
-	if (s->rates && timeout_ms > 0) {
+	/* Counting windows wait while a discovery window is open (session__step). */
+	for (int i = 0; !s->w.open && i < SESSION_NCOUNTERS; i++)
+		if (s->cnt[i].d && s->cnt[i].next_ns < next)
+			next = s->cnt[i].next_ns;
+	if (next != UINT64_MAX && timeout_ms > 0) {
 		now = cli__now_ns(CLOCK_MONOTONIC);
-		due = s->rates_next_ns > now ? s->rates_next_ns - now : 0;
+		due = next > now ? next - now : 0;
 		if (due < 1000000ull) {
 			/* Windows last from 200 µs: sleep to the tick, then only drain. */
 			struct timespec ts = { 0, (long)due };
@@ -240,8 +272,13 @@ void session__refresh(struct session *s, uint64_t now_ns, bool report)
 		s->w.mark_ns = total;
 		inventory__growwork(s->inv, on_growwork, s->reg);
 	}
-	if (s->rates && report)
-		take_writes(s, now_ns);
+	/* A counting window left open while the maps are read would cost the target far more
+	 * than planned: it closes now, and the next cycle opens another. */
+	for (int i = 0; i < SESSION_NCOUNTERS; i++)
+		if (s->cnt[i].d)
+			hkduty__close(s->cnt[i].d);
+	if (report)
+		take_counts(s, now_ns);
 	registry__refresh(s->reg, MAX_MISSES);
 }
 
@@ -251,11 +288,12 @@ void session__finish(struct session *s)
 	if (s->w.open)
 		inventory__window(s->inv, false);
 	s->w.open = false;
-	if (s->rates) {
-		hkduty__finish(s->rates);
-		hotkeys__events(hkduty__hotkeys(s->rates), on_cwrite, s);
-		take_writes(s, cli__now_ns(CLOCK_MONOTONIC));
-	}
+	for (int i = 0; i < SESSION_NCOUNTERS; i++)
+		if (s->cnt[i].d)
+			hkduty__close(s->cnt[i].d);
+	if (s->cnt[SESSION_WRITES].d)
+		hotkeys__events(hkduty__hotkeys(s->cnt[SESSION_WRITES].d), on_cwrite, s);
+	take_counts(s, cli__now_ns(CLOCK_MONOTONIC));
 	alive(s);
 }
 
@@ -263,7 +301,10 @@ double session__overhead_pct(struct session *s, uint64_t now_ns)
 {
 	double pct = 100.0 * (double)s->w.hits_total * HIT_COST_NS / (double)(now_ns - s->start_ns + 1);
 
-	return pct + (s->rates ? hkduty__sampling(s->rates, now_ns).overhead_pct : 0);
+	for (int i = 0; i < SESSION_NCOUNTERS; i++)
+		if (s->cnt[i].d)
+			pct += hkduty__sampling(s->cnt[i].d, now_ns).overhead_pct;
+	return pct;
 }
 
 uint64_t session__dropped(const struct session *s)
@@ -271,26 +312,32 @@ uint64_t session__dropped(const struct session *s)
 	return inventory__dropped(s->inv);
 }
 
-void session__writes(void *ctx, uint64_t map, uint64_t *writes, uint64_t *deletes)
+void session__counts(void *ctx, uint64_t map, uint64_t *writes, uint64_t *reads,
+		     uint64_t *deletes)
 {
 	const struct session *s = ctx;
-	const struct session_wmap key = { .addr = map };
-	const struct session_wmap *m = s->nwm ? bsearch(&key, s->wm, s->nwm, sizeof(key), by_addr)
-					      : NULL;
+	const struct session_counter *w = &s->cnt[SESSION_WRITES], *r = &s->cnt[SESSION_READS];
+	const struct session_mapcount *mw = count_of(w, map), *mr = count_of(r, map);
 
-	*writes = m ? hkduty__scaled(m->writes, s->write_scale) : 0;
-	*deletes = m ? hkduty__scaled(m->deletes, s->write_scale) : 0;
+	*writes = mw ? hkduty__scaled(mw->calls, w->scale) : 0;
+	*deletes = mw ? hkduty__scaled(mw->deletes, w->scale) : 0;
+	*reads = mr ? hkduty__scaled(mr->calls, r->scale) : 0;
+}
+
+bool session__counting(const struct session *s)
+{
+	return s->cnt[SESSION_WRITES].d != NULL;
 }
 
 void session__close(struct session *s)
 {
-	hkduty__free(s->rates);
-	s->rates = NULL;
+	for (int i = 0; i < SESSION_NCOUNTERS; i++) {
+		hkduty__free(s->cnt[i].d);
+		free(s->cnt[i].m);
+		memset(&s->cnt[i], 0, sizeof(s->cnt[i]));
+	}
 	cwrite__free(s->cw);
 	s->cw = NULL;
-	free(s->wm);
-	s->wm = NULL;
-	s->nwm = s->capwm = 0;
 	inventory__free(s->inv);
 	s->inv = NULL;
 	registry__free(s->reg);

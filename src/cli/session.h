@@ -1,6 +1,6 @@
 /* session: one traced target as the inventory commands (top, export) see it: the process, its
  * binary, the always-on inventory probes, the registry of its maps, the discovery windows
- * whose cost is held under a budget, and the write-counting windows (cli/hkduty.h) under
+ * whose cost is held under a budget, and the call-counting windows (cli/hkduty.h) under
  * another.
  *
  * open → release (a launched program starts running) → step in a loop, refresh when a report is
@@ -29,8 +29,20 @@ struct session_windows {
 	uint64_t mark_ns;       /* open time already handed to the growWork rates */
 };
 
-struct session_wmap {
-	uint64_t addr, writes, deletes;
+/* Call counting: hotkeys' probes on mapassign* and mapdelete* (SESSION_WRITES) or mapaccess*
+ * (SESSION_READS), duty-cycled, and the kernel's per-map counts at the last report's refresh. */
+enum { SESSION_WRITES, SESSION_READS, SESSION_NCOUNTERS };
+
+struct session_mapcount {
+	uint64_t addr, calls, deletes;
+};
+
+struct session_counter {
+	struct hkduty *d; /* NULL when not counting */
+	struct session_mapcount *m; /* sorted by address */
+	size_t n, cap;
+	double scale; /* counted calls → the run's */
+	uint64_t next_ns; /* when its duty cycle wants the next tick */
 };
 
 struct session {
@@ -38,14 +50,9 @@ struct session {
 	struct inventory *inv;
 	struct registry *reg;
 	struct session_windows w;
-	/* Write counting (hotkeys' probes, duty-cycled; NULL when off) and the concurrent writes
-	 * it caught. */
-	struct hkduty *rates;
+	/* Call counting (NULL d when off) and the concurrent writes the write probes caught. */
+	struct session_counter cnt[SESSION_NCOUNTERS];
 	struct cwrite_log *cw;
-	uint64_t rates_next_ns;
-	double write_scale; /* counted writes → the run's, as of the last report's refresh */
-	struct session_wmap *wm; /* the kernel's per-map counts at that refresh, by address */
-	size_t nwm, capwm;
 	bool launched;  /* -- PROGRAM: the session ends when it exits */
 	bool have_bias; /* the load bias is known (always, for a non-PIE binary) */
 	uint64_t bias;
@@ -55,20 +62,20 @@ struct session {
 };
 
 /* Opens the target (argv launches it held before exec, else pid), loads the inventory probes
- * and the registry. budget_pct sizes the discovery windows, write_budget_pct the write-counting
- * windows (0 disables either). Every error is reported here; returns 0 or a negative errno.
- * Close in either case. */
+ * and the registry. budget_pct sizes the discovery windows, count_budget_pct the call-counting
+ * windows (0 disables either; writes and reads get half of it each). Every error is reported
+ * here; returns 0 or a negative errno. Close in either case. */
 int session__open(struct session *s, char **argv, int pid, double budget_pct,
-		  double write_budget_pct);
+		  double count_budget_pct);
 /* Lets a launched program run (probes are in place) and starts the clock. */
 void session__release(struct session *s);
 /* One turn of the loop: learns the load bias, drains probe events, opens or closes a window.
  * Returns false once the target has exited (s->exited; s->status for a launched one). */
 bool session__step(struct session *s, uint64_t now_ns);
 /* Waits up to timeout_ms for probe events (1 ms while a window is open), less when a
- * write-counting window is due to open or close sooner. */
+ * call-counting window is due to open or close sooner. */
 void session__poll(struct session *s, int timeout_ms);
-/* Re-reads every map (and, when a report is due, the windows' growWork rates and the write
+/* Re-reads every map (and, when a report is due, the windows' growWork rates and the call
  * counts). */
 void session__refresh(struct session *s, uint64_t now_ns, bool report);
 /* Closes an open window; after this only session__refresh and session__close. */
@@ -77,10 +84,12 @@ void session__finish(struct session *s);
  * one). */
 double session__overhead_pct(struct session *s, uint64_t now_ns);
 uint64_t session__dropped(const struct session *s);
-/* A map's writes and deletes over the run, scaled from the write-counting windows' counts as
- * of the last refresh for a report (0 for a map no window saw written). ctx is the session:
- * this is top_frame's writes callback. Call only when s->rates is set. */
-void session__writes(void *ctx, uint64_t map, uint64_t *writes, uint64_t *deletes);
+/* A map's writes, reads and deletes over the run, scaled from the counting windows' counts as
+ * of the last refresh for a report (0 for a map no window saw). ctx is the session: this is
+ * top_frame's counts callback. Call only when counting is on (session__counting). */
+void session__counts(void *ctx, uint64_t map, uint64_t *writes, uint64_t *reads,
+		     uint64_t *deletes);
+bool session__counting(const struct session *s);
 /* Detaches, frees, and ends a launched program that never ran. NULL-safe, idempotent. */
 void session__close(struct session *s);
 

@@ -64,11 +64,13 @@ void sites__free(struct sites *s);
 int sites__update(struct sites *s, struct registry *r, uint64_t bias, double now,
 		  const struct reg_growth *g, size_t ng);
 /* Adds to each site's writes counter what its live maps were written since the last call:
- * writes(ctx, map, &w, &d) gives a map's writes over the run so far (an estimate that may
+ * counts(ctx, map, &w, &r, &d) gives a map's writes over the run so far (an estimate that may
  * wobble down: a map's counter then waits until it is exceeded). Call after sites__update.
- * Writes to a map freed between two calls are lost. */
+ * Writes to a map freed between two calls are lost; a map's writes count from when its type
+ * is known (a makemap_small map's once it is seen in use), all of them at once. */
 void sites__count_writes(struct sites *s, struct registry *r, uint64_t bias, double now,
-			 void (*writes)(void *ctx, uint64_t map, uint64_t *w, uint64_t *d),
+			 void (*counts)(void *ctx, uint64_t map, uint64_t *w, uint64_t *r,
+					uint64_t *d),
 			 void *ctx);
 size_t sites__count(const struct sites *s);
 const struct site *sites__at(const struct sites *s, size_t i);

@@ -50,7 +50,7 @@ static void json_map(struct json *j, const struct gobin *gb, const struct reg_ma
 		     const struct top_frame *tf)
 {
 	bool swiss = gb->maps == GO_LAYOUT_SWISS;
-	uint64_t writes = 0, deletes = 0;
+	uint64_t writes = 0, reads = 0, deletes = 0;
 	struct frame site;
 	char fl[256];
 
@@ -99,14 +99,14 @@ static void json_map(struct json *j, const struct gobin *gb, const struct reg_ma
 		json__null(j);
 	else
 		json__double(j, m->growwork_per_sec);
-	if (tf->writes)
-		tf->writes(tf->writes_ctx, m->addr, &writes, &deletes);
+	if (tf->counts)
+		tf->counts(tf->counts_ctx, m->addr, &writes, &reads, &deletes);
 	json__key(j, "writes");
-	tf->writes ? json__uint(j, writes) : json__null(j);
+	tf->counts ? json__uint(j, writes) : json__null(j);
 	json__key(j, "reads");
-	json__null(j);
+	tf->counts ? json__uint(j, reads) : json__null(j);
 	json__key(j, "deletes");
-	tf->writes ? json__uint(j, deletes) : json__null(j);
+	tf->counts ? json__uint(j, deletes) : json__null(j);
 	json__key(j, "flags");
 	json__arr_begin(j);
 	if (top__is_bloated(m))
@@ -355,24 +355,25 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct to
 	fprintf(out, "\nmapscope top: pid %d, %s (%s maps), %zu maps, %zu growths%s\n", tf->pid,
 		gb->bi.version, goversion__layout_name(gb->maps), n, ng,
 		tf->exited ? " (final: the program has exited)" : tf->final ? " (final)" : "");
-	fprintf(out, "%-14s %-28s %9s %9s %5s %8s %5s %10s  %s\n", "ADDR", "TYPE", "LEN", "CAP",
-		"LOAD", "BYTES", "GROW", "WRITES", "SITE");
+	fprintf(out, "%-14s %-28s %9s %9s %5s %8s %5s %10s %10s  %s\n", "ADDR", "TYPE", "LEN",
+		"CAP", "LOAD", "BYTES", "GROW", "WRITES", "READS", "SITE");
 	for (size_t i = 0; i < n && i < TABLE_ROWS; i++) {
 		const struct reg_map *m = rows[i];
-		uint64_t writes = 0, deletes;
+		uint64_t writes = 0, reads = 0, deletes;
 		struct frame site;
-		char wb[24] = "-";
+		char wb[24] = "-", rb[24] = "-";
 
 		symbolize__site(gb, tf->bias, m->stack, m->nstack, &site);
-		if (tf->writes) {
-			tf->writes(tf->writes_ctx, m->addr, &writes, &deletes);
+		if (tf->counts) {
+			tf->counts(tf->counts_ctx, m->addr, &writes, &reads, &deletes);
 			snprintf(wb, sizeof(wb), "%" PRIu64, writes);
+			snprintf(rb, sizeof(rb), "%" PRIu64, reads);
 		}
 		fprintf(out, "0x%-12" PRIx64 " %-28.28s %9" PRIu64 " %9" PRIu64 " %5.2f %8s %5" PRIu64
-			     " %10s  %s %s%s\n",
+			     " %10s %10s  %s %s%s\n",
 			m->addr, m->ti_ok ? m->ti.name : "?", m->st.len, m->st.capacity,
 			m->st.capacity ? (double)m->st.len / (double)m->st.capacity : 0,
-			top__bytes(m->st.bytes, hb, sizeof(hb)), m->growths, wb,
+			top__bytes(m->st.bytes, hb, sizeof(hb)), m->growths, wb, rb,
 			site.func ? site.func : "?", site.func ? symbolize__file_line(&site, fl, sizeof(fl)) : "",
 			top__origin_note(m));
 	}

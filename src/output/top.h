@@ -25,9 +25,10 @@ struct top_frame {
 	 * TOP_WARN_S are warned about (a "limit_forecast" event in JSON). NULL: no limits. */
 	const struct sites *sites;
 	double limit_entries, limit_bytes;
-	/* A map's writes and deletes over the run; NULL: not counted (null in JSON). */
-	void (*writes)(void *ctx, uint64_t map, uint64_t *writes, uint64_t *deletes);
-	void *writes_ctx;
+	/* A map's writes, reads and deletes over the run; NULL: not counted (null in JSON). */
+	void (*counts)(void *ctx, uint64_t map, uint64_t *writes, uint64_t *reads,
+		       uint64_t *deletes);
+	void *counts_ctx;
 	/* Concurrent writes caught: those from cw_from on are reported, then cw_from moves past. */
 	const struct cwrite_log *cw;
 	size_t cw_from;

@@ -107,8 +107,8 @@ def test_unknown_flag(cmd):
     lib.assert_one_line(mapscope(*cmd.split(), "-Z"), 2)
 
 
-BUDGETS = [("top", "--budget"), ("top", "--write-budget"), ("export", "--budget"),
-           ("export", "--write-budget"), ("hotkeys", "--budget")]
+BUDGETS = [("top", "--budget"), ("top", "--count-budget"), ("export", "--budget"),
+           ("export", "--count-budget"), ("hotkeys", "--budget")]
 
 
 @cases(lambda: [f"{c} {o} {v}" for c, o in BUDGETS for v in ("101", "-1", "abc", "")])
