@@ -68,12 +68,15 @@ def test_top_exact(case):
 @cases(lambda: VERSIONS)
 def test_top_sampled(version):
     """The default count budget samples in windows: each map's writes estimate the target's
-    within a factor of 3 (as hotkeys' do)."""
+    within 1.5x, for a program that does other work between its writes (about 10 us a write).
+    A program doing nothing but writes is the estimator's weak case (docs/top.md: 0.75-5.5x
+    seen), which the exact tests cover at --count-budget 100."""
     lib.require_root()
-    _, counts, maps = top_maps([], lib.target("zipfkeys", version, "plain"), ["dur", "3"])
+    _, counts, maps = top_maps([], lib.target("zipfkeys", version, "plain"),
+                               ["work", "3", "20000"])
     w = counts["writes"]
     for name, m in maps.items():
-        assert w / 3 <= m["writes"] <= w * 3, f"{name}: {m['writes']} writes, truth {w}"
+        assert w / 1.5 <= m["writes"] <= w * 1.5, f"{name}: {m['writes']} writes, truth {w}"
 
 
 def test_top_count_budget_off():
@@ -116,15 +119,15 @@ def site_writes(port, pid):
 @cases(lambda: [(v, b) for v in ("1.23", "1.26") if v in lib.GO_VERSIONS for b in ("100", "1")])
 def test_export_writes(case):
     """mapscope_map_writes_total per site (each zipfkeys map has a site of its own type): with
-    --count-budget 100 it reaches the target's own count exactly; with the default budget it
-    estimates it within a factor of 3, given a run of 6 s (a dozen windows: the first seconds'
-    estimates swing widely). Read once the target has stopped writing and holds its maps."""
+    --count-budget 100 it reaches the target's own count exactly; with the default budget, for
+    a program that does other work between its writes, it estimates it within 1.5x. Read once
+    the target has stopped writing and holds its maps."""
     lib.require_root()
     version, budget = case
     port = free_port()
     ex = exporter(["--listen", f"127.0.0.1:{port}", "-i", "0.5", "--count-budget", budget, "--",
-                   lib.target("zipfkeys", version, "plain"), "dur",
-                   "2" if budget == "100" else "6", "wait"])
+                   lib.target("zipfkeys", version, "plain")]
+                  + (["dur", "2", "wait"] if budget == "100" else ["work", "4", "20000", "wait"]))
     try:
         w = None
         for line in ex.stdout:
@@ -143,7 +146,7 @@ def test_export_writes(case):
             vals = [got.get(t, 0) for t in types]
             if budget == "100":
                 return all(v == w for v in vals), got
-            return all(w / 3 <= v <= w * 3 for v in vals), got
+            return all(w / 1.5 <= v <= w * 1.5 for v in vals), got
 
         wait_for(f"writes_total of every map near the target's {w}", settled, timeout=30)
         if budget == "100":

@@ -22,6 +22,8 @@
 //	zipfkeys dur S     writes for S seconds, then the counts
 //	zipfkeys dur S wait  the same, then waits for the end of standard input before exiting
 //	                   (its maps stay alive, untouched, for an exporter to report)
+//	zipfkeys work S N [wait]  as dur, with N rounds of arithmetic after each step: a program
+//	                   that does other work between its writes, as services do
 //	zipfkeys hold      prints the truth lines first, writes until a line "stop" on standard
 //	                   input, then prints the counts and "done"
 //
@@ -122,6 +124,17 @@ func (g *gen) step() {
 
 var sink int
 
+// work does n rounds of a multiply-xorshift, kept live through sink.
+func work(n int) {
+	x := uint64(sink) | 1
+	for i := 0; i < n; i++ {
+		x ^= x << 13
+		x ^= x >> 7
+		x *= 0x9e3779b97f4a7c15
+	}
+	sink += int(x & 1)
+}
+
 // read: one read of each map, counted like step's writes (mapaccess1_fast32, _fast64,
 // _faststr and the generic mapaccess1).
 func (g *gen) read() {
@@ -214,12 +227,17 @@ func main() {
 		}
 		printTruth()
 		fmt.Println("deletes 100")
-	case "dur":
+	case "dur", "work":
 		s, _ := strconv.ParseFloat(os.Args[2], 64)
+		spin := 0
+		if os.Args[1] == "work" {
+			spin, _ = strconv.Atoi(os.Args[3])
+		}
 		end := time.Now().Add(time.Duration(s * float64(time.Second)))
 		for time.Now().Before(end) {
 			for i := 0; i < 256; i++ {
 				g.step()
+				work(spin)
 			}
 		}
 		printTruth()
@@ -254,7 +272,8 @@ func main() {
 	}
 	printCounts()
 	fmt.Println("done")
-	if os.Args[1] == "dur" && len(os.Args) > 3 && os.Args[3] == "wait" {
+	if last := os.Args[len(os.Args)-1]; (os.Args[1] == "dur" || os.Args[1] == "work") &&
+		last == "wait" {
 		io.Copy(io.Discard, os.Stdin)
 	}
 }
