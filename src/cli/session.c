@@ -1,4 +1,4 @@
-/* session: one traced target with its inventory, registry, discovery windows and write
+/* session: one traced target with its inventory, registry, discovery windows and call
  * counting. */
 #include "cli/session.h"
 
