@@ -494,7 +494,9 @@ static void refresh(struct exporter *ex, uint64_t now)
 		session__refresh(&t->s, now, true);
 		g = registry__take_growths(t->s.reg, &ng);
 		sites__update(t->sites, t->s.reg, t->s.bias, unix_now, g, ng);
-		if (session__counting(&t->s))
+		/* Writes wait for a settled scale, then come all at once: the counters never go
+		 * down, so an early overshoot would stay. */
+		if (session__counting(&t->s) && session__counts_settled(&t->s))
 			sites__count_writes(t->sites, t->s.reg, t->s.bias, unix_now,
 					    session__counts, &t->s);
 	}

@@ -33,6 +33,11 @@ struct hkduty_sampling {
 	double cpu_probed_s, cpu_s;
 	struct hkscale sc; /* counted writes → the run's, and the bracket */
 	uint64_t hits, armed_hits, windows;
+	/* The scale rests on a measured cost of a hit (over 1000 armed runs), or barely
+	 * depends on it (the hits' cost under a tenth of the windows' CPU time): early scales
+	 * can be off by tenfold (a cold program, few windows), which a counter that never goes
+	 * down would keep. */
+	bool settled;
 };
 
 /* Loads and trial-attaches the probes for process pid. Returns 0 or a negative errno; the

@@ -64,6 +64,8 @@ static int by_addr(const void *a, const void *b)
 /* The kernel's per-map counts (bounded by its LRU table) and the scale, for session__counts. */
 static void take_counts(struct session *s, uint64_t now_ns)
 {
+	struct hkduty_sampling sm;
+
 	for (int i = 0; i < SESSION_NCOUNTERS; i++) {
 		struct session_counter *c = &s->cnt[i];
 
@@ -73,7 +75,9 @@ static void take_counts(struct session *s, uint64_t now_ns)
 		c->n = 0;
 		hotkeys__maps(hkduty__hotkeys(c->d), on_count, c);
 		qsort(c->m, c->n, sizeof(*c->m), by_addr);
-		c->scale = hkduty__sampling(c->d, now_ns).sc.est;
+		sm = hkduty__sampling(c->d, now_ns);
+		c->scale = sm.sc.est;
+		c->settled = sm.settled;
 	}
 }
 
@@ -327,6 +331,11 @@ void session__counts(void *ctx, uint64_t map, uint64_t *writes, uint64_t *reads,
 bool session__counting(const struct session *s)
 {
 	return s->cnt[SESSION_WRITES].d != NULL;
+}
+
+bool session__counts_settled(const struct session *s)
+{
+	return s->cnt[SESSION_WRITES].settled;
 }
 
 void session__close(struct session *s)

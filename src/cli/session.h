@@ -42,6 +42,7 @@ struct session_counter {
 	struct session_mapcount *m; /* sorted by address */
 	size_t n, cap;
 	double scale; /* counted calls → the run's */
+	bool settled; /* hkduty_sampling's */
 	uint64_t next_ns; /* when its duty cycle wants the next tick */
 };
 
@@ -90,6 +91,9 @@ uint64_t session__dropped(const struct session *s);
 void session__counts(void *ctx, uint64_t map, uint64_t *writes, uint64_t *reads,
 		     uint64_t *deletes);
 bool session__counting(const struct session *s);
+/* Whether the writes' scale of the last refresh is settled (hkduty_sampling): export's counters
+ * take writes only then. */
+bool session__counts_settled(const struct session *s);
 /* Detaches, frees, and ends a launched program that never ran. NULL-safe, idempotent. */
 void session__close(struct session *s);
 

@@ -389,17 +389,18 @@ int hotkeys__maps(struct hotkeys *hk, hotkeys_map_cb fn, void *ctx)
 	return 0;
 }
 
-double hotkeys__prog_ns(struct hotkeys *hk)
+int hotkeys__prog_stats(struct hotkeys *hk, uint64_t *run_ns, uint64_t *runs)
 {
 	struct bpf_prog_info info;
 	__u32 len = sizeof(info);
 
 	memset(&info, 0, sizeof(info));
 	if (hk->stats_fd < 0 ||
-	    bpf_prog_get_info_by_fd(bpf_program__fd(hk->skel->progs.hk_assign), &info, &len) ||
-	    !info.run_cnt)
-		return -1;
-	return (double)info.run_time_ns / (double)info.run_cnt;
+	    bpf_prog_get_info_by_fd(bpf_program__fd(hk->skel->progs.hk_assign), &info, &len))
+		return -ENODATA;
+	*run_ns = info.run_time_ns;
+	*runs = info.run_cnt;
+	return 0;
 }
 
 void hotkeys__free(struct hotkeys *hk)

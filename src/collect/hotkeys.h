@@ -44,9 +44,9 @@ void hotkeys__armed_hits(struct hotkeys *hk, uint64_t *total, uint64_t *max_cpu)
 /* Calls fn for every (map, key) with its count; for every map with its stats. */
 int hotkeys__keys(struct hotkeys *hk, hotkeys_key_cb fn, void *ctx);
 int hotkeys__maps(struct hotkeys *hk, hotkeys_map_cb fn, void *ctx);
-/* Mean run time of the BPF program per hit in ns (the kernel's statistics), or -1 if unknown.
- * The trap into the kernel and back is not included. */
-double hotkeys__prog_ns(struct hotkeys *hk);
+/* The BPF program's total run time in ns and its runs, from the kernel's statistics (the trap
+ * into the kernel and back not included); -ENODATA when the statistics are off. */
+int hotkeys__prog_stats(struct hotkeys *hk, uint64_t *run_ns, uint64_t *runs);
 /* The number of sites probed (mapassign variants found with a probe site). */
 size_t hotkeys__nsites(const struct hotkeys *hk);
 void hotkeys__free(struct hotkeys *hk);
