@@ -19,6 +19,7 @@
 #define CYCLE_MAX_NS 8000000000ull /* or less often, down to every 8 s, when the tails alone
 				    * (hits while attaching and detaching) exceed the budget */
 #define WINDOW_MIN_NS 200000ull
+#define WINDOW_WAIT 8 /* how long a window may wait for its target to run, in window lengths */
 #define WINDOW_GROWTH 4.0 /* the most a window grows from one cycle to the next */
 
 struct hkduty {
@@ -29,17 +30,24 @@ struct hkduty {
 	double budget;
 	bool on, always;
 	uint64_t start_ns, cycle_ns, next_cycle_ns, win_ns, on_mid_ns, probed_ns, hits_at_cycle;
+	uint64_t close_ns; /* when the open window is due to close */
 	uint64_t gap_ns; /* the cycle's length: CYCLE_NS, longer when the tails need it */
 	uint64_t cpu_start_ns, cpu_on_ns, cpu_probed_ns, cpu_last_ns; /* the target's CPU time */
 	uint64_t windows;
 	/* The program's runs and run time while armed: at an open, then summed over windows. */
 	uint64_t run_ns_on, runs_on, armed_run_ns, armed_runs;
-	double cost_ns;
+	bool stats_on; /* run_ns_on and runs_on were read */
+	/* Unarmed hits inside the windows' CPU intervals (between a CPU read and the arming, and
+	 * between the disarming and the CPU read): all hits at an open, then summed. */
+	uint64_t hits_on, unarmed_in;
+	double cost_ns, unarmed_cost_ns; /* an armed hit's, and an unarmed one's */
 };
 
 /* The first runs are cold (the program took 13.1 µs a run over its first 3, measured, against
  * 0.6 µs after): a mean means something only after many. */
 #define PROG_MIN_RUNS 1000
+/* An unarmed run returns early: 160 ns measured against 650 for an armed one. */
+#define UNARMED_PROG_NS 200.0
 
 /* CPU time the target's threads have run, in ns, by the process CPU clock: up to a tick behind
  * (taskclock.h), the fallback when perf events cannot be opened. */
@@ -53,10 +61,16 @@ static uint64_t cpu_ns(int pid)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* The target's CPU time, exact with a task clock; the last one read once it has exited. */
-static uint64_t cpu_now(struct hkduty *d)
+/* The target's CPU time, exact with a task clock; the last one read once it has exited.
+ * scan: look for new threads first (tens of µs: not between a window's CPU read and its
+ * arming, where every hit is one the window pays for but does not count). */
+static uint64_t cpu_now(struct hkduty *d, bool scan)
 {
-	uint64_t v = d->tc ? taskclock__read(d->tc) : cpu_ns(d->pid);
+	uint64_t v;
+
+	if (d->tc && scan)
+		taskclock__scan(d->tc);
+	v = d->tc ? taskclock__read(d->tc) : cpu_ns(d->pid);
 
 	if (v > d->cpu_last_ns)
 		d->cpu_last_ns = v;
@@ -74,6 +88,7 @@ int hkduty__open(const struct gobin *gb, int pid, const struct hkduty_cfg *c, st
 	d->pid = pid;
 	d->budget = c->budget;
 	d->cost_ns = HIT_COST_NS;
+	d->unarmed_cost_ns = TRAP_NS + UNARMED_PROG_NS;
 	d->always = c->budget >= 100 || c->empty;
 	/* The windows' CPU time is what scales their counts; budget 100 does not scale. */
 	if (!d->always)
@@ -100,31 +115,52 @@ void hkduty__start(struct hkduty *d, uint64_t now, uint64_t delay_ns)
 	d->start_ns = now;
 	d->next_cycle_ns = now + delay_ns;
 	d->gap_ns = CYCLE_NS;
-	d->cpu_start_ns = cpu_now(d);
+	d->cpu_start_ns = cpu_now(d, true);
 }
 
 /* Ends a window: disarmed first, so that the sampled interval ends now for every site. */
 static void window_close(struct hkduty *d)
 {
-	uint64_t t = cli__now_ns(CLOCK_MONOTONIC), run_ns, runs;
+	uint64_t t = cli__now_ns(CLOCK_MONOTONIC), run_ns, runs, hits, maxcpu;
 
 	hotkeys__arm(d->hk, false);
-	if (hotkeys__prog_stats(d->hk, &run_ns, &runs) == 0) {
+	if (d->stats_on && hotkeys__prog_stats(d->hk, &run_ns, &runs) == 0) {
 		d->armed_run_ns += run_ns - d->run_ns_on;
 		d->armed_runs += runs - d->runs_on;
+		hotkeys__hits(d->hk, &hits, &maxcpu);
+		if (hits - d->hits_on > runs - d->runs_on)
+			d->unarmed_in += hits - d->hits_on - (runs - d->runs_on);
 	}
 	d->probed_ns += t - d->on_mid_ns;
-	d->cpu_probed_ns += cpu_now(d) - d->cpu_on_ns;
+	d->cpu_probed_ns += cpu_now(d, false) - d->cpu_on_ns;
 	d->on = false;
 	hotkeys__attach(d->hk, false);
+}
+
+/* A window is sized in the target's time, not the wall's: right after an attach the target can
+ * be off its CPU for the whole of a short window (a 185 µs one saw no CPU time at all, measured),
+ * and a window without hits measures nothing. One whose target ran less than half its length
+ * stays open for the rest (hits cost only while the target runs), up to WINDOW_WAIT times
+ * its length and never into the next cycle. */
+static bool window_extend(struct hkduty *d, uint64_t now)
+{
+	uint64_t ran, cap = d->on_mid_ns + d->win_ns * WINDOW_WAIT;
+
+	if (!d->tc || now >= cap || now >= d->cycle_ns + d->gap_ns / 2)
+		return false;
+	ran = cpu_now(d, false) - d->cpu_on_ns;
+	if (ran >= d->win_ns / 2)
+		return false;
+	d->close_ns = now + (d->win_ns - ran);
+	return true;
 }
 
 static uint64_t duty_next(const struct hkduty *d)
 {
 	if (d->always)
 		return UINT64_MAX;
-	if (d->on && d->win_ns < d->gap_ns && d->cycle_ns + d->win_ns < d->next_cycle_ns)
-		return d->cycle_ns + d->win_ns;
+	if (d->on && d->win_ns < d->gap_ns && d->close_ns < d->next_cycle_ns)
+		return d->close_ns;
 	return d->next_cycle_ns;
 }
 
@@ -166,15 +202,20 @@ int hkduty__tick(struct hkduty *d, uint64_t now, uint64_t *next)
 			if (ret)
 				return ret;
 			d->on_mid_ns = cli__now_ns(CLOCK_MONOTONIC);
-			d->cpu_on_ns = cpu_now(d);
-			if (hotkeys__prog_stats(d->hk, &d->run_ns_on, &d->runs_on))
-				d->run_ns_on = d->runs_on = 0;
+			/* From when it is live: an attach takes milliseconds, longer than most
+			 * windows. */
+			d->close_ns = d->on_mid_ns + d->win_ns;
+			if (d->tc)
+				taskclock__scan(d->tc);
+			d->cpu_on_ns = cpu_now(d, false);
+			hotkeys__hits(d->hk, &d->hits_on, &maxcpu);
+			d->stats_on = hotkeys__prog_stats(d->hk, &d->run_ns_on, &d->runs_on) == 0;
 			hotkeys__arm(d->hk, true);
 			d->on = true;
 			d->windows++;
 		}
 	}
-	if (d->on && d->win_ns < d->gap_ns && now >= d->cycle_ns + d->win_ns)
+	if (d->on && d->win_ns < d->gap_ns && now >= d->close_ns && !window_extend(d, now))
 		window_close(d);
 	*next = duty_next(d);
 	return 0;
@@ -187,11 +228,15 @@ int hkduty__tick(struct hkduty *d, uint64_t now, uint64_t *next)
 int hkduty__collect(struct hkduty *d)
 {
 	uint64_t run_ns, runs;
+	bool stats = hotkeys__prog_stats(d->hk, &run_ns, &runs) == 0;
 
 	if (d->armed_runs >= PROG_MIN_RUNS)
 		d->cost_ns = TRAP_NS + (double)d->armed_run_ns / (double)d->armed_runs;
-	else if (hotkeys__prog_stats(d->hk, &run_ns, &runs) == 0 && runs >= PROG_MIN_RUNS)
+	else if (stats && runs >= PROG_MIN_RUNS)
 		d->cost_ns = TRAP_NS + (double)run_ns / (double)runs;
+	if (stats && runs - d->armed_runs >= PROG_MIN_RUNS)
+		d->unarmed_cost_ns = TRAP_NS + (double)(run_ns - d->armed_run_ns) /
+						       (double)(runs - d->armed_runs);
 	return d->fold ? hkfold__collect(d->fold, d->hk) : 0;
 }
 
@@ -208,7 +253,7 @@ struct hkduty_sampling hkduty__sampling(struct hkduty *d, uint64_t now)
 {
 	struct hkduty_sampling r = { 0 };
 	uint64_t maxcpu, armed, armed_maxcpu, elapsed = now > d->start_ns ? now - d->start_ns : 1;
-	double probed, cpu_in, cpu_out;
+	double probed, cpu_in, cpu_out, unarmed_in;
 
 	hotkeys__armed_hits(d->hk, &armed, &armed_maxcpu);
 	hotkeys__hits(d->hk, &r.hits, &maxcpu);
@@ -216,7 +261,7 @@ struct hkduty_sampling hkduty__sampling(struct hkduty *d, uint64_t now)
 	r.cost_ns = d->cost_ns;
 	r.elapsed_s = (double)elapsed / 1e9;
 	r.overhead_pct = 100.0 * (double)r.hits * d->cost_ns / (double)elapsed;
-	r.cpu_s = (double)(cpu_now(d) - d->cpu_start_ns) / 1e9;
+	r.cpu_s = (double)(cpu_now(d, true) - d->cpu_start_ns) / 1e9;
 	r.sc = (struct hkscale){ 1, 1, 1 };
 	if (d->always) {
 		r.fraction = r.work_fraction = 1;
@@ -229,14 +274,18 @@ struct hkduty_sampling hkduty__sampling(struct hkduty *d, uint64_t now)
 	r.probed_s = probed / 1e9;
 	r.fraction = probed / (double)elapsed;
 	r.fraction = r.fraction > 1 ? 1 : r.fraction;
-	cpu_in = (double)d->cpu_probed_ns + (d->on ? (double)(cpu_now(d) - d->cpu_on_ns) : 0);
+	cpu_in = (double)d->cpu_probed_ns + (d->on ? (double)(cpu_now(d, true) - d->cpu_on_ns) : 0);
 	r.cpu_probed_s = cpu_in / 1e9;
-	cpu_out = (double)(cpu_now(d) - d->cpu_start_ns) - cpu_in;
+	cpu_out = (double)(cpu_now(d, false) - d->cpu_start_ns) - cpu_in;
 	if (cpu_in <= 0) { /* no CPU clock for the target: its wall time instead */
 		cpu_in = probed;
 		cpu_out = (double)elapsed - probed;
 	}
-	cpu_out -= (double)(r.hits - armed) * TRAP_NS; /* the attach and detach tails */
+	/* The unarmed hits: inside the windows' intervals (which a short window is mostly made of:
+	 * 83 of 95 hits in a 145 µs one), and the attach and detach tails outside. */
+	unarmed_in = (double)(d->unarmed_in < r.hits - armed ? d->unarmed_in : r.hits - armed);
+	cpu_in -= unarmed_in * d->unarmed_cost_ns;
+	cpu_out -= ((double)(r.hits - armed) - unarmed_in) * d->unarmed_cost_ns;
 	r.sc = hkscale__work(cpu_in, cpu_out, (double)armed, d->cost_ns);
 	r.settled = d->armed_runs >= PROG_MIN_RUNS || (double)armed * d->cost_ns * 10 < cpu_in;
 	r.work_fraction = 1 / r.sc.est;

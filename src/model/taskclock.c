@@ -113,30 +113,39 @@ int taskclock__open(int pid, struct taskclock **out)
 	return 0;
 }
 
-uint64_t taskclock__read(struct taskclock *tc)
+void taskclock__scan(struct taskclock *tc)
 {
-	uint64_t sum;
-
 	for (size_t i = 0; i < tc->n; i++)
 		tc->t[i].seen = false;
 	/* Unreadable once the process is gone: every thread is then final. */
 	scan(tc);
-	sum = tc->gone;
 	for (size_t i = 0; i < tc->n;) {
+		struct tc_thread *t = &tc->t[i];
+		uint64_t v;
+
+		if (t->seen) {
+			i++;
+			continue;
+		}
+		if (read(t->fd, &v, sizeof(v)) == sizeof(v) && v > t->last)
+			t->last = v;
+		tc->gone += t->last;
+		close(t->fd);
+		*t = tc->t[--tc->n];
+	}
+}
+
+uint64_t taskclock__read(struct taskclock *tc)
+{
+	uint64_t sum = tc->gone;
+
+	for (size_t i = 0; i < tc->n; i++) {
 		struct tc_thread *t = &tc->t[i];
 		uint64_t v;
 
 		if (read(t->fd, &v, sizeof(v)) == sizeof(v) && v > t->last)
 			t->last = v;
-		if (t->seen) {
-			sum += t->last;
-			i++;
-			continue;
-		}
-		tc->gone += t->last;
 		sum += t->last;
-		close(t->fd);
-		*t = tc->t[--tc->n];
 	}
 	if (sum > tc->total)
 		tc->total = sum;

@@ -16,10 +16,13 @@ struct taskclock;
  * permission: CAP_PERFMON and ptrace access to the target); the caller then falls back to the
  * process clock. */
 int taskclock__open(int pid, struct taskclock **out);
-/* The CPU time in ns the threads have run since they were first seen (at open, or at a read
- * for threads started since): differences between reads are exact. Exited threads keep their
- * final time; never goes down. A thread's time before it is first seen is not counted: a few
- * µs for a Go M, which starts threads rarely and keeps them. */
+/* Follows the threads started since the last scan (open scans). Cheap enough per read, but a
+ * directory read takes tens of µs: a caller timing a short interval scans before it. */
+void taskclock__scan(struct taskclock *tc);
+/* The CPU time in ns the followed threads have run since they were first followed: differences
+ * between reads are exact. Exited threads keep their final time; never goes down. A thread's
+ * time before it is first followed is not counted: a few µs for a Go M, which starts threads
+ * rarely and keeps them. */
 uint64_t taskclock__read(struct taskclock *tc);
 /* NULL-safe. */
 void taskclock__free(struct taskclock *tc);

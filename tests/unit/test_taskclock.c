@@ -104,12 +104,14 @@ TEST(counts_threads_started_and_ended_since_open)
 	base = taskclock__read(tc);
 	if (write(to[1], "O", 1) != 1 || read(from[0], &own0, sizeof(own0)) != sizeof(own0))
 		own0 = 0;
+	taskclock__scan(tc);
 	mid = taskclock__read(tc);
 	if (write(to[1], "G", 1) != 1 || read(from[0], &own1, sizeof(own1)) != sizeof(own1))
 		own1 = 0;
 	end = taskclock__read(tc);
 	close(to[1]);
 	waitpid(pid, &status, 0);
+	taskclock__scan(tc);
 	after = taskclock__read(tc);
 	taskclock__free(tc);
 	close(from[0]);

@@ -26,6 +26,8 @@
 //	                   that does other work between its writes, as services do
 //	zipfkeys hold      prints the truth lines first, writes until a line "stop" on standard
 //	                   input, then prints the counts and "done"
+//	zipfkeys rate      writes until the end of standard input, printing every 100 ms
+//	                   "rate UNIX_NS STEPS CPU_NS" (cumulative), for bench/hotkeys-budget
 //
 // After the truth lines, "goid N": the goroutine that makes every write. Every mode ends with
 // "writes N" (steps: one write to each map) and "cpu_ns NS", the CPU time
@@ -123,6 +125,15 @@ func (g *gen) step() {
 }
 
 var sink int
+
+// cpuNs: the CPU time the process has used, its probes' time in the kernel included.
+func cpuNs() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
 
 // work does n rounds of a multiply-xorshift, kept live through sink.
 func work(n int) {
@@ -241,6 +252,23 @@ func main() {
 			}
 		}
 		printTruth()
+	case "rate":
+		var stop int32
+		go func() {
+			io.Copy(io.Discard, os.Stdin)
+			atomic.StoreInt32(&stop, 1)
+		}()
+		next := time.Now()
+		for atomic.LoadInt32(&stop) == 0 {
+			for i := 0; i < 256; i++ {
+				g.step()
+			}
+			if now := time.Now(); now.After(next) {
+				fmt.Printf("rate %d %d %d\n", now.UnixNano(), g.total, cpuNs())
+				next = now.Add(100 * time.Millisecond)
+			}
+		}
+		return
 	case "hold":
 		printTruth()
 		var stop int32
@@ -263,9 +291,8 @@ func main() {
 		os.Exit(2)
 	}
 	fmt.Printf("writes %d\n", g.total)
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-		fmt.Printf("cpu_ns %d\n", ru.Utime.Nano()+ru.Stime.Nano())
+	if ns := cpuNs(); ns > 0 {
+		fmt.Printf("cpu_ns %d\n", ns)
 	}
 	if elapsed > 0 {
 		fmt.Printf("elapsed_ns %d\n", elapsed.Nanoseconds())
