@@ -371,22 +371,24 @@ static __always_inline __u64 map_of(__u64 g)
 }
 
 /* The key type of map type t: Size_ at +0 and Kind_ at +23 of the type *t.key (at +48), the
- * same in every layout; NULL if unreadable. */
-static __always_inline struct keytype *key_type(__u64 t)
+ * same in every layout. 0, or -1 if unreadable; a full table costs the reads, not the write. */
+static __always_inline int key_type(__u64 t, struct keytype *out)
 {
-	struct keytype *kt = bpf_map_lookup_elem(&keytypes, &t), v;
+	struct keytype *kt = bpf_map_lookup_elem(&keytypes, &t);
 	__u8 th[24] = {};
 	__u64 key = 0;
 
-	if (kt)
-		return kt;
+	if (kt) {
+		*out = *kt;
+		return 0;
+	}
 	if (bpf_probe_read_user(&key, 8, (void *)(t + 48)) ||
 	    bpf_probe_read_user(th, sizeof(th), (void *)key))
-		return NULL;
-	v.size = *(__u32 *)th;
-	v.kind = th[23] & HK_KIND_MASK;
-	bpf_map_update_elem(&keytypes, &t, &v, BPF_ANY);
-	return bpf_map_lookup_elem(&keytypes, &t);
+		return -1;
+	out->size = *(__u32 *)th;
+	out->kind = th[23] & HK_KIND_MASK;
+	bpf_map_update_elem(&keytypes, &t, out, BPF_ANY);
+	return 0;
 }
 
 /* runtime.fatal(s string), always attached: hit once, when the runtime is about to kill the
@@ -414,7 +416,7 @@ int hk_assign(struct pt_regs *ctx)
 {
 	__u64 cookie = bpf_get_attach_cookie(ctx);
 	__u64 *h, sh[2] = {};
-	struct keytype *kt;
+	struct keytype kt;
 	struct hk_key *k;
 	__u8 flag;
 	__u32 zero = 0;
@@ -477,16 +479,15 @@ int hk_assign(struct pt_regs *ctx)
 		read_bytes(k, ctx->cx, ctx->di, HK_STR_MAX);
 		break;
 	case HK_GENERIC:
-		kt = key_type(ctx->ax);
-		if (!kt)
+		if (key_type(ctx->ax, &kt))
 			return 0;
-		if (kt->kind == HK_KIND_STRING) {
+		if (kt.kind == HK_KIND_STRING) {
 			if (bpf_probe_read_user(sh, sizeof(sh), (void *)ctx->cx))
 				return 0;
 			k->len = (__u32)sh[1];
 			read_bytes(k, sh[0], sh[1], HK_STR_MAX);
 		} else {
-			k->len = kt->size;
+			k->len = kt.size;
 			read_bytes(k, ctx->cx, k->len, HK_RAW_MAX);
 		}
 		break;
