@@ -154,12 +154,15 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* The runtime address of the map's type, from the first call the program makes on it. */
+/* The runtime address of the map's type, from the first call the program makes on it. The wait
+ * counts from when the probes are live, not from the start of their attach, whose length
+ * mapscope does not control (four peeks attaching at once in test_peek under CI once ran out
+ * of the 5 s with a target that reads every map every 2 ms). */
 static int discover_type(const struct cli_target *t, const struct peek_opts *o, uint64_t *type)
 {
 	struct discover d = { .map = o->addr };
 	struct inventory *inv = NULL;
-	uint64_t end = now_ms() + (uint64_t)(o->wait * 1000);
+	uint64_t end;
 	int ret;
 
 	ret = inventory__open(t->gb, t->pid, on_event, &d, &inv);
@@ -173,6 +176,7 @@ static int discover_type(const struct cli_target *t, const struct peek_opts *o, 
 		inventory__free(inv);
 		return ret;
 	}
+	end = now_ms() + (uint64_t)(o->wait * 1000);
 	while (!d.type && now_ms() < end)
 		inventory__poll(inv, 20);
 	inventory__window(inv, false);
