@@ -155,9 +155,7 @@ static uint64_t now_ms(void)
 }
 
 /* The runtime address of the map's type, from the first call the program makes on it. The wait
- * counts from when the probes are live, not from the start of their attach, whose length
- * mapscope does not control (four peeks attaching at once in test_peek under CI once ran out
- * of the 5 s with a target that reads every map every 2 ms). */
+ * counts from when the probes are live: the attach's own length is not the target's doing. */
 static int discover_type(const struct cli_target *t, const struct peek_opts *o, uint64_t *type)
 {
 	struct discover d = { .map = o->addr };
