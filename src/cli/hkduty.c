@@ -205,9 +205,7 @@ int hkduty__tick(struct hkduty *d, uint64_t now, uint64_t *next)
 			/* From when it is live: an attach takes milliseconds, longer than most
 			 * windows. */
 			d->close_ns = d->on_mid_ns + d->win_ns;
-			if (d->tc)
-				taskclock__scan(d->tc);
-			d->cpu_on_ns = cpu_now(d, false);
+			d->cpu_on_ns = cpu_now(d, true);
 			hotkeys__hits(d->hk, &d->hits_on, &maxcpu);
 			d->stats_on = hotkeys__prog_stats(d->hk, &d->run_ns_on, &d->runs_on) == 0;
 			hotkeys__arm(d->hk, true);
@@ -252,7 +250,7 @@ void hkduty__close(struct hkduty *d)
 struct hkduty_sampling hkduty__sampling(struct hkduty *d, uint64_t now)
 {
 	struct hkduty_sampling r = { 0 };
-	uint64_t maxcpu, armed, armed_maxcpu, elapsed = now > d->start_ns ? now - d->start_ns : 1;
+	uint64_t maxcpu, armed, armed_maxcpu, cpu, elapsed = now > d->start_ns ? now - d->start_ns : 1;
 	double probed, cpu_in, cpu_out, unarmed_in;
 
 	hotkeys__armed_hits(d->hk, &armed, &armed_maxcpu);
@@ -261,7 +259,10 @@ struct hkduty_sampling hkduty__sampling(struct hkduty *d, uint64_t now)
 	r.cost_ns = d->cost_ns;
 	r.elapsed_s = (double)elapsed / 1e9;
 	r.overhead_pct = 100.0 * (double)r.hits * d->cost_ns / (double)elapsed;
-	r.cpu_s = (double)(cpu_now(d, true) - d->cpu_start_ns) / 1e9;
+	/* One read for all three figures (each is an IPI to the target's CPUs), so that the CPU
+	 * time inside and outside the windows adds up to the whole. */
+	cpu = cpu_now(d, true);
+	r.cpu_s = (double)(cpu - d->cpu_start_ns) / 1e9;
 	r.sc = (struct hkscale){ 1, 1, 1 };
 	if (d->always) {
 		r.fraction = r.work_fraction = 1;
@@ -274,9 +275,9 @@ struct hkduty_sampling hkduty__sampling(struct hkduty *d, uint64_t now)
 	r.probed_s = probed / 1e9;
 	r.fraction = probed / (double)elapsed;
 	r.fraction = r.fraction > 1 ? 1 : r.fraction;
-	cpu_in = (double)d->cpu_probed_ns + (d->on ? (double)(cpu_now(d, true) - d->cpu_on_ns) : 0);
+	cpu_in = (double)d->cpu_probed_ns + (d->on ? (double)(cpu - d->cpu_on_ns) : 0);
 	r.cpu_probed_s = cpu_in / 1e9;
-	cpu_out = (double)(cpu_now(d, false) - d->cpu_start_ns) - cpu_in;
+	cpu_out = (double)(cpu - d->cpu_start_ns) - cpu_in;
 	if (cpu_in <= 0) { /* no CPU clock for the target: its wall time instead */
 		cpu_in = probed;
 		cpu_out = (double)elapsed - probed;

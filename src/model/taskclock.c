@@ -37,6 +37,16 @@ static int event_open(int tid)
 	return fd < 0 ? -errno : (int)fd;
 }
 
+/* The thread's time now, or its last one if the read fails (it exited): never goes down. */
+static uint64_t thread_read(struct tc_thread *t)
+{
+	uint64_t v;
+
+	if (read(t->fd, &v, sizeof(v)) == sizeof(v) && v > t->last)
+		t->last = v;
+	return t->last;
+}
+
 static struct tc_thread *thread_find(struct taskclock *tc, int tid)
 {
 	for (size_t i = 0; i < tc->n; i++)
@@ -121,15 +131,12 @@ void taskclock__scan(struct taskclock *tc)
 	scan(tc);
 	for (size_t i = 0; i < tc->n;) {
 		struct tc_thread *t = &tc->t[i];
-		uint64_t v;
 
 		if (t->seen) {
 			i++;
 			continue;
 		}
-		if (read(t->fd, &v, sizeof(v)) == sizeof(v) && v > t->last)
-			t->last = v;
-		tc->gone += t->last;
+		tc->gone += thread_read(t);
 		close(t->fd);
 		*t = tc->t[--tc->n];
 	}
@@ -139,14 +146,8 @@ uint64_t taskclock__read(struct taskclock *tc)
 {
 	uint64_t sum = tc->gone;
 
-	for (size_t i = 0; i < tc->n; i++) {
-		struct tc_thread *t = &tc->t[i];
-		uint64_t v;
-
-		if (read(t->fd, &v, sizeof(v)) == sizeof(v) && v > t->last)
-			t->last = v;
-		sum += t->last;
-	}
+	for (size_t i = 0; i < tc->n; i++)
+		sum += thread_read(&tc->t[i]);
 	if (sum > tc->total)
 		tc->total = sum;
 	return tc->total;
