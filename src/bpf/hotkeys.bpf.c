@@ -25,6 +25,9 @@ const volatile __u32 ncpus = 1;
 const volatile __u32 samples_max = 0;
 __u64 samples_seen = 0;
 
+/* The stamp of the latest armed write (struct hk_wrec): orders the CPUs' records of writes. */
+__u64 stamp_clock = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, HK_SAMPLES_MAX);
@@ -95,7 +98,7 @@ struct {
 struct cur_ring {
 	__u64 n;
 	struct {
-		__u64 map, g, ts;
+		__u64 map, g, stamp;
 	} e[CUR_RING];
 };
 
@@ -186,7 +189,7 @@ static __always_inline __u32 walk(__u64 *stack, __u64 pc, __u64 ret, __u64 bp)
  * count even and unchanged across the copy). */
 static __always_inline void newer(struct hk_wrec *best, const struct hk_wrec *r, __u64 g)
 {
-	if (r->g && r->g != g && r->ts > best->ts)
+	if (r->g && r->g != g && r->stamp > best->stamp)
 		*best = *r;
 }
 
@@ -224,7 +227,10 @@ static __always_inline __u64 goid_of(__u64 g)
 	return id;
 }
 
-static __always_inline void send(struct pt_regs *ctx, __u64 map, __u64 g, __u64 ret,
+/* Reports this write (stamp now, return address ret) and the map's last write by another
+ * goroutine, whose frames above its return address are read now: it is inside mapassign still
+ * (the flag was set), or was until a moment ago. */
+static __always_inline void send(struct pt_regs *ctx, __u64 map, __u64 g, __u64 now, __u64 ret,
 				 const char *msg, __u32 fatal)
 {
 	struct hk_wrec other = {};
@@ -235,8 +241,8 @@ static __always_inline void send(struct pt_regs *ctx, __u64 map, __u64 g, __u64 
 	if (!e)
 		return;
 	e->map = map;
-	e->ts = bpf_ktime_get_ns();
-	e->other_ts = other.ts;
+	e->stamp = now;
+	e->other_stamp = other.stamp;
 	e->goid[0] = goid_of(g);
 	e->goid[1] = other.g ? goid_of(other.g) : 0;
 	e->fatal = fatal;
@@ -295,19 +301,21 @@ static __always_inline void watch(struct pt_regs *ctx, __u64 map, __u8 flag, boo
 	 * map's record per write, without atomics (each CPU has its own). */
 	struct hk_writer *w, init = {};
 	struct cur_ring *cr;
-	__u64 g = ctx->r14, ret = 0, now;
+	__u64 g = ctx->r14, ret = 0, now = 0;
 	__u32 zero = 0, *nrep, one = 1;
 
-	if (!reads)
+	if (!reads) {
 		bpf_probe_read_user(&ret, sizeof(ret), (void *)ctx->sp);
+		now = __sync_fetch_and_add(&stamp_clock, 1) + 1;
+	}
 	if (flag & writing_mask) {
 		nrep = bpf_map_lookup_elem(&reported, &map);
 		if (!nrep) {
 			bpf_map_update_elem(&reported, &map, &one, BPF_NOEXIST);
-			send(ctx, map, g, ret, NULL, 0);
+			send(ctx, map, g, now, ret, NULL, 0);
 		} else if (*nrep < HK_EVENTS_PER_MAP) {
 			__sync_fetch_and_add(nrep, 1);
-			send(ctx, map, g, ret, NULL, 0);
+			send(ctx, map, g, now, ret, NULL, 0);
 		}
 	}
 	w = bpf_map_lookup_elem(&writers, &map);
@@ -326,13 +334,12 @@ static __always_inline void watch(struct pt_regs *ctx, __u64 map, __u8 flag, boo
 	}
 	if (reads)
 		return;
-	now = bpf_ktime_get_ns();
 	w->seq++;
 	asm volatile("" ::: "memory");
 	if (w->last.g != g)
 		w->prev = w->last;
 	w->last.g = g;
-	w->last.ts = now;
+	w->last.stamp = now;
 	w->last.pc = ctx->ip;
 	w->last.ret_pc = ret;
 	w->last.bp = ctx->bp;
@@ -346,14 +353,14 @@ static __always_inline void watch(struct pt_regs *ctx, __u64 map, __u8 flag, boo
 			i = cr->n++ & (CUR_RING - 1);
 		cr->e[i].map = map;
 		cr->e[i].g = g;
-		cr->e[i].ts = now;
+		cr->e[i].stamp = now;
 	}
 }
 
 /* The map of goroutine g's latest write, from every CPU's ring; 0 if none is there. */
 static __always_inline __u64 map_of(__u64 g)
 {
-	__u64 map = 0, ts = 0;
+	__u64 map = 0, stamp = 0;
 	__u32 zero = 0;
 
 	for (__u32 c = 0; c < HK_MAX_CPUS && c < ncpus; c++) {
@@ -362,8 +369,8 @@ static __always_inline __u64 map_of(__u64 g)
 		if (!cr)
 			continue;
 		for (int i = 0; i < CUR_RING; i++)
-			if (cr->e[i].g == g && cr->e[i].ts > ts) {
-				ts = cr->e[i].ts;
+			if (cr->e[i].g == g && cr->e[i].stamp > stamp) {
+				stamp = cr->e[i].stamp;
 				map = cr->e[i].map;
 			}
 	}
@@ -407,7 +414,7 @@ int hk_fatal(struct pt_regs *ctx)
 	if (msg[0] != 'c' || msg[11] != 'm' || msg[12] != 'a' || msg[13] != 'p')
 		return 0;
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)ctx->sp);
-	send(ctx, map_of(ctx->r14), ctx->r14, ret, msg, 1);
+	send(ctx, map_of(ctx->r14), ctx->r14, READ_ONCE(stamp_clock), ret, msg, 1);
 	return 0;
 }
 

@@ -18,7 +18,7 @@ struct side {
 };
 
 struct cwrite {
-	uint64_t map, age_ns; /* age: from the other goroutine's write to this one */
+	uint64_t map, writes_before; /* probed writes from the other goroutine's write to this */
 	bool fatal;
 	char msg[HK_MSG];
 	struct side g[2];
@@ -74,7 +74,7 @@ int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
 	memset(c, 0, sizeof(*c));
 	c->map = e->map;
 	c->fatal = e->fatal != 0;
-	c->age_ns = e->goid[1] && e->ts > e->other_ts ? e->ts - e->other_ts : 0;
+	c->writes_before = e->goid[1] && e->stamp > e->other_stamp ? e->stamp - e->other_stamp : 0;
 	memcpy(c->msg, e->msg, sizeof(c->msg));
 	c->msg[HK_MSG - 1] = 0;
 	side_fill(&c->g[0], gb, bias, e->goid[0], e->stack[0], e->nframes[0]);
@@ -106,8 +106,10 @@ void cwrite__print(const struct cwrite_log *l, size_t i, FILE *f)
 			break;
 		}
 		if (s)
-			fprintf(f, "  goroutine %" PRIu64 ", the map's last other writer (%.3f ms "
-				"earlier):\n", g->goid, (double)c->age_ns / 1e6);
+			fprintf(f,
+				"  goroutine %" PRIu64 ", the map's last other writer (%" PRIu64
+				" probed writes earlier):\n",
+				g->goid, c->writes_before);
 		else
 			fprintf(f, "  goroutine %" PRIu64 ", %s:\n", g->goid,
 				c->fatal ? "caught by the runtime" : "wrote while the map was being written");
@@ -149,8 +151,8 @@ void cwrite__json_items(const struct cwrite_log *l, size_t from, struct json *j)
 			json__key(j, "role");
 			json__str(j, s ? "last_other_writer" : c->fatal ? "caught" : "writer");
 			if (s) {
-				json__key(j, "seconds_before");
-				json__double(j, (double)c->age_ns / 1e9);
+				json__key(j, "writes_before");
+				json__uint(j, c->writes_before);
 			}
 			json__key(j, "stack");
 			json__arr_begin(j);

@@ -48,11 +48,13 @@ struct hk_mapstat {
 };
 
 /* One write: who (the goroutine's g, from R14: reading its goid on every write would cost a
- * user-memory read; a g is reused only after its goroutine exits), when (bpf_ktime_get_ns), the
- * mapassign site hit, the return address into the writing function ([rsp] at the probe) and the
- * frame pointer the writer's chain starts at. */
+ * user-memory read; a g is reused only after its goroutine exits), its stamp (the number of
+ * armed writes when it began, from one counter shared by the CPUs: it orders them as a clock
+ * would, for half of a clock read's cost), the mapassign site hit, the return address into the
+ * writing function ([rsp] at the probe: read at the write, as the writer may have returned and
+ * called elsewhere by the time a report needs it) and the frame pointer its chain starts at. */
 struct hk_wrec {
-	unsigned long long g, ts, pc, ret_pc, bp;
+	unsigned long long g, stamp, pc, ret_pc, bp;
 };
 
 /* Per map and per CPU: the last write that CPU made to the map, and the last one before it by
@@ -76,10 +78,10 @@ struct hk_writer {
 /* Two goroutines writing one map at once: [0] is the one that found the map's writing flag set
  * at its write (fatal: the one the runtime is killing), [1] the last other goroutine that wrote
  * the map (goid 0 when none was seen). stack[i][0] is the probed PC, the rest return addresses.
- * other_ts is when [1]'s write began, on the clock of ts. */
+ * stamp - other_stamp is the number of probed writes (to any map) from [1]'s write to [0]'s. */
 struct hk_event {
 	unsigned long long map;
-	unsigned long long ts, other_ts;
+	unsigned long long stamp, other_stamp;
 	unsigned long long goid[2];
 	unsigned int fatal; /* 1: seen on the runtime's fatal path, the process is dying */
 	unsigned int nframes[2];
