@@ -117,14 +117,15 @@ static __always_inline void fill_stack(struct pt_regs *ctx, struct inv_event *e)
 	}
 }
 
-static __always_inline int emit(struct pt_regs *ctx, __u32 kind, __u64 cookie, __u64 map,
-				__u64 type, __u64 arg, __u64 arg2, __u64 dur, bool stack)
+/* false when the ring was full: the event is lost and counted in dropped. */
+static __always_inline bool emit(struct pt_regs *ctx, __u32 kind, __u64 cookie, __u64 map,
+				 __u64 type, __u64 arg, __u64 arg2, __u64 dur, bool stack)
 {
 	struct inv_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
 		count_drop();
-		return 0;
+		return false;
 	}
 	e->kind = kind;
 	e->func = (cookie >> INV_COOKIE_FUNC_SHIFT) & 0xffff;
@@ -144,7 +145,7 @@ static __always_inline int emit(struct pt_regs *ctx, __u32 kind, __u64 cookie, _
 	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RING_WAKE_BYTES
 				      ? BPF_RB_FORCE_WAKEUP
 				      : BPF_RB_NO_WAKEUP);
-	return 0;
+	return true;
 }
 
 static __always_inline int handle(struct pt_regs *ctx)
@@ -176,13 +177,16 @@ static __always_inline int handle(struct pt_regs *ctx)
 				bpf_map_delete_elem(&stashes, &gkey);
 			}
 		}
-		return emit(ctx, INV_EV_CREATE, cookie, ctx->ax, st.type, 0, 0, 0, true);
+		emit(ctx, INV_EV_CREATE, cookie, ctx->ax, st.type, 0, 0, 0, true);
+		return 0;
 	case INV_CLASSIC_GROW:
 		bpf_probe_read_user(&b, 1, (void *)(ctx->bx + hmap_b_off));
 		bpf_probe_read_user(&old, 8, (void *)ctx->bx);
-		return emit(ctx, INV_EV_GROW_START, cookie, ctx->bx, ctx->ax, old, b, 0, true);
+		emit(ctx, INV_EV_GROW_START, cookie, ctx->bx, ctx->ax, old, b, 0, true);
+		return 0;
 	case INV_CLASSIC_EVAC_DONE:
-		return emit(ctx, INV_EV_GROW_END, cookie, ctx->ax, 0, 0, 0, 0, false);
+		emit(ctx, INV_EV_GROW_END, cookie, ctx->ax, 0, 0, 0, 0, false);
+		return 0;
 	case INV_CLASSIC_GROWWORK:
 		bump(&touch_hits);
 		map = ctx->bx;
@@ -193,8 +197,9 @@ static __always_inline int handle(struct pt_regs *ctx)
 			bpf_map_update_elem(&growwork, &map, &one64, BPF_NOEXIST);
 		return 0;
 	case INV_SWISS_GROW_MAP:
-		return emit(ctx, (cookie & INV_COOKIE_TO_TABLE) ? INV_EV_SWISS_TABLE : INV_EV_SWISS_SMALL,
-			    cookie, ctx->ax, ctx->bx, 0, 0, 0, true);
+		emit(ctx, (cookie & INV_COOKIE_TO_TABLE) ? INV_EV_SWISS_TABLE : INV_EV_SWISS_SMALL,
+		     cookie, ctx->ax, ctx->bx, 0, 0, 0, true);
+		return 0;
 	case INV_SWISS_REHASH:
 		st.ts = bpf_ktime_get_ns();
 		st.map = ctx->cx;
@@ -214,14 +219,18 @@ static __always_inline int handle(struct pt_regs *ctx)
 			return 0;
 		st = *sp;
 		bpf_map_delete_elem(&stashes, &gkey);
-		return emit(ctx, INV_EV_SWISS_REHASH, cookie, st.map, st.type, st.arg, st.split,
-			    bpf_ktime_get_ns() - st.ts, true);
+		emit(ctx, INV_EV_SWISS_REHASH, cookie, st.map, st.type, st.arg, st.split,
+		     bpf_ktime_get_ns() - st.ts, true);
+		return 0;
 	case INV_TOUCH:
 		bump(&touch_hits);
 		map = ctx->bx;
 		if (!map || bpf_map_update_elem(&touched, &map, &one, BPF_NOEXIST))
 			return 0;
-		return emit(ctx, INV_EV_TOUCH, cookie, map, ctx->ax, 0, 0, 0, true);
+		/* The map is marked: a lost touch would be lost for good. The next one retries. */
+		if (!emit(ctx, INV_EV_TOUCH, cookie, map, ctx->ax, 0, 0, 0, true))
+			bpf_map_delete_elem(&touched, &map);
+		return 0;
 	}
 	return 0;
 }

@@ -136,6 +136,7 @@ static int parse_args(int argc, char **argv, struct peek_opts *o)
 
 struct discover {
 	uint64_t map, type;
+	unsigned others; /* other maps seen called: for the error, should none be this one */
 };
 
 static void on_event(const struct inv_event *e, void *ctx)
@@ -144,6 +145,8 @@ static void on_event(const struct inv_event *e, void *ctx)
 
 	if (e->map == d->map && e->type && !d->type)
 		d->type = e->type;
+	else if (e->kind == INV_EV_TOUCH && e->map != d->map)
+		d->others++;
 }
 
 static uint64_t now_ms(void)
@@ -160,7 +163,7 @@ static int discover_type(const struct cli_target *t, const struct peek_opts *o, 
 {
 	struct discover d = { .map = o->addr };
 	struct inventory *inv = NULL;
-	uint64_t end;
+	uint64_t end, calls, lost;
 	int ret;
 
 	ret = inventory__open(t->gb, t->pid, on_event, &d, &inv);
@@ -179,11 +182,14 @@ static int discover_type(const struct cli_target *t, const struct peek_opts *o, 
 		inventory__poll(inv, 20);
 	inventory__window(inv, false);
 	inventory__poll(inv, 0);
+	calls = inventory__touch_hits(inv);
+	lost = inventory__dropped(inv);
 	inventory__free(inv);
 	if (!d.type) {
 		err__report(0, "map 0x%" PRIx64 " was not used by PID %d within %g s, so its type is "
-			    "unknown: check the address (mapscope top shows it) or raise --wait",
-			    o->addr, t->pid, o->wait);
+			    "unknown (%" PRIu64 " map calls seen, on %u other maps; %" PRIu64 " events "
+			    "lost): check the address (mapscope top shows it) or raise --wait",
+			    o->addr, t->pid, o->wait, calls, d.others, lost);
 		return -ENOENT;
 	}
 	*type = d.type;

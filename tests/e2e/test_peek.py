@@ -3,6 +3,7 @@ value (tests/go/peekmaps): every sampled entry satisfies it, and repeated sample
 seeds cover the key range uniformly (chi-square over 10 key ranges), for classic maps (one caught
 in the middle of a growth), Swiss tables and a small Swiss map."""
 import json
+import re
 import struct
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -195,6 +196,11 @@ def test_peek_errors():
             p = lib.run([lib.MAPSCOPE] + argv, check=False)
             assert p.returncode == 1, (argv, p.returncode, p.stderr)
             assert len(p.stderr.strip().splitlines()) == 1, (argv, p.stderr)
+        # The not-a-map address: the error says what the probes did see, which is every map
+        # the target reads in its loop (all of them, every 2 ms), and no event lost.
+        p = lib.run([lib.MAPSCOPE] + fails[0], check=False)
+        seen = re.search(r"on (\d+) other maps; (\d+) events lost", p.stderr)
+        assert seen and int(seen[1]) >= len(maps) and seen[2] == "0", (p.stderr, sorted(maps))
         p = lib.run([lib.MAPSCOPE, "peek", "--help"])
         assert "--map ADDR" in p.stdout
         p = lib.run([lib.MAPSCOPE, "peek", "-p", pid, "--map", addr, "-n", "3"])
