@@ -97,6 +97,7 @@ int cli__target_open(char **argv, int pid, struct cli_target *t)
 	t->status = -1;
 	t->dev = 0;
 	t->ino = 0;
+	t->zombie_ns = 0;
 	t->start_time = argv ? 0 : start_time(pid);
 	ret = gobin__open(path, NULL, &t->gb);
 	if (ret) {
@@ -157,12 +158,23 @@ enum cli_fate cli__target_check(struct cli_target *t, int *status)
 	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
 	if (!t->ino || stat(path, &st) != 0) {
 		/* A zombie has no memory and so no exe; waitpid reaps a launched one next time.
-		 * A process in the middle of an exec has none either, for a moment, while it runs:
-		 * only the zombie's state says it is gone. */
-		if (!t->launched && t->ino && errno == ENOENT && is_zombie(t->pid))
-			return fated(t, CLI_EXITED, status);
+		 * A process in the middle of an exec has none either, for a moment, and when a
+		 * thread other than the leader execs, the old leader is even a zombie under the
+		 * PID until that thread takes it over (measured: in every such exec, with any
+		 * thread count). So a zombie is the end only once it has stayed one a while. */
+		if (!t->launched && t->ino && errno == ENOENT && is_zombie(t->pid)) {
+			uint64_t now = cli__now_ns(CLOCK_MONOTONIC);
+
+			if (!t->zombie_ns)
+				t->zombie_ns = now;
+			if (now - t->zombie_ns >= CLI_ZOMBIE_NS)
+				return fated(t, CLI_EXITED, status);
+			return CLI_RUNNING;
+		}
+		t->zombie_ns = 0;
 		return CLI_RUNNING;
 	}
+	t->zombie_ns = 0;
 	if (st.st_dev == t->dev && st.st_ino == t->ino)
 		return CLI_RUNNING;
 	if (t->launched) {
