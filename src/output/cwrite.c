@@ -119,6 +119,38 @@ void cwrite__print(const struct cwrite_log *l, size_t i, FILE *f)
 	fflush(f);
 }
 
+/* The writer's own frame: the first outside the runtime, else the first. */
+static const char *writer_frame(const struct side *g)
+{
+	for (size_t k = 0; k < g->n; k++)
+		if (strncmp(g->frames[k], "runtime.", 8) &&
+		    strncmp(g->frames[k], "internal/runtime/", 17))
+			return g->frames[k];
+	return g->n ? g->frames[0] : "?";
+}
+
+void cwrite__line(const struct cwrite_log *l, size_t i, char *buf, size_t n)
+{
+	const struct cwrite *c = &l->ev[i];
+	int w;
+
+	if (c->map)
+		w = snprintf(buf, n, "0x%-12" PRIx64 " goroutine %" PRIu64 " %s", c->map,
+			     c->g[0].goid, writer_frame(&c->g[0]));
+	else
+		w = snprintf(buf, n, "%-14s goroutine %" PRIu64 " %s", "map unknown", c->g[0].goid,
+			     writer_frame(&c->g[0]));
+	if (w < 0 || (size_t)w >= n)
+		return;
+	if (c->g[1].goid)
+		w += snprintf(buf + w, n - (size_t)w, "  and goroutine %" PRIu64 " %s",
+			      c->g[1].goid, writer_frame(&c->g[1]));
+	else
+		w += snprintf(buf + w, n - (size_t)w, "  (no other writer seen)");
+	if (c->fatal && w >= 0 && (size_t)w < n)
+		snprintf(buf + w, n - (size_t)w, "  [the runtime is killing the program]");
+}
+
 void cwrite__json_items(const struct cwrite_log *l, size_t from, struct json *j)
 {
 	for (size_t i = from; l && i < l->n; i++) {

@@ -21,6 +21,9 @@ int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
 size_t cwrite__count(const struct cwrite_log *l);
 /* Event i as text: which map, both goroutines and their stacks. */
 void cwrite__print(const struct cwrite_log *l, size_t i, FILE *f);
+/* Event i in one line of at most n - 1 bytes: the map, and each goroutine with the frame that
+ * called into the runtime (its first frame outside package runtime). */
+void cwrite__line(const struct cwrite_log *l, size_t i, char *buf, size_t n);
 /* Every event as a JSON array of {"kind": "concurrent_write", ...}. */
 void cwrite__json(const struct cwrite_log *l, struct json *j);
 /* Events from index from on as elements of the JSON array open in j (NULL l: none). */

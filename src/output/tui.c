@@ -4,6 +4,7 @@
 #include "inspect/gobin.h"
 #include "model/registry.h"
 #include "model/symbolize.h"
+#include "output/cwrite.h"
 #include "output/top.h"
 
 #include <curses.h>
@@ -23,14 +24,22 @@
 
 /* Columns: the numbers are printf-aligned; the sparkline's glyphs are several bytes wide in
  * UTF-8, so everything after it is placed by column rather than by byte count. */
-#define X_SPARK 88
+#define X_SPARK 104
 #define SPARK_MIN 8
 #define FLAG_W 7
 #define SITE_MIN 48
 
-enum tui_sort { SORT_BYTES, SORT_LEN, SORT_GROWTHS };
+enum tui_sort { SORT_BYTES, SORT_LEN, SORT_GROWTHS, SORT_WRITES };
 
-static const char *const sort_names[] = {"bytes", "len", "growths"};
+static const char *const sort_names[] = {"bytes", "len", "growths", "writes"};
+
+/* A map's row: its calls so far, as top's table and JSON count them (counted: false when
+ * call counting is off). */
+struct row {
+	const struct reg_map *m;
+	uint64_t writes, reads;
+	bool counted;
+};
 
 struct hist {
 	uint64_t addr, created_ns;
@@ -154,8 +163,7 @@ static int tie(const struct reg_map *x, const struct reg_map *y)
 
 static int cmp_bytes(const void *a, const void *b)
 {
-	const struct reg_map *x = *(const struct reg_map *const *)a;
-	const struct reg_map *y = *(const struct reg_map *const *)b;
+	const struct reg_map *x = ((const struct row *)a)->m, *y = ((const struct row *)b)->m;
 	int c = CMP_DESC(x->st.bytes, y->st.bytes);
 
 	return c ? c : tie(x, y);
@@ -163,8 +171,7 @@ static int cmp_bytes(const void *a, const void *b)
 
 static int cmp_len(const void *a, const void *b)
 {
-	const struct reg_map *x = *(const struct reg_map *const *)a;
-	const struct reg_map *y = *(const struct reg_map *const *)b;
+	const struct reg_map *x = ((const struct row *)a)->m, *y = ((const struct row *)b)->m;
 	int c = CMP_DESC(x->st.len, y->st.len);
 
 	return c ? c : tie(x, y);
@@ -172,11 +179,18 @@ static int cmp_len(const void *a, const void *b)
 
 static int cmp_growths(const void *a, const void *b)
 {
-	const struct reg_map *x = *(const struct reg_map *const *)a;
-	const struct reg_map *y = *(const struct reg_map *const *)b;
+	const struct reg_map *x = ((const struct row *)a)->m, *y = ((const struct row *)b)->m;
 	int c = CMP_DESC(x->growths, y->growths);
 
 	return c ? c : tie(x, y);
+}
+
+static int cmp_writes(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int c = CMP_DESC(x->writes, y->writes);
+
+	return c ? c : tie(x->m, y->m);
 }
 
 static void put(int y, int x, const char *s)
@@ -222,19 +236,36 @@ static void sparkline(const struct tui *t, int y, const struct hist *h)
 	put(y, X_SPARK + t->spark_w - (int)n, buf);
 }
 
-static void draw_map(struct tui *t, int y, const struct reg_map *m)
+/* A call count in at most 7 columns: exact below ten million, then 12.3M, 1.23G. */
+static void fmt_count(uint64_t v, char *buf, size_t n)
 {
+	if (v < 10000000)
+		snprintf(buf, n, "%" PRIu64, v);
+	else if (v < 1000000000)
+		snprintf(buf, n, "%.1fM", (double)v / 1e6);
+	else
+		snprintf(buf, n, "%.2fG", (double)v / 1e9);
+}
+
+static void draw_map(struct tui *t, int y, const struct row *r)
+{
+	const struct reg_map *m = r->m;
 	bool bloated = top__is_bloated(m);
 	attr_t attr = bloated ? A_BOLD | (t->color ? COLOR_PAIR(1) : 0) : A_NORMAL;
-	char buf[512], hb[32], fl[256];
+	char buf[512], hb[32], fl[256], wb[24] = "-", rb[24] = "-";
 	struct frame site;
 
+	if (r->counted) {
+		fmt_count(r->writes, wb, sizeof(wb));
+		fmt_count(r->reads, rb, sizeof(rb));
+	}
 	attron(attr);
 	snprintf(buf, sizeof(buf),
-		 "0x%-12" PRIx64 " %-*.*s %9" PRIu64 " %9" PRIu64 " %5.2f %8s %7" PRIu64, m->addr,
-		 TYPE_W, TYPE_W, m->ti_ok ? m->ti.name : "?", m->st.len, m->st.capacity,
+		 "0x%-12" PRIx64 " %-*.*s %9" PRIu64 " %9" PRIu64 " %5.2f %8s %7" PRIu64
+		 " %7s %7s",
+		 m->addr, TYPE_W, TYPE_W, m->ti_ok ? m->ti.name : "?", m->st.len, m->st.capacity,
 		 m->st.capacity ? (double)m->st.len / (double)m->st.capacity : 0,
-		 top__bytes(m->st.bytes, hb, sizeof(hb)), m->growths);
+		 top__bytes(m->st.bytes, hb, sizeof(hb)), m->growths, wb, rb);
 	put(y, 0, buf);
 	sparkline(t, y, hist_find(t->hist, t->nhist, m->addr));
 	put(y, t->x_flag,
@@ -263,16 +294,41 @@ static void fmt_seconds(double s, char *buf, size_t n)
 		snprintf(buf, n, "%.2fs", s);
 }
 
+/* Concurrent writes, newest first, in at most rows lines under a title; returns the lines used
+ * (none when there were none: growths have the pane). */
+static int draw_races(struct tui *t, int y, int rows)
+{
+	size_t n = cwrite__count(t->f->cw);
+	attr_t attr = A_BOLD | (t->color ? COLOR_PAIR(1) : 0);
+	char buf[512];
+	int i;
+
+	if (!n || rows < 2)
+		return 0;
+	attron(attr);
+	snprintf(buf, sizeof(buf), "CONCURRENT WRITES  %zu, newest first: two goroutines wrote one "
+		 "map at once (mapscope top --json has both stacks)", n);
+	put(y, 0, buf);
+	for (i = 0; i < rows - 1 && (size_t)i < n; i++) {
+		cwrite__line(t->f->cw, n - 1 - (size_t)i, buf, sizeof(buf));
+		put(y + 1 + i, 0, buf);
+	}
+	attroff(attr);
+	return i + 1;
+}
+
 static void draw_growths(struct tui *t, int y, int rows)
 {
 	char buf[512], hms[16], dur[32];
 
+	if (rows < 1)
+		return;
 	attron(A_BOLD);
 	snprintf(buf, sizeof(buf), "GROWTHS  %zu this interval, newest first (earlier ones dimmed)",
 		 t->interval_growths);
 	put(y, 0, buf);
 	attroff(A_BOLD);
-	for (int i = 0; i < rows && (size_t)i < t->nrecent; i++) {
+	for (int i = 0; i < rows - 1 && (size_t)i < t->nrecent; i++) {
 		const struct recent *e =
 			&t->recent[(t->recent_head + RECENT_GROWTHS - 1 - (size_t)i) %
 				   RECENT_GROWTHS];
@@ -294,7 +350,7 @@ static void draw_growths(struct tui *t, int y, int rows)
 	}
 }
 
-static void draw_footer(struct tui *t, int y, const struct reg_map **rows, size_t n)
+static void draw_footer(struct tui *t, int y, const struct row *rows, size_t n)
 {
 	const struct reg_map *first = NULL;
 	uint64_t bytes = 0;
@@ -302,10 +358,10 @@ static void draw_footer(struct tui *t, int y, const struct reg_map **rows, size_
 	char buf[512], hb[32];
 
 	for (size_t i = 0; i < n; i++) {
-		if (!top__is_bloated(rows[i]))
+		if (!top__is_bloated(rows[i].m))
 			continue;
-		first = first ? first : rows[i];
-		bytes += rows[i]->st.bytes;
+		first = first ? first : rows[i].m;
+		bytes += rows[i].m->st.bytes;
 		nb++;
 	}
 	if (!nb)
@@ -328,12 +384,12 @@ static void draw_footer(struct tui *t, int y, const struct reg_map **rows, size_
 
 static void draw_legend(struct tui *t, int y)
 {
-	static const char *const keys[] = {"b bytes", "l len", "g growths"};
+	static const char *const keys[] = {"b bytes", "l len", "g growths", "w writes"};
 	int x = 0;
 
 	put(y, x, "sort:");
 	x += 6;
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		attr_t attr = (int)t->sort == i ? A_REVERSE : A_NORMAL;
 
 		attron(attr);
@@ -357,12 +413,13 @@ static void layout(struct tui *t)
 
 static void draw(struct tui *t)
 {
-	static int (*const cmp[])(const void *, const void *) = {cmp_bytes, cmp_len, cmp_growths};
+	static int (*const cmp[])(const void *, const void *) = {cmp_bytes, cmp_len, cmp_growths,
+								 cmp_writes};
 	const struct top_frame *f = t->f;
-	const struct reg_map **rows;
+	struct row *rows;
 	char buf[512];
 	size_t n;
-	int pane, y_pane, nrows;
+	int pane, y_pane, nrows, races;
 
 	if (!t->r) {
 		erase();
@@ -376,8 +433,15 @@ static void draw(struct tui *t)
 		return; /* the last frame stays up */
 	erase();
 	layout(t);
-	for (size_t i = 0; i < n; i++)
-		rows[i] = registry__at(t->r, i);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t deletes;
+
+		rows[i].m = registry__at(t->r, i);
+		rows[i].counted = f->counts != NULL;
+		if (f->counts)
+			f->counts(f->counts_ctx, rows[i].m->addr, &rows[i].writes, &rows[i].reads,
+				  &deletes);
+	}
 	qsort(rows, n, sizeof(*rows), cmp[t->sort]);
 
 	snprintf(buf, sizeof(buf),
@@ -389,8 +453,8 @@ static void draw(struct tui *t)
 	mvhline(0, 0, ' ', COLS);
 	put(0, 0, buf);
 	attroff(A_REVERSE);
-	snprintf(buf, sizeof(buf), "%-14s %-*s %9s %9s %5s %8s %7s", "ADDR", TYPE_W, "TYPE", "LEN",
-		 "CAP", "LOAD", "BYTES", "GROWTHS");
+	snprintf(buf, sizeof(buf), "%-14s %-*s %9s %9s %5s %8s %7s %7s %7s", "ADDR", TYPE_W,
+		 "TYPE", "LEN", "CAP", "LOAD", "BYTES", "GROWTHS", "WRITES", "READS");
 	attron(A_BOLD);
 	put(1, 0, buf);
 	snprintf(buf, sizeof(buf), "LEN, LAST %d INTERVALS", t->spark_w);
@@ -413,9 +477,11 @@ static void draw(struct tui *t)
 			put(2 + i, 0, buf);
 			break;
 		}
-		draw_map(t, 2 + i, rows[i]);
+		draw_map(t, 2 + i, &rows[i]);
 	}
-	draw_growths(t, y_pane, pane);
+	/* The pane's pane + 1 lines: concurrent writes take up to half, above the growths. */
+	races = draw_races(t, y_pane, (pane + 1) / 2 > 2 ? (pane + 1) / 2 : 2);
+	draw_growths(t, y_pane + races, pane + 1 - races);
 	draw_footer(t, LINES - 2, rows, n);
 	draw_legend(t, LINES - 1);
 	free(rows);
@@ -490,6 +556,10 @@ int tui__key(struct tui *t)
 			break;
 		case 'g':
 			t->sort = SORT_GROWTHS;
+			redraw = true;
+			break;
+		case 'w':
+			t->sort = SORT_WRITES;
 			redraw = true;
 			break;
 		case 'L' & 0x1f:

@@ -2,6 +2,7 @@
 own header addresses, len and capacity; `l` re-sorts them by len; `q` ends mapscope while the
 target keeps running. Nothing here asserts on timing: every wait polls the screen until what it
 waits for is there, with a deadline only so that a broken build cannot hang the run."""
+import json
 import os
 import re
 import shutil
@@ -29,8 +30,12 @@ EXITED = "mapscope exited with"  # printed by the shell around mapscope in the p
 class Tmux:
     """A private tmux server (its own socket and config) holding one session of fixed size."""
 
+    made = 0
+
     def __init__(self, argv):
-        self.sock = f"mapscope-test-{os.getpid()}"
+        # One server per instance: a test may start the next while the last one is ending.
+        Tmux.made += 1
+        self.sock = f"mapscope-test-{os.getpid()}-{Tmux.made}"
         self.env = dict(os.environ, LC_ALL="C.UTF-8")
         self.env.pop("TMUX", None)
         fd, self.conf = tempfile.mkstemp(suffix=".tmux.conf")
@@ -212,3 +217,138 @@ def test_no_tui():
             if tmux:
                 tmux.close()
             target.kill()
+
+
+COUNTS = re.compile(ROW.pattern + r"+(\d+|-) +(\d+|-) ")
+
+
+def counting_links(pid):
+    """uprobe_multi links on pid of hotkeys' per-call program (hk_assign): top's counting."""
+    bpftool = shutil.which("bpftool") or "/usr/sbin/bpftool"
+    progs = {p["id"]: p.get("name") for p in
+             json.loads(lib.run([bpftool, "prog", "show", "-j"]).stdout or "[]")}
+    links = json.loads(lib.run([bpftool, "link", "show", "-j"]).stdout or "[]")
+    return [ln["id"] for ln in links
+            if ln.get("pid") == pid and progs.get(ln.get("prog_id")) == "hk_assign"]
+
+
+@cases(lambda: [("1.26", "plain"), ("1.19", "stripped")])
+def test_counts(case):
+    """--count-budget 100 in the view: WRITES and READS of zipfkeys' four maps are the target's
+    own counts once it has stopped writing (it writes each map once a step and reads none), and
+    `w` sorts by WRITES."""
+    need_tmux()
+    version, variant = case
+    binary = lib.target("zipfkeys", version, variant)
+    with subprocess.Popen([binary, "hold", "gate"], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True) as target:
+        tmux = None
+        try:
+            addrs = []
+            for line in target.stdout:
+                if line.startswith("truth "):
+                    addrs.append(line.split()[2])
+                if line.startswith("goid "):
+                    break
+            assert len(addrs) == 4, addrs
+            tmux = Tmux([lib.MAPSCOPE, "top", "--count-budget", "100", "-p", str(target.pid),
+                         "-i", "0.5", "-d", str(DURATION)])
+            # Writes count from when the probes are live: the target writes only after that.
+            end = time.monotonic() + DEADLINE
+            while len(counting_links(target.pid)) < 2:
+                assert time.monotonic() < end and not tmux.dead(), \
+                    "top's counting probes never attached:\n" + "\n".join(tmux.screen())
+                time.sleep(0.1)
+            target.stdin.write("go\n")
+            target.stdin.flush()
+            # Its maps show once a discovery window has seen them written.
+            tmux.wait("the target's four maps",
+                      lambda ls: all(any(ln.startswith(a + " ") for ln in ls) for a in addrs))
+            target.stdin.write("stop\n")
+            target.stdin.flush()
+            writes = None
+            for line in target.stdout:
+                if line.startswith("writes "):
+                    writes = int(line.split()[1])
+                if line.strip() == "done":
+                    break
+            assert writes, "the target reported no writes"
+
+            def counted(lines):
+                got = {m[1]: (m[7], m[8]) for m in map(COUNTS.match, lines) if m}
+                return all(got.get(a) == (str(writes), "0") for a in addrs)
+            lines = tmux.wait(f"WRITES {writes} and READS 0 on the target's four maps", counted)
+            assert "WRITES" in lines[1] and "READS" in lines[1], lines[1]
+            tmux.keys("w")
+            lines = tmux.wait("the rows sorted by writes",
+                              lambda ls: "sorted by writes" in ls[0] and counted(ls))
+            col = [int(m[7]) for m in map(COUNTS.match, lines) if m and m[7] != "-"]
+            assert col == sorted(col, reverse=True), "not sorted by writes:\n" + "\n".join(lines)
+        finally:
+            if tmux:
+                tmux.close()
+            target.kill()
+
+
+def race_line(lines, addr, writers):
+    """The CONCURRENT WRITES pane's line for the map at addr naming both writers, or None."""
+    if not any(ln.startswith("CONCURRENT WRITES") for ln in lines):
+        return None
+    for ln in lines:
+        if ln.startswith(addr + " ") and all(f"goroutine {g} main.{name} " in ln
+                                              for name, g in writers.items()):
+            return ln
+    return None
+
+
+@cases(lambda: [("1.26", "plain"), ("1.19", "stripped")])
+def test_races(case):
+    """A race the runtime does not catch (mapracer brief): the view's CONCURRENT WRITES pane
+    names the map and both goroutines the target printed, each with its own writer function.
+    As in test_hotkeys_race, whether a run has an overlap the runtime misses is a matter of
+    nanoseconds: a run the runtime caught, or one whose pane stays empty for 10 intervals after
+    the rounds, is repeated, up to eight runs."""
+    need_tmux()
+    version, variant = case
+    binary = lib.target("mapracer", version, variant)
+    runs = []
+    for _ in range(8):
+        # Its stderr has the runtime's own report when the runtime catches the race.
+        with subprocess.Popen([binary, "brief", "40", "0.2", "gate"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True) as target:
+            tmux = None
+            try:
+                tmux = Tmux([lib.MAPSCOPE, "top", "--count-budget", "100", "-p",
+                             str(target.pid), "-i", "0.5", "-d", str(DURATION)])
+                end = time.monotonic() + DEADLINE
+                while len(counting_links(target.pid)) < 2:
+                    assert time.monotonic() < end and not tmux.dead(), \
+                        "top's counting probes never attached:\n" + "\n".join(tmux.screen())
+                    time.sleep(0.1)
+                target.stdin.write("go\n")
+                target.stdin.flush()
+                addr, writers = None, {}
+                for line in target.stdout:
+                    if line.startswith("map "):
+                        addr = line.split()[1]
+                    elif line.startswith("writer "):
+                        _, name, goid = line.split()
+                        writers[name] = int(goid)
+                    if len(writers) == 2:
+                        break
+                assert addr and len(writers) == 2, (addr, writers)
+                if target.stdout.readline().strip() != "survived":
+                    runs.append("the runtime caught it")
+                    continue
+                end = time.monotonic() + 10 * 0.5
+                while time.monotonic() < end and not race_line(tmux.screen(), addr, writers):
+                    time.sleep(0.1)
+                if race_line(tmux.screen(), addr, writers):
+                    return
+                runs.append("no overlap shown:\n" + "\n".join(tmux.screen()[-12:]))
+            finally:
+                if tmux:
+                    tmux.close()
+                target.kill()
+    raise AssertionError("no run showed the race in the view: " + " | ".join(runs))

@@ -9,7 +9,7 @@
 //	mapracer crash    both write a map[int64]int without pause until the runtime kills the
 //	                  program with "fatal error: concurrent map writes" (it prints "survived"
 //	                  and exits 0 if that has not happened within 60 s)
-//	mapracer brief [ROUNDS [FRAC]]
+//	mapracer brief [ROUNDS [FRAC [gate]]]
 //	                  rounds of one write each on a map[any]int: writerABrief overwrites a long
 //	                  string key (the runtime holds the map's writing flag while it compares the
 //	                  strings), and writerBBrief writes once as soon as it sees that flag set.
@@ -19,10 +19,13 @@
 //	                  Where that gap lies is not known here, so the compared string grows from
 //	                  1 KiB by steps of 1.4x (ROUNDS rounds each, default 5) up to the size whose
 //	                  compare takes FRAC (default 0.2) of one write as measured first. Prints
-//	                  "survived" at the end (not reached if the runtime caught it).
+//	                  "survived" at the end (not reached if the runtime caught it). With gate,
+//	                  it starts (and prints) only at a line "go" on standard input, and after
+//	                  "survived" waits for the end of standard input (for a live viewer).
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"runtime"
@@ -130,7 +133,13 @@ func perCompare(size int) time.Duration {
 // brief: the string compared while writerA holds the flag grows from 1 KiB by steps of 1.4x,
 // rounds times each, up to the size whose compare takes frac of one write: where the window
 // between writerB's probe and its own check lies is not known here, so the rounds sweep it.
-func brief(rounds int, frac float64) {
+func brief(rounds int, frac float64, gate bool) {
+	// The calibration below measures the writes as probed: a tracer attaches before "go".
+	in := bufio.NewScanner(os.Stdin)
+	if gate {
+		for in.Scan() && strings.TrimSpace(in.Text()) != "go" {
+		}
+	}
 	w := perWrite()
 	var sizes []int
 	for size := 1024.0; size < 1<<24; size *= 1.4 {
@@ -189,11 +198,15 @@ func brief(rounds int, frac float64) {
 		wg.Wait()
 	}
 	fmt.Println("survived")
+	if gate {
+		for in.Scan() {
+		}
+	}
 }
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: mapracer crash | brief [ROUNDS [FRACTION]]")
+		fmt.Fprintln(os.Stderr, "usage: mapracer crash | brief [ROUNDS [FRACTION [gate]]]")
 		os.Exit(2)
 	}
 	runtime.GOMAXPROCS(4)
@@ -208,9 +221,9 @@ func main() {
 		if len(os.Args) > 3 {
 			frac, _ = strconv.ParseFloat(os.Args[3], 64)
 		}
-		brief(rounds, frac)
+		brief(rounds, frac, len(os.Args) > 4 && os.Args[4] == "gate")
 	default:
-		fmt.Fprintln(os.Stderr, "usage: mapracer crash | brief [ROUNDS [FRACTION]]")
+		fmt.Fprintln(os.Stderr, "usage: mapracer crash | brief [ROUNDS [FRACTION [gate]]]")
 		os.Exit(2)
 	}
 }

@@ -26,6 +26,8 @@
 //	                   that does other work between its writes, as services do
 //	zipfkeys hold      prints the truth lines first, writes until a line "stop" on standard
 //	                   input, then prints the counts and "done"
+//	zipfkeys hold gate the same, but starts writing only at a line "go", and after "done"
+//	                   waits for the end of standard input (its maps stay alive for a viewer)
 //	zipfkeys rate      writes until the end of standard input, printing every 100 ms
 //	                   "rate UNIX_NS STEPS CPU_NS" (cumulative), for bench/hotkeys-budget
 //
@@ -272,8 +274,12 @@ func main() {
 	case "hold":
 		printTruth()
 		var stop int32
+		sc := bufio.NewScanner(os.Stdin)
+		if len(os.Args) > 2 && os.Args[2] == "gate" {
+			for sc.Scan() && strings.TrimSpace(sc.Text()) != "go" {
+			}
+		}
 		go func() {
-			sc := bufio.NewScanner(os.Stdin)
 			for sc.Scan() {
 				if strings.TrimSpace(sc.Text()) == "stop" {
 					atomic.StoreInt32(&stop, 1)
@@ -300,7 +306,7 @@ func main() {
 	printCounts()
 	fmt.Println("done")
 	if last := os.Args[len(os.Args)-1]; (os.Args[1] == "dur" || os.Args[1] == "work") &&
-		last == "wait" {
+		last == "wait" || os.Args[1] == "hold" && last == "gate" {
 		io.Copy(io.Discard, os.Stdin)
 	}
 }
