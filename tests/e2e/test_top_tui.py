@@ -168,7 +168,8 @@ def test_view(case):
             tmux.keys("l")
             lines = tmux.wait("the rows sorted by len",
                               lambda ls: "sorted by len" in ls[0] and shows_truth(truth)(ls))
-            want = sorted(truth, key=lambda name: truth[name][1], reverse=True)
+            # Ties go by address, so that equal rows do not swap places between frames.
+            want = sorted(truth, key=lambda name: (-truth[name][1], int(truth[name][0], 16)))
             assert order(lines, truth) == want, \
                 f"screen order {order(lines, truth)}, by len {want}:\n" + "\n".join(lines)
             lens = [r[1] for r in rows(lines)]
@@ -232,6 +233,23 @@ def counting_links(pid):
             if ln.get("pid") == pid and progs.get(ln.get("prog_id")) == "hk_assign"]
 
 
+def counting_view(target):
+    """top --count-budget 100 on a gated target, which is told to go once every call is
+    probed: its calls count from when the probes are live."""
+    tmux = Tmux([lib.MAPSCOPE, "top", "--count-budget", "100", "-p", str(target.pid), "-i",
+                 "0.5", "-d", str(DURATION)])
+    end = time.monotonic() + DEADLINE
+    while len(counting_links(target.pid)) < 2:
+        if time.monotonic() > end or tmux.dead():
+            screen = "\n".join(tmux.screen())
+            tmux.close()
+            raise AssertionError("top's counting probes never attached:\n" + screen)
+        time.sleep(0.1)
+    target.stdin.write("go\n")
+    target.stdin.flush()
+    return tmux
+
+
 @cases(lambda: [("1.26", "plain"), ("1.19", "stripped")])
 def test_counts(case):
     """--count-budget 100 in the view: WRITES and READS of zipfkeys' four maps are the target's
@@ -251,16 +269,7 @@ def test_counts(case):
                 if line.startswith("goid "):
                     break
             assert len(addrs) == 4, addrs
-            tmux = Tmux([lib.MAPSCOPE, "top", "--count-budget", "100", "-p", str(target.pid),
-                         "-i", "0.5", "-d", str(DURATION)])
-            # Writes count from when the probes are live: the target writes only after that.
-            end = time.monotonic() + DEADLINE
-            while len(counting_links(target.pid)) < 2:
-                assert time.monotonic() < end and not tmux.dead(), \
-                    "top's counting probes never attached:\n" + "\n".join(tmux.screen())
-                time.sleep(0.1)
-            target.stdin.write("go\n")
-            target.stdin.flush()
+            tmux = counting_view(target)
             # Its maps show once a discovery window has seen them written.
             tmux.wait("the target's four maps",
                       lambda ls: all(any(ln.startswith(a + " ") for ln in ls) for a in addrs))
@@ -319,15 +328,7 @@ def test_races(case):
                               text=True) as target:
             tmux = None
             try:
-                tmux = Tmux([lib.MAPSCOPE, "top", "--count-budget", "100", "-p",
-                             str(target.pid), "-i", "0.5", "-d", str(DURATION)])
-                end = time.monotonic() + DEADLINE
-                while len(counting_links(target.pid)) < 2:
-                    assert time.monotonic() < end and not tmux.dead(), \
-                        "top's counting probes never attached:\n" + "\n".join(tmux.screen())
-                    time.sleep(0.1)
-                target.stdin.write("go\n")
-                target.stdin.flush()
+                tmux = counting_view(target)
                 addr, writers = None, {}
                 for line in target.stdout:
                     if line.startswith("map "):
