@@ -3,6 +3,7 @@
 #define MAPSCOPE_CLI_CLI_H
 
 #include "collect/launch.h"
+#include "model/procwatch.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -66,21 +67,15 @@ struct cli_target {
 	struct gobin *gb;
 	int pid;
 	char exe[64];
-	/* The traced binary's file and the process's start time (0 if unknown): a process whose
-	 * /proc/PID/exe is another file has executed another program, unless it started at
-	 * another time (a reused PID). */
+	/* A launched program's file: once its /proc/PID/exe is another file (and not mapscope's
+	 * own, which it runs until its exec), it has executed another program. */
 	dev_t dev;
 	ino_t ino;
-	unsigned long long start_time;
+	struct procwatch pw; /* an attached process's */
 	bool launched;
 	enum cli_fate fate; /* what cli__target_check found last */
 	int status;
-	uint64_t zombie_ns; /* when it was first seen a zombie in a row of checks (0: not) */
 };
-
-/* How long an attached process must stay a zombie to have ended (cli__target_check): an exec
- * from a thread other than the leader shows one for microseconds. */
-#define CLI_ZOMBIE_NS 200000000ull
 
 /* Opens the target: argv launches a program held before its exec (launch__release lets it run
  * once the probes are attached), else pid is a running process. Fails unless its binary can be
@@ -90,8 +85,8 @@ int cli__target_open(char **argv, int pid, struct cli_target *t);
 void cli__target_close(struct cli_target *t);
 /* Never blocks. A launched program that exited is reaped here (*status: its wait status, else
  * -1). After CLI_EXECED a launched program is no longer waited for: it keeps running. An
- * attached process's exit is seen once it is gone, or CLI_ZOMBIE_NS after it became a zombie:
- * callers check in a loop. */
+ * attached process's exit is seen once it is gone, or PROCWATCH_ZOMBIE_NS after it became a
+ * zombie: callers check in a loop. */
 enum cli_fate cli__target_check(struct cli_target *t, int *status);
 /* Says on stderr, in one line, how the target ended (fate from cli__target_check). */
 void cli__target_gone(const struct cli_target *t, enum cli_fate fate, int status);

@@ -4,9 +4,9 @@
 #include "collect/bpferr.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
+#include "model/procwatch.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -16,56 +16,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-/* Field 22 of /proc/PID/stat: when the process started, in clock ticks since boot (0 if
- * unknown). An exec keeps it; a new process on a reused PID has another. */
-/* Reads /proc/PID/stat: the state letter (0 if unknown) and the start time (0 if unknown). */
-static void proc_stat(int pid, char *state, unsigned long long *start)
-{
-	char path[64], buf[1024], *p;
-	ssize_t n;
-	int fd;
-
-	*state = 0;
-	*start = 0;
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	/* The command name (field 2) may hold spaces and parentheses: count from its end. */
-	p = strrchr(buf, ')');
-	if (!p || p[1] != ' ' || !p[2])
-		return;
-	*state = p[2];
-	for (int f = 2; p && f < 22; f++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, "%llu", start) != 1)
-		*start = 0;
-}
-
-/* True for a zombie, and for a process that is gone or cannot be read. */
-static bool is_zombie(int pid)
-{
-	unsigned long long v;
-	char state;
-
-	proc_stat(pid, &state, &v);
-	return state == 0 || state == 'Z' || state == 'X';
-}
-
-static unsigned long long start_time(int pid)
-{
-	unsigned long long v;
-	char state;
-
-	proc_stat(pid, &state, &v);
-	return v;
-}
 
 int cli__target_open(char **argv, int pid, struct cli_target *t)
 {
@@ -86,7 +36,7 @@ int cli__target_open(char **argv, int pid, struct cli_target *t)
 	} else {
 		t->pid = pid;
 		snprintf(t->exe, sizeof(t->exe), "/proc/%d/exe", pid);
-		if (kill(pid, 0) != 0 && errno == ESRCH) {
+		if (procwatch__init(&t->pw, pid)) {
 			err__report(0, "no process with PID %d", pid);
 			return -ESRCH;
 		}
@@ -97,8 +47,6 @@ int cli__target_open(char **argv, int pid, struct cli_target *t)
 	t->status = -1;
 	t->dev = 0;
 	t->ino = 0;
-	t->zombie_ns = 0;
-	t->start_time = argv ? 0 : start_time(pid);
 	ret = gobin__open(path, NULL, &t->gb);
 	if (ret) {
 		/* Another user's program: its /proc/PID/exe (and memory) need CAP_SYS_PTRACE; say
@@ -115,7 +63,7 @@ int cli__target_open(char **argv, int pid, struct cli_target *t)
 		err__report(0, "%s: cannot trace: %s", t->gb->path, t->gb->reason);
 		return -ENOTSUP;
 	}
-	{
+	if (argv) {
 		struct stat st;
 
 		if (stat(path, &st) == 0) {
@@ -142,51 +90,37 @@ enum cli_fate cli__target_check(struct cli_target *t, int *status)
 	*status = t->status;
 	if (t->fate != CLI_RUNNING)
 		return t->fate;
-	if (t->launched) {
-		/* Reaped already: waitpid(0) would ask about any child instead. */
-		if (t->l.pid <= 0)
+	if (!t->launched) {
+		switch (procwatch__check(&t->pw, cli__now_ns(CLOCK_MONOTONIC))) {
+		case PROCWATCH_EXITED:
 			return fated(t, CLI_EXITED, status);
-		if (waitpid(t->l.pid, &ws, WNOHANG) == t->l.pid) {
-			t->l.pid = 0;
-			t->status = ws;
-			return fated(t, CLI_EXITED, status);
-		}
-	} else if (kill(t->pid, 0) != 0 && errno == ESRCH) {
-		return fated(t, CLI_EXITED, status);
-	}
-	/* Not a process we may look at, or a binary we could not stat: only its exit is seen. */
-	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
-	if (!t->ino || stat(path, &st) != 0) {
-		/* A zombie has no memory and so no exe; waitpid reaps a launched one next time.
-		 * A process in the middle of an exec has none either, for a moment, and when a
-		 * thread other than the leader execs, the old leader is even a zombie under the
-		 * PID until that thread takes it over (measured: in every such exec, with any
-		 * thread count). So a zombie is the end only once it has stayed one a while. */
-		if (!t->launched && t->ino && errno == ENOENT && is_zombie(t->pid)) {
-			uint64_t now = cli__now_ns(CLOCK_MONOTONIC);
-
-			if (!t->zombie_ns)
-				t->zombie_ns = now;
-			if (now - t->zombie_ns >= CLI_ZOMBIE_NS)
-				return fated(t, CLI_EXITED, status);
+		case PROCWATCH_EXECED:
+			return fated(t, CLI_EXECED, status);
+		default:
 			return CLI_RUNNING;
 		}
-		t->zombie_ns = 0;
-		return CLI_RUNNING;
 	}
-	t->zombie_ns = 0;
+	/* Reaped already: waitpid(0) would ask about any child instead. */
+	if (t->l.pid <= 0)
+		return fated(t, CLI_EXITED, status);
+	if (waitpid(t->l.pid, &ws, WNOHANG) == t->l.pid) {
+		t->l.pid = 0;
+		t->status = ws;
+		return fated(t, CLI_EXITED, status);
+	}
+	/* A binary we could not stat: only its exit is seen. A zombie has no exe either, and
+	 * waitpid reaps it next time. */
+	snprintf(path, sizeof(path), "/proc/%d/exe", t->pid);
+	if (!t->ino || stat(path, &st) != 0)
+		return CLI_RUNNING;
 	if (st.st_dev == t->dev && st.st_ino == t->ino)
 		return CLI_RUNNING;
-	if (t->launched) {
-		/* Until its exec the child runs mapscope's own binary. */
-		if (stat("/proc/self/exe", &self) == 0 && st.st_dev == self.st_dev &&
-		    st.st_ino == self.st_ino)
-			return CLI_RUNNING;
-		/* The new program is not ours to wait for: it goes on when mapscope stops. */
-		t->l.pid = 0;
-	} else if (t->start_time && start_time(t->pid) != t->start_time) {
-		return fated(t, CLI_EXITED, status);
-	}
+	/* Until its exec the child runs mapscope's own binary. */
+	if (stat("/proc/self/exe", &self) == 0 && st.st_dev == self.st_dev &&
+	    st.st_ino == self.st_ino)
+		return CLI_RUNNING;
+	/* The new program is not ours to wait for: it goes on when mapscope stops. */
+	t->l.pid = 0;
 	return fated(t, CLI_EXECED, status);
 }
 
