@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct cli_cmd commands[] = {
 	{ "info", cmd_info, "what mapscope sees in a Go binary: version, layout, probe sites",
@@ -64,7 +65,14 @@ int cli__parse_pid(const char *cmd, const char *arg)
 
 int main(int argc, char **argv)
 {
+	/* Into a pipe or a file, output leaves a whole report at a time (each command flushes
+	 * after one), not in stdio's 4 KiB pieces: a program started with `--` shares stdout, and
+	 * its lines landed inside long JSON lines between the pieces. */
+	static char out_buf[1 << 20];
 	const char *name;
+
+	if (!isatty(STDOUT_FILENO))
+		setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
 
 	if (argc < 2) {
 		usage(stderr);
