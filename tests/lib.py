@@ -1,6 +1,8 @@
 """Helpers shared by mapscope's integration and e2e tests."""
 import functools
+import json
 import os
+import shutil
 import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -86,3 +88,21 @@ def assert_one_line(p, rc, *words):
     assert lines[0].startswith("mapscope: "), lines[0]
     for w in words:
         assert w in lines[0], f"'{w}' not in '{lines[0]}'"
+
+
+def bpftool_json(*args):
+    """bpftool's JSON for args ("link", "show"): the kernel's objects of that kind, a list."""
+    bpftool = shutil.which("bpftool") or "/usr/sbin/bpftool"
+    return json.loads(run([bpftool, *args, "-j"]).stdout or "[]")
+
+
+def zipf_writes(lines):
+    """zipfkeys' steps ("writes N") from its output lines, read up to its "done" line; None if
+    it printed none."""
+    writes = None
+    for line in lines:
+        if line.startswith("writes "):
+            writes = int(line.split()[1])
+        if line.strip() == "done":
+            break
+    return writes

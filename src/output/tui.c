@@ -33,12 +33,10 @@ enum tui_sort { SORT_BYTES, SORT_LEN, SORT_GROWTHS, SORT_WRITES };
 
 static const char *const sort_names[] = {"bytes", "len", "growths", "writes"};
 
-/* A map's row: its calls so far, as top's table and JSON count them (counted: false when
- * call counting is off). */
+/* A map's row: its calls so far, as top's table and JSON count them (0 when counting is off). */
 struct row {
 	const struct reg_map *m;
 	uint64_t writes, reads;
-	bool counted;
 };
 
 struct hist {
@@ -255,7 +253,7 @@ static void draw_map(struct tui *t, int y, const struct row *r)
 	char buf[512], hb[32], fl[256], wb[24] = "-", rb[24] = "-";
 	struct frame site;
 
-	if (r->counted) {
+	if (t->f->counts) {
 		fmt_count(r->writes, wb, sizeof(wb));
 		fmt_count(r->reads, rb, sizeof(rb));
 	}
@@ -437,7 +435,6 @@ static void draw(struct tui *t)
 		uint64_t deletes;
 
 		rows[i].m = registry__at(t->r, i);
-		rows[i].counted = f->counts != NULL;
 		if (f->counts)
 			f->counts(f->counts_ctx, rows[i].m->addr, &rows[i].writes, &rows[i].reads,
 				  &deletes);

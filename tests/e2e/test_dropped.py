@@ -9,7 +9,6 @@ site plus mapscope_dropped_events_total.
 """
 import json
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -25,9 +24,7 @@ SITE = "main.burst"
 
 
 def links_up(pid):
-    bpftool = shutil.which("bpftool") or "/usr/sbin/bpftool"
-    out = lib.run([bpftool, "link", "show", "-j"]).stdout
-    return any(ln.get("pid") == pid for ln in json.loads(out or "[]"))
+    return any(ln.get("pid") == pid for ln in lib.bpftool_json("link", "show"))
 
 
 def burst_under(argv_for, version):

@@ -86,9 +86,7 @@ def assert_same(path, lines, rc, end="exit"):
 def links(pid, path):
     """The BPF links attached to the target: uprobe_multi links name its PID, perf-event ones
     the file they were opened by."""
-    bpftool = shutil.which("bpftool") or "/usr/sbin/bpftool"
-    out = lib.run([bpftool, "link", "show", "-j"]).stdout
-    return [ln["id"] for ln in json.loads(out or "[]")
+    return [ln["id"] for ln in lib.bpftool_json("link", "show")
             if ln.get("pid") == pid or ln.get("path") == path
             or ln.get("file") in (path, f"/proc/{pid}/exe")]
 

@@ -2,7 +2,6 @@
 own header addresses, len and capacity; `l` re-sorts them by len; `q` ends mapscope while the
 target keeps running. Nothing here asserts on timing: every wait polls the screen until what it
 waits for is there, with a deadline only so that a broken build cannot hang the run."""
-import json
 import os
 import re
 import shutil
@@ -225,11 +224,8 @@ COUNTS = re.compile(ROW.pattern + r"+(\d+|-) +(\d+|-) ")
 
 def counting_links(pid):
     """uprobe_multi links on pid of hotkeys' per-call program (hk_assign): top's counting."""
-    bpftool = shutil.which("bpftool") or "/usr/sbin/bpftool"
-    progs = {p["id"]: p.get("name") for p in
-             json.loads(lib.run([bpftool, "prog", "show", "-j"]).stdout or "[]")}
-    links = json.loads(lib.run([bpftool, "link", "show", "-j"]).stdout or "[]")
-    return [ln["id"] for ln in links
+    progs = {p["id"]: p.get("name") for p in lib.bpftool_json("prog", "show")}
+    return [ln["id"] for ln in lib.bpftool_json("link", "show")
             if ln.get("pid") == pid and progs.get(ln.get("prog_id")) == "hk_assign"]
 
 
@@ -275,12 +271,7 @@ def test_counts(case):
                       lambda ls: all(any(ln.startswith(a + " ") for ln in ls) for a in addrs))
             target.stdin.write("stop\n")
             target.stdin.flush()
-            writes = None
-            for line in target.stdout:
-                if line.startswith("writes "):
-                    writes = int(line.split()[1])
-                if line.strip() == "done":
-                    break
+            writes = lib.zipf_writes(target.stdout)
             assert writes, "the target reported no writes"
 
             def counted(lines):

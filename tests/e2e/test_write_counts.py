@@ -129,12 +129,7 @@ def test_export_writes(case):
                    lib.target("zipfkeys", version, "plain")]
                   + (["dur", "2", "wait"] if budget == "100" else ["work", "4", "20000", "wait"]))
     try:
-        w = None
-        for line in ex.stdout:
-            if line.startswith("writes "):
-                w = int(line.split()[1])
-            if line.strip() == "done":
-                break
+        w = lib.zipf_writes(ex.stdout)
         assert w, "the target printed no writes line"
         types = ("map[int32]int", "map[int64]int", "map[string]int", "map[main.pair]int")
         up = [lab["pid"] for n, lab, _ in parse(scrape_when_up(port)) if n == "mapscope_up"]
