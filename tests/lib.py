@@ -12,6 +12,20 @@ MAPSCOPE_SAN = os.path.join(BUILD, "san", "mapscope")
 GO_VERSIONS = os.environ.get("MAPSCOPE_GO_VERSIONS", "1.19 1.21 1.22 1.23 1.24 1.26 1.27").split()
 VARIANTS = ["plain", "stripped", "pie", "cgo"]
 IN_CI = os.environ.get("CI") == "true"
+# The test-only knob that makes every probe hit dearer (docs/calibrate.md) is refused without
+# this: every test may use it, and tests of counts and budgets run at SLOW as well, so that a
+# slow host's failures show on any host.
+os.environ["MAPSCOPE_TESTING"] = "1"
+SLOW = 5
+
+
+def hit_scale(scale):
+    """The environment for mapscope with every probe hit `scale` times as dear."""
+    env = dict(os.environ)
+    env.pop("MAPSCOPE_TEST_HIT_SCALE", None)
+    if scale != 1:
+        env["MAPSCOPE_TEST_HIT_SCALE"] = str(scale)
+    return env
 
 
 class Skip(Exception):

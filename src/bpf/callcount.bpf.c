@@ -6,6 +6,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "spin.bpf.h"
+
 #include "shared/callcount.h"
 
 struct {
@@ -21,6 +23,7 @@ static __always_inline int count(struct pt_regs *ctx)
 	__u32 idx = cookie & CALLCOUNT_IDX_MASK;
 	__u64 *v;
 
+	test_spin();
 	if ((cookie & CALLCOUNT_COOKIE_JCC) && (ctx->flags & (X86_EFLAGS_CF | X86_EFLAGS_ZF)))
 		idx = CALLCOUNT_MAX_SITES;
 	v = bpf_map_lookup_elem(&hits, &idx);

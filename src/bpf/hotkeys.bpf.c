@@ -7,6 +7,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "spin.bpf.h"
+
 #include "shared/hotkeys.h"
 #include "shared/inventory.h"
 
@@ -41,19 +43,33 @@ struct {
  * interval, which user space knows exactly. */
 __u32 armed = 0;
 
+/* Per (map, key) counts, cumulative: never evicted behind user space's back, so that every key
+ * is counted exactly (--budget 100) as long as there is room. Allocated as keys come (an LRU
+ * table preallocates all of it); user space prunes keys that stopped changing when the table
+ * fills up (collect/hotkeys.c), and a key that finds no room is counted in keys_lost. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, HK_KEYS_MAX);
 	__type(key, struct hk_key);
 	__type(value, __u64);
 } counts SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, HK_KEYS_MAX);
 	__type(key, struct hk_key_small);
 	__type(value, __u64);
 } counts_small SEC(".maps");
+
+/* Writes whose key found no room in a count table (per CPU). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} keys_lost SEC(".maps");
 
 /* Every hit, the filtered ones included: what the probes cost the target, per CPU. */
 struct {
@@ -152,11 +168,15 @@ static __always_inline void count(void *map, const void *k)
 {
 	__u64 *c, one = 1;
 
+	__u32 zero = 0;
+
 	c = bpf_map_lookup_elem(map, k);
 	if (c)
 		__sync_fetch_and_add(c, 1);
 	else if (bpf_map_update_elem(map, k, &one, BPF_NOEXIST)) {
 		c = bpf_map_lookup_elem(map, k); /* another CPU added it meanwhile */
+		if (!c)
+			c = bpf_map_lookup_elem(&keys_lost, &zero); /* or the table is full */
 		if (c)
 			__sync_fetch_and_add(c, 1);
 	}
@@ -428,6 +448,7 @@ int hk_assign(struct pt_regs *ctx)
 	__u8 flag;
 	__u32 zero = 0;
 
+	test_spin();
 	h = bpf_map_lookup_elem(&hits, &zero);
 	if (h)
 		(*h)++;

@@ -6,6 +6,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "spin.bpf.h"
+
 #include "shared/inventory.h"
 
 const volatile __u32 hmap_oldbuckets_off = 24;
@@ -238,6 +240,7 @@ static __always_inline int handle(struct pt_regs *ctx)
 SEC("uprobe")
 int inv_site(struct pt_regs *ctx)
 {
+	test_spin();
 	return handle(ctx);
 }
 
@@ -247,6 +250,7 @@ int inv_site(struct pt_regs *ctx)
 SEC("uprobe.multi")
 int inv_window(struct pt_regs *ctx)
 {
+	test_spin();
 	return handle(ctx);
 }
 

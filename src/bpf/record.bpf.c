@@ -6,6 +6,8 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "spin.bpf.h"
+
 #include "shared/inventory.h"
 #include "shared/record.h"
 
@@ -150,6 +152,7 @@ int rec_assign(struct pt_regs *ctx)
 	struct rec_stack *k;
 	__u32 zero = 0;
 
+	test_spin();
 	bump(&hits);
 	if (!armed)
 		return 0;

@@ -34,6 +34,8 @@ int cmd_peek(int argc, char **argv);
 extern const char cmd_peek_usage[];
 int cmd_record(int argc, char **argv);
 extern const char cmd_record_usage[];
+int cmd_calibrate(int argc, char **argv);
+extern const char cmd_calibrate_usage[];
 
 /* Parses a PID argument; returns it, or -1 with a usage error reported. */
 int cli__parse_pid(const char *cmd, const char *arg);
@@ -45,9 +47,17 @@ struct cli_trace {
 	char **argv;     /* -- PROGRAM ARGS; NULL with -p */
 	double duration; /* -d; 0 runs until stopped */
 	double interval; /* -i */
+	bool leave_running; /* --leave-running: a launched program outlives -d */
 };
 
-/* Parses getopt's option c when it is -p, -d or -i (*mine says whether it was). Returns 0, or
+/* The long option every tracing command takes besides -p, -d and -i: its getopt value. */
+#define CLI_OPT_LEAVE 0x4c56
+#define CLI_TRACE_LONGOPTS { "leave-running", no_argument, NULL, CLI_OPT_LEAVE }
+/* The usage line for it. */
+#define CLI_TRACE_LEAVE_USAGE                                                                 \
+	"      --leave-running  with -- and -d: leave the program running at the end (default:\n" \
+	"                       SIGTERM, then SIGKILL 5 s later)\n"
+/* Parses getopt's option c when it is -p, -d, -i or --leave-running (*mine says whether it was). Returns 0, or
  * MS_EXIT_USAGE with the error reported for a bad value. */
 int cli__trace_opt(const char *cmd, int c, const char *arg, struct cli_trace *t, bool *mine);
 /* After getopt: takes PROGRAM ARGS from argv + optind and requires exactly one of -p and --.
@@ -73,6 +83,7 @@ struct cli_target {
 	ino_t ino;
 	struct procwatch pw; /* an attached process's */
 	bool launched;
+	bool leave_running; /* a launched program still running at the end is left, not ended */
 	enum cli_fate fate; /* what cli__target_check found last */
 	int status;
 };
@@ -81,7 +92,8 @@ struct cli_target {
  * once the probes are attached), else pid is a running process. Fails unless its binary can be
  * traced. Every error is reported here; returns 0 or a negative errno. Close in either case. */
 int cli__target_open(char **argv, int pid, struct cli_target *t);
-/* Ends a launched program that was never released, waits for one that was, frees the binary. */
+/* Ends a launched program that was never released; one still running is sent SIGTERM, then
+ * SIGKILL 5 s later, and reaped (or left running: leave_running); frees the binary. */
 void cli__target_close(struct cli_target *t);
 /* Never blocks. A launched program that exited is reaped here (*status: its wait status, else
  * -1). After CLI_EXECED a launched program is no longer waited for: it keeps running. An

@@ -51,6 +51,7 @@ const char cmd_export_usage[] =
 	"                         A non-loopback address is reachable by others: it is warned about\n"
 	"  -i, --interval S       re-read the maps every S seconds (default 5)\n"
 	"  -d, --duration S       stop after S seconds\n"
+	CLI_TRACE_LEAVE_USAGE
 	"      --budget PCT       slowdown allowed for discovery windows, in percent (default 1;\n"
 	"                         0 disables them)\n"
 	"      --count-budget PCT slowdown allowed for counting calls (default 1; 100 counts\n"
@@ -97,6 +98,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
+		CLI_TRACE_LONGOPTS,
 		{ "interval", required_argument, NULL, 'i' },
 		{ "comm", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
@@ -380,6 +382,7 @@ static int add_target(struct exporter *ex, int pid, char **argv, bool keep_faile
 		return -ENOMEM;
 	}
 	ret = session__open(&t->s, argv, pid, ex->o->budget, ex->o->count_budget);
+	t->s.t.leave_running = ex->o->t.leave_running;
 	if (!ret) {
 		t->sites = sites__new(t->s.t.gb, &sp);
 		ret = t->sites ? 0 : -ENOMEM;

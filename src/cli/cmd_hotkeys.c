@@ -44,6 +44,7 @@ const char cmd_hotkeys_usage[] =
 	"                       and counts exactly\n"
 	"      --map ADDR       only this map (its address, as Go's %p prints it)\n"
 	"  -d, --duration S     stop after S seconds\n"
+	CLI_TRACE_LEAVE_USAGE
 	"  -i, --interval S     also report every S seconds (default: only at the end)\n"
 	"      --json           JSON, one object per report, see docs/hotkeys.md\n"
 	"      --reads          the hottest read keys instead (runtime.mapaccess*): counts and\n"
@@ -70,6 +71,7 @@ static int parse_args(int argc, char **argv, struct hk_opts *o)
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
+		CLI_TRACE_LONGOPTS,
 		{ "interval", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "budget", required_argument, NULL, 'b' },
@@ -248,10 +250,14 @@ static void report(struct state *s, uint64_t now)
 	struct hkduty_sampling sm = hkduty__sampling(s->d, now);
 	size_t nmaps = hkfold__count(s->fold);
 	struct mview *v = calloc(nmaps ? nmaps : 1, sizeof(*v));
+	struct ss_counter *c = calloc(s->o->k, sizeof(*c));
 	struct json *j = NULL;
 
-	if (!v)
+	if (!v || !c) {
+		free(v);
+		free(c);
 		return;
+	}
 	if (!s->have_bias && remote__load_bias(s->pid, s->gb->path, s->gb->pie,
 					       s->gb->first_vaddr, &s->bias) == 0)
 		s->have_bias = true;
@@ -273,9 +279,9 @@ static void report(struct state *s, uint64_t now)
 		const struct hkfold_map *m = v[i].m;
 		struct maptype_info ti = { 0 }; /* the key text gets ti.key_kind even when unknown */
 		struct frame fr = { 0 };
-		const struct ss_counter *c;
+		uint64_t lo, hi;
 		bool known = false;
-		size_t nc;
+		int nc;
 
 		if (s->have_bias && m->type)
 			known = gotype__maptype(s->gb, m->type - s->bias, &ti) == 0;
@@ -284,9 +290,7 @@ static void report(struct state *s, uint64_t now)
 		if (!s->have_bias || !m->ret_pc ||
 		    symbolize__pc(s->gb, s->bias, m->ret_pc, true, &fr) || !fr.func)
 			fr.func = NULL;
-		nc = spacesave__top(m->ss, &c);
-		if (nc > s->o->k)
-			nc = s->o->k;
+		nc = hkfold__top(m, c, s->o->k);
 		if (j) {
 			json__obj_begin(j);
 			json__key(j, "addr");
@@ -300,6 +304,12 @@ static void report(struct state *s, uint64_t now)
 				json__null(j);
 			json__key(j, s->o->reads ? "reads" : "writes");
 			json__uint(j, hkduty__scaled(m->writes, sm.sc.est));
+			/* The range of the scale's bracket and the sampling noise (core/hkscale.h). */
+			hkscale__range(m->writes, 0, &sm.sc, &lo, &hi);
+			json__key(j, s->o->reads ? "reads_low" : "writes_low");
+			json__uint(j, lo);
+			json__key(j, s->o->reads ? "reads_high" : "writes_high");
+			json__uint(j, hi);
 			if (!s->o->reads) {
 				json__key(j, "deletes");
 				json__uint(j, hkduty__scaled(m->deletes, sm.sc.est));
@@ -314,7 +324,7 @@ static void report(struct state *s, uint64_t now)
 				printf("  deletes %" PRIu64 "\n", hkduty__scaled(m->deletes, sm.sc.est));
 			printf("  %12s %10s  %s\n", "COUNT", "±ERROR", "KEY");
 		}
-		for (size_t x = 0; x < nc; x++) {
+		for (int x = 0; x < nc; x++) {
 			struct hk_key k;
 			char buf[HK_STR_MAX * 2 + 8];
 			uint64_t est, error;
@@ -374,6 +384,10 @@ static void report(struct state *s, uint64_t now)
 		json__double(j, sm.sc.high);
 		json__key(j, "hit_cost_ns");
 		json__double(j, sm.cost_ns);
+		json__key(j, "trap_ns");
+		json__double(j, sm.trap_ns);
+		json__key(j, "keys_lost");
+		json__uint(j, hotkeys__keys_lost(hkduty__hotkeys(s->d)));
 		json__key(j, "hits");
 		json__uint(j, sm.hits);
 		json__key(j, "armed_hits");
@@ -397,6 +411,7 @@ static void report(struct state *s, uint64_t now)
 	}
 	fflush(stdout);
 	free(v);
+	free(c);
 }
 
 static int run(struct state *s, struct cli_target *tg)
@@ -476,6 +491,7 @@ int cmd_hotkeys(int argc, char **argv)
 	ret = cli__target_open(o.t.argv, o.t.pid, &t);
 	if (ret)
 		goto cleanup;
+	t.leave_running = o.t.leave_running;
 	s.gb = t.gb;
 	s.pid = t.pid;
 	s.have_bias = !t.gb->pie;

@@ -30,11 +30,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A probe hit's cost when the kernel's BPF statistics are off (bench/probe-cost: 1-2 µs). */
-#define HIT_COST_NS 2000.0
-/* The trap into the kernel and back at an emulated site, without the program (an empty probe
- * measured ~1.0 µs, GO-MAP-INTERNALS.md §4): added to the program's measured run time. */
-#define TRAP_NS 1000.0
 #define POLL_MS 10
 /* Growths are taken and the registry re-read once a second: the re-read drops the maps the
  * program freed (the registry would otherwise hold every map created in the session) and
@@ -56,6 +51,7 @@ const char cmd_record_usage[] =
 	"  -p, --pid PID        attach to a running process (it keeps running afterwards)\n"
 	"  -- PROGRAM ARGS      start PROGRAM with the probes in place (stops when it exits)\n"
 	"  -d, --duration S     record for S seconds (required)\n"
+	CLI_TRACE_LEAVE_USAGE
 	"  -o, --output FILE    where to write the profile (required)\n"
 	"      --format F       pprof (gzipped profile.proto), folded (one \"root;...;leaf N\"\n"
 	"                       line per stack) or svg (a flame graph); default from FILE's\n"
@@ -98,6 +94,7 @@ static int parse_args(int argc, char **argv, struct rec_opts *o)
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
+		CLI_TRACE_LONGOPTS,
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "sample", required_argument, NULL, 's' },
@@ -331,10 +328,7 @@ static void on_stack(const uint64_t *pcs, size_t n, const struct record_key *key
 
 static void update_cost(struct rec_session *s)
 {
-	double prog = record__prog_ns(s->rc);
-
-	if (prog > 0)
-		s->cost_ns = TRAP_NS + prog;
+	s->cost_ns = record__hit_ns(s->rc);
 }
 
 static void run(struct rec_session *s, struct cli_target *tg)
@@ -464,10 +458,10 @@ int cmd_record(int argc, char **argv)
 	close(ret);
 	memset(&s, 0, sizeof(s));
 	s.o = &o;
-	s.cost_ns = HIT_COST_NS;
 	ret = cli__target_open(o.t.argv, o.t.pid, &t);
 	if (ret)
 		goto cleanup;
+	t.leave_running = o.t.leave_running;
 	s.gb = t.gb;
 	s.pid = t.pid;
 	s.have_bias = !t.gb->pie;

@@ -1,6 +1,7 @@
 /* mapscope top: the live inventory of a Go program's maps. */
 #include "cli/cli.h"
 #include "cli/session.h"
+#include "collect/calib.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "model/registry.h"
@@ -32,6 +33,7 @@ const char cmd_top_usage[] =
 	"  -p, --pid PID        attach to a running process (it keeps running when mapscope stops)\n"
 	"  -- PROGRAM ARGS      start PROGRAM with every probe in place; stop when it exits\n"
 	"  -d, --duration S     stop after S seconds\n"
+	CLI_TRACE_LEAVE_USAGE
 	"  -i, --interval S     report every S seconds (default 1)\n"
 	"      --json           one JSON object per interval (JSON Lines), see docs/top.md\n"
 	"      --budget PCT     slowdown allowed for discovery windows, in percent (default 1;\n"
@@ -64,6 +66,7 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' },
 		{ "duration", required_argument, NULL, 'd' },
+		CLI_TRACE_LONGOPTS,
 		{ "interval", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "budget", required_argument, NULL, 'b' },
@@ -172,6 +175,7 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 	if (s->launched && read_every > FINAL_READ_NS)
 		read_every = FINAL_READ_NS;
 	tf.boot_to_unix_ns = cli__now_ns(CLOCK_REALTIME) - cli__now_ns(CLOCK_MONOTONIC);
+	tf.trap_ns = calib__sites_trap_ns(NULL, 0, 0);
 	while (!cli__stop) {
 		uint64_t now = cli__now_ns(CLOCK_MONOTONIC);
 
@@ -232,6 +236,7 @@ int cmd_top(int argc, char **argv)
 	ret = session__open(&s, o.t.argv, o.t.pid, o.budget, o.count_budget);
 	if (ret)
 		goto cleanup;
+	s.t.leave_running = o.t.leave_running;
 	if (o.limit_entries > 0 || o.limit_bytes > 0) {
 		struct sites__params sp = { .limit_entries = o.limit_entries,
 					    .limit_bytes = o.limit_bytes };

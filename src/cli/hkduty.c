@@ -2,6 +2,7 @@
 
 #include "cli/cli.h"
 #include "cli/hkfold.h"
+#include "collect/calib.h"
 #include "collect/hotkeys.h"
 #include "model/taskclock.h"
 
@@ -9,12 +10,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-/* A probe hit's cost when the kernel's BPF statistics are off (bench/probe-cost: 1-2 µs). */
-#define HIT_COST_NS 2000.0
-/* The trap into the kernel and back at an emulated site, without the program (bench/hotkeys-cost:
- * an empty probe adds 830-1000 ns a write, ~50 of them the program): added to the program's
- * measured run time. */
-#define TRAP_NS 800.0
 #define CYCLE_NS 500000000ull /* a window opens every 500 ms: attach tails cost ~1%/s */
 #define CYCLE_MAX_NS 8000000000ull /* or less often, down to every 8 s, when the tails alone
 				    * (hits while attaching and detaching) exceed the budget */
@@ -40,14 +35,14 @@ struct hkduty {
 	/* Unarmed hits inside the windows' CPU intervals (between a CPU read and the arming, and
 	 * between the disarming and the CPU read): all hits at an open, then summed. */
 	uint64_t hits_on, unarmed_in;
-	double cost_ns, unarmed_cost_ns; /* an armed hit's, and an unarmed one's */
+	/* An armed hit's cost and an unarmed one's: the trap measured on this host
+	 * (collect/calib.h) plus the program's run as the kernel timed it. */
+	double trap_ns, cost_ns, unarmed_cost_ns;
 };
 
 /* The first runs are cold (the program took 13.1 µs a run over its first 3, measured, against
  * 0.6 µs after): a mean means something only after many. */
 #define PROG_MIN_RUNS 1000
-/* An unarmed run returns early: 160 ns measured against 650 for an armed one. */
-#define UNARMED_PROG_NS 200.0
 
 /* CPU time the target's threads have run, in ns, by the process CPU clock: up to a tick behind
  * (taskclock.h), the fallback when perf events cannot be opened. */
@@ -87,8 +82,6 @@ int hkduty__open(const struct gobin *gb, int pid, const struct hkduty_cfg *c, st
 		return -ENOMEM;
 	d->pid = pid;
 	d->budget = c->budget;
-	d->cost_ns = HIT_COST_NS;
-	d->unarmed_cost_ns = TRAP_NS + UNARMED_PROG_NS;
 	d->always = c->budget >= 100 || c->empty;
 	/* The windows' CPU time is what scales their counts; budget 100 does not scale. */
 	if (!d->always)
@@ -98,8 +91,11 @@ int hkduty__open(const struct gobin *gb, int pid, const struct hkduty_cfg *c, st
 		ret = hotkeys__open(gb, pid, c->only_map, c->samples, c->reads, &d->hk);
 	/* Either way the probes attach now, so that a kernel that cannot attach them is reported
 	 * before a launched program runs, not at the first window. */
-	if (!ret)
+	if (!ret) {
+		d->trap_ns = hotkeys__trap_ns(d->hk);
+		d->cost_ns = d->unarmed_cost_ns = d->trap_ns;
 		ret = hotkeys__attach(d->hk, true);
+	}
 	if (ret)
 		return ret;
 	if (d->always) {
@@ -221,20 +217,20 @@ int hkduty__tick(struct hkduty *d, uint64_t now, uint64_t *next)
 
 /* The cost of an armed hit: the trap plus the program's measured run time over the windows'
  * armed runs (unarmed ones, the attach and detach tails, return early: 160 ns against 650 here,
- * and they can be most runs), or over all runs at first; the conservative constant until the
- * kernel has measured enough of either. */
+ * and they can be most runs), or over all runs at first (the first runs are cold, so this errs
+ * high); the trap alone before the program ran. */
 int hkduty__collect(struct hkduty *d)
 {
 	uint64_t run_ns, runs;
 	bool stats = hotkeys__prog_stats(d->hk, &run_ns, &runs) == 0;
 
 	if (d->armed_runs >= PROG_MIN_RUNS)
-		d->cost_ns = TRAP_NS + (double)d->armed_run_ns / (double)d->armed_runs;
-	else if (stats && runs >= PROG_MIN_RUNS)
-		d->cost_ns = TRAP_NS + (double)run_ns / (double)runs;
+		d->cost_ns = d->trap_ns + (double)d->armed_run_ns / (double)d->armed_runs;
+	else if (stats && runs)
+		d->cost_ns = d->trap_ns + (double)run_ns / (double)runs;
 	if (stats && runs - d->armed_runs >= PROG_MIN_RUNS)
-		d->unarmed_cost_ns = TRAP_NS + (double)(run_ns - d->armed_run_ns) /
-						       (double)(runs - d->armed_runs);
+		d->unarmed_cost_ns = d->trap_ns + (double)(run_ns - d->armed_run_ns) /
+							  (double)(runs - d->armed_runs);
 	return d->fold ? hkfold__collect(d->fold, d->hk) : 0;
 }
 
@@ -257,6 +253,7 @@ struct hkduty_sampling hkduty__sampling(struct hkduty *d, uint64_t now)
 	hotkeys__hits(d->hk, &r.hits, &maxcpu);
 	r.armed_hits = armed;
 	r.cost_ns = d->cost_ns;
+	r.trap_ns = d->trap_ns;
 	r.elapsed_s = (double)elapsed / 1e9;
 	r.overhead_pct = 100.0 * (double)r.hits * d->cost_ns / (double)elapsed;
 	/* One read for all three figures (each is an IPI to the target's CPUs), so that the CPU
@@ -287,7 +284,7 @@ struct hkduty_sampling hkduty__sampling(struct hkduty *d, uint64_t now)
 	unarmed_in = (double)(d->unarmed_in < r.hits - armed ? d->unarmed_in : r.hits - armed);
 	cpu_in -= unarmed_in * d->unarmed_cost_ns;
 	cpu_out -= ((double)(r.hits - armed) - unarmed_in) * d->unarmed_cost_ns;
-	r.sc = hkscale__work(cpu_in, cpu_out, (double)armed, d->cost_ns);
+	r.sc = hkscale__work(cpu_in, cpu_out, (double)armed, d->cost_ns, calib__cold_extra());
 	r.settled = d->armed_runs >= PROG_MIN_RUNS || (double)armed * d->cost_ns * 10 < cpu_in;
 	r.work_fraction = 1 / r.sc.est;
 	return r;

@@ -29,7 +29,7 @@ struct hkduty_cfg {
 
 /* What the windows saw and cost so far. */
 struct hkduty_sampling {
-	double elapsed_s, fraction, work_fraction, overhead_pct, cost_ns, probed_s;
+	double elapsed_s, fraction, work_fraction, overhead_pct, cost_ns, trap_ns, probed_s;
 	double cpu_probed_s, cpu_s;
 	struct hkscale sc; /* counted writes → the run's, and the bracket */
 	uint64_t hits, armed_hits, windows;

@@ -1,6 +1,7 @@
 /* mapscope: see inside the maps of a running Go program. One dispatcher over a table of commands;
  * each command parses its own options and reports errors once through err__report(). */
 #include "cli/cli.h"
+#include "collect/calib.h"
 #include "core/err.h"
 #include "version.h"
 
@@ -23,6 +24,8 @@ static const struct cli_cmd commands[] = {
 	  cmd_hotkeys_usage },
 	{ "record", cmd_record, "map writes and growths by call stack, for pprof and flame graphs",
 	  cmd_record_usage },
+	{ "calibrate", cmd_calibrate, "what one probe hit costs a traced program on this host",
+	  cmd_calibrate_usage },
 	{ "sim", cmd_sim, "offline simulator of Go's map layouts (occupancy, growth, planning)",
 	  cmd_sim_usage },
 };
@@ -93,6 +96,8 @@ int main(int argc, char **argv)
 		printf("mapscope %s\n", MAPSCOPE_VERSION);
 		return MS_EXIT_OK;
 	}
+	if (calib__check_env())
+		return err__usage(NULL, "%s", err__msg());
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(commands[i].name, name))
 			return commands[i].run(argc - 1, argv + 1);

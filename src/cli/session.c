@@ -17,9 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-/* What one probe hit costs the target, for the window budget: bench/probe-cost measures 1-2 µs
- * at the chosen sites; the higher figure keeps the budget conservative. */
-#define HIT_COST_NS 2000.0
 #define WINDOW_GAP_NS 1000000000ull /* a discovery window opens once a second */
 #define WINDOW_MIN_NS 1000000ull    /* and lasts 1 to 200 ms, sized to the budget */
 #define WINDOW_MAX_NS 200000000ull
@@ -169,7 +166,7 @@ static void windows_tick(struct session_windows *w, struct inventory *inv, uint6
 		uint64_t hits = inventory__touch_hits(inv);
 
 		if (w->cycle_ns) {
-			double cost = (double)(hits - w->hits_at_open) * HIT_COST_NS;
+			double cost = (double)(hits - w->hits_at_open) * inventory__hit_ns(inv);
 			double share = cost / (double)(now - w->cycle_ns) * 100.0;
 			/* Shrinking is immediate (safety); growth is fast but bounded, so that one
 			 * idle cycle does not open a long window into a burst. */
@@ -303,7 +300,8 @@ void session__finish(struct session *s)
 
 double session__overhead_pct(struct session *s, uint64_t now_ns)
 {
-	double pct = 100.0 * (double)s->w.hits_total * HIT_COST_NS / (double)(now_ns - s->start_ns + 1);
+	double pct = 100.0 * (double)s->w.hits_total * inventory__hit_ns(s->inv) /
+		     (double)(now_ns - s->start_ns + 1);
 
 	for (int i = 0; i < SESSION_NCOUNTERS; i++)
 		if (s->cnt[i].d)

@@ -153,7 +153,7 @@ void cli__target_gone(const struct cli_target *t, enum cli_fate fate, int status
 
 void cli__target_close(struct cli_target *t)
 {
-	launch__abort(&t->l);
+	launch__end(&t->l, t->leave_running);
 	gobin__free(t->gb);
 	t->gb = NULL;
 }
@@ -227,8 +227,11 @@ int cli__parse_amount(const char *arg, double *out, bool size)
 
 int cli__trace_opt(const char *cmd, int c, const char *arg, struct cli_trace *t, bool *mine)
 {
-	*mine = c == 'p' || c == 'd' || c == 'i';
+	*mine = c == 'p' || c == 'd' || c == 'i' || c == CLI_OPT_LEAVE;
 	switch (c) {
+	case CLI_OPT_LEAVE:
+		t->leave_running = true;
+		return 0;
 	case 'p':
 		t->pid = cli__parse_pid(cmd, arg);
 		return t->pid < 0 ? MS_EXIT_USAGE : 0;

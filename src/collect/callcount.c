@@ -2,6 +2,7 @@
 
 #include "callcount.skel.h"
 #include "collect/bpferr.h"
+#include "collect/calib.h"
 #include "core/err.h"
 #include "shared/callcount.h"
 
@@ -9,7 +10,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 struct callcount {
@@ -18,16 +18,6 @@ struct callcount {
 	int ncpus;
 	bool multi; /* sites attach as uprobe_multi links (Linux 6.6+) */
 };
-
-static bool kernel_has_uprobe_multi(void)
-{
-	struct utsname u;
-	int major = 0, minor = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return false;
-	return major > 6 || (major == 6 && minor >= 6);
-}
 
 int callcount__open(struct callcount **out)
 {
@@ -40,11 +30,13 @@ int callcount__open(struct callcount **out)
 		return -ENOMEM;
 	bpferr__quiet_libbpf();
 	cc->ncpus = libbpf_num_possible_cpus();
-	cc->multi = kernel_has_uprobe_multi();
+	cc->multi = calib__uprobe_multi();
 	cc->skel = callcount_bpf__open();
-	if (cc->skel)
+	if (cc->skel) {
+		cc->skel->rodata->test_spin_ns = calib__spin_ns();
 		bpf_program__set_autoload(cc->multi ? cc->skel->progs.count_hit
 						    : cc->skel->progs.count_hit_multi, false);
+	}
 	if (!cc->skel || cc->ncpus <= 0 || callcount_bpf__load(cc->skel)) {
 		ret = errno ? -errno : -EINVAL;
 		bpferr__explain(ret, "cannot load the BPF program");

@@ -44,9 +44,17 @@ void hotkeys__armed_hits(struct hotkeys *hk, uint64_t *total, uint64_t *max_cpu)
 /* Calls fn for every (map, key) with its count; for every map with its stats. */
 int hotkeys__keys(struct hotkeys *hk, hotkeys_key_cb fn, void *ctx);
 int hotkeys__maps(struct hotkeys *hk, hotkeys_map_cb fn, void *ctx);
+/* Drops (map, key) from the kernel's counts, which then count it from 0 again: for keys that
+ * stopped changing, when the tables fill up. A write racing the drop is lost. */
+void hotkeys__forget(struct hotkeys *hk, const struct hk_key *k);
+/* Writes whose key found the count tables full (HK_KEYS_MAX pairs): not counted by key. */
+uint64_t hotkeys__keys_lost(struct hotkeys *hk);
 /* The BPF program's total run time in ns and its runs, from the kernel's statistics (the trap
  * into the kernel and back not included); -ENODATA when the statistics are off. */
 int hotkeys__prog_stats(struct hotkeys *hk, uint64_t *run_ns, uint64_t *runs);
+/* The trap's cost per hit at this link's sites on this host (collect/calib.h), the program's
+ * run not included: the mean over the sites' kinds. */
+double hotkeys__trap_ns(const struct hotkeys *hk);
 /* The number of sites probed (mapassign variants found with a probe site). */
 size_t hotkeys__nsites(const struct hotkeys *hk);
 void hotkeys__free(struct hotkeys *hk);

@@ -1,6 +1,7 @@
 #include "collect/inventory.h"
 
 #include "collect/bpferr.h"
+#include "collect/calib.h"
 #include "collect/bpfmap.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
@@ -11,7 +12,6 @@
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
-#include <sys/utsname.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +35,7 @@ struct inventory {
 	unsigned long batch_offs[MAX_LINKS];
 	__u64 batch_cookies[MAX_LINKS];
 	int ncpus;
+	double window_trap_ns; /* the trap's cost at the window's sites, once one opened */
 };
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -154,17 +155,6 @@ static int attach_batch(struct inventory *inv)
 	return 0;
 }
 
-/* uprobe_multi links arrived in Linux 6.6. */
-static bool kernel_has_uprobe_multi(void)
-{
-	struct utsname u;
-	int major = 0, minor = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		return false;
-	return major > 6 || (major == 6 && minor >= 6);
-}
-
 int inventory__open(const struct gobin *gb, pid_t pid, inventory_cb cb, void *ctx,
 		    struct inventory **out)
 {
@@ -189,7 +179,8 @@ int inventory__open(const struct gobin *gb, pid_t pid, inventory_cb cb, void *ct
 	}
 	/* A kernel without uprobe_multi would refuse the whole object: windows then attach one
 	 * link per function instead. */
-	inv->multi = kernel_has_uprobe_multi();
+	inv->multi = calib__uprobe_multi();
+	inv->skel->rodata->test_spin_ns = calib__spin_ns();
 	if (!inv->multi)
 		bpf_program__set_autoload(inv->skel->progs.inv_window, false);
 	ret = inventory_bpf__load(inv->skel);
@@ -259,6 +250,7 @@ static int window_open(struct inventory *inv)
 		goto out;
 	}
 	n = window_sites(inv, offs, cookies, funcs);
+	inv->window_trap_ns = calib__sites_trap_ns(cookies, n, INV_COOKIE_JCC);
 	if (inv->multi) {
 		LIBBPF_OPTS(bpf_uprobe_multi_opts, opts, .offsets = offs, .cookies = cookies,
 			    .cnt = n);
@@ -279,6 +271,15 @@ out:
 	free(cookies);
 	free(funcs);
 	return ret;
+}
+
+double inventory__hit_ns(const struct inventory *inv)
+{
+	double prog = calib__prog_ns(inv->multi ? inv->skel->progs.inv_window
+					       : inv->skel->progs.inv_site);
+
+	return (inv->window_trap_ns > 0 ? inv->window_trap_ns : calib__trap_ns(false)) +
+	       (prog > 0 ? prog : 0);
 }
 
 int inventory__window(struct inventory *inv, bool on)

@@ -23,6 +23,9 @@ int inventory__window(struct inventory *inv, bool on);
 int inventory__poll(struct inventory *inv, int timeout_ms);
 /* Events the kernel could not queue (ring buffer full). */
 uint64_t inventory__dropped(struct inventory *inv);
+/* What one hit of the window's probes costs the target on this host: the trap measured at
+ * start (collect/calib.h) plus the program's mean run, when the kernel's statistics are on. */
+double inventory__hit_ns(const struct inventory *inv);
 /* Probe hits at touch sites so far (each cost the target about one probe's time). */
 uint64_t inventory__touch_hits(struct inventory *inv);
 /* Calls fn for every map with its total growWork* calls seen in windows so far (classic). */

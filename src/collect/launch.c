@@ -5,10 +5,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int resolve(const char *cmd, char *out, size_t n)
@@ -87,6 +89,28 @@ void launch__abort(struct launch *l)
 	if (l->pid > 0)
 		waitpid(l->pid, NULL, 0);
 	l->pid = 0;
+}
+
+void launch__end(struct launch *l, bool leave)
+{
+	struct timespec tick = { 0, 10000000 };
+
+	if (l->go_fd > 0 || l->pid <= 0 || leave) {
+		if (leave && l->go_fd <= 0)
+			l->pid = 0; /* not ours to wait for any more */
+		launch__abort(l);
+		return;
+	}
+	kill(l->pid, SIGTERM);
+	for (uint64_t waited = 0; waited < LAUNCH_TERM_NS; waited += 10000000ull) {
+		if (waitpid(l->pid, NULL, WNOHANG) == l->pid) {
+			l->pid = 0;
+			return;
+		}
+		nanosleep(&tick, NULL);
+	}
+	kill(l->pid, SIGKILL);
+	launch__abort(l);
 }
 
 int launch__wait(struct launch *l)

@@ -5,6 +5,7 @@
 #define MAPSCOPE_COLLECT_LAUNCH_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 struct launch {
@@ -19,6 +20,12 @@ int launch__start(char **argv, struct launch *l);
 void launch__release(struct launch *l);
 /* Kills a child that was never released (attach failed). */
 void launch__abort(struct launch *l);
+/* How long a released child has between SIGTERM and SIGKILL in launch__end. */
+#define LAUNCH_TERM_NS 5000000000ull
+/* Ends the launch when mapscope stops before its program did (-d, a signal): a child never
+ * released is aborted; a released one that still runs is left running (leave) or sent SIGTERM,
+ * then SIGKILL if it has not exited LAUNCH_TERM_NS later, and reaped. Returns within that. */
+void launch__end(struct launch *l, bool leave);
 /* Waits for the child; returns its exit status (128+signal if killed), or -errno. */
 int launch__wait(struct launch *l);
 

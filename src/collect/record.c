@@ -2,6 +2,7 @@
 
 #include "collect/bpferr.h"
 #include "collect/bpfmap.h"
+#include "collect/calib.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "record.skel.h"
@@ -86,6 +87,7 @@ int record__open(const struct gobin *gb, pid_t pid, bool with_keys, struct recor
 		goto fail;
 	}
 	rc->skel->rodata->with_keys = with_keys;
+	rc->skel->rodata->test_spin_ns = calib__spin_ns();
 	rc->with_keys = with_keys;
 	ret = record_bpf__load(rc->skel);
 	if (ret) {
@@ -181,17 +183,11 @@ int record__stacks(struct record *rc, record_stack_cb fn, void *ctx)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-double record__prog_ns(struct record *rc)
+double record__hit_ns(struct record *rc)
 {
-	struct bpf_prog_info info;
-	__u32 len = sizeof(info);
+	double prog = rc->stats_fd < 0 ? -1 : calib__prog_ns(rc->skel->progs.rec_assign);
 
-	memset(&info, 0, sizeof(info));
-	if (rc->stats_fd < 0 ||
-	    bpf_prog_get_info_by_fd(bpf_program__fd(rc->skel->progs.rec_assign), &info, &len) ||
-	    !info.run_cnt)
-		return -1;
-	return (double)info.run_time_ns / (double)info.run_cnt;
+	return calib__sites_trap_ns(rc->cookies, rc->nsites, REC_COOKIE_JCC) + (prog > 0 ? prog : 0);
 }
 
 void record__free(struct record *rc)

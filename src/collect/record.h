@@ -37,8 +37,9 @@ void record__hits(struct record *rc, uint64_t *total, uint64_t *max_cpu);
 uint64_t record__lost(struct record *rc);
 /* Calls fn for every stack with its count since open. */
 int record__stacks(struct record *rc, record_stack_cb fn, void *ctx);
-/* Mean run time of the BPF program per hit in ns (the kernel's statistics), or -1 if unknown. */
-double record__prog_ns(struct record *rc);
+/* What one hit costs the target: the trap measured on this host (collect/calib.h) plus the
+ * program's mean run by the kernel's statistics (the trap alone before it ran). */
+double record__hit_ns(struct record *rc);
 size_t record__nsites(const struct record *rc);
 void record__free(struct record *rc);
 

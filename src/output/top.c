@@ -251,6 +251,8 @@ void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top
 	json__uint(j, tf->dropped);
 	json__key(j, "overhead_pct");
 	json__double(j, tf->overhead_pct);
+	json__key(j, "trap_ns");
+	json__double(j, tf->trap_ns);
 	json__key(j, "maps");
 	json__uint(j, registry__count(r));
 	json__key(j, "final");

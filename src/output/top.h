@@ -18,6 +18,7 @@ struct top_frame {
 	uint64_t bias;  /* load bias, for symbolizing */
 	uint64_t dropped;
 	double overhead_pct;
+	double trap_ns; /* a probe's trap on this host, as calibrated at start */
 	bool final;     /* the last report of the run */
 	bool exited;    /* the target has exited: values are the last ones read */
 	uint64_t boot_to_unix_ns; /* add to BPF timestamps to get unix time */

@@ -2,6 +2,7 @@
 #ifndef MAPSCOPE_SHARED_HOTKEYS_H
 #define MAPSCOPE_SHARED_HOTKEYS_H
 
+#define HK_KEYS_MAX (1 << 20) /* (map, key) pairs per count table */
 #define HK_STR_MAX 64 /* string keys: bytes captured (the full length is kept) */
 #define HK_RAW_MAX 32 /* keys of other kinds through the generic mapassign's key pointer */
 

@@ -63,17 +63,51 @@ def test_exact(case):
         assert all(k["error"] == 0 for k in m["keys"]), (name, m["keys"])
 
 
-@cases(matrix)
-def test_budget(case):
-    """The default budget samples: the top 10 overlaps the truth by 8 keys or more, and the
-    top 3 come in the true order. Each reported count estimates the key's writes over the whole
-    run: the true count lies within count +- error, and the estimate within a factor of 3 of it
-    (as the map's writes do)."""
+def exact_keys_matrix():
+    """Classic and Swiss layouts, 1,000 and 50,000 distinct keys per map, and hits made dearer
+    on one of them."""
+    vs = [v for v in ("1.19", "1.26") if v in VERSIONS]
+    return [(v, n, 1) for v in vs for n in (1000, 50000)] + [(vs[-1], 50000, lib.SLOW)]
+
+
+@cases(exact_keys_matrix)
+def test_exact_keys(case):
+    """--budget 100 on maps of 1,000 and of 50,000 distinct keys (int32, int64, string and
+    struct keys), every key written once and then Zipf: every write and every top-10 count is
+    the target's own, with error 0."""
     lib.require_root()
-    version, variant = case
-    binary = lib.target("zipfkeys", version, variant)
-    p = lib.run([lib.MAPSCOPE, "hotkeys", "--json", "--", binary, "dur", "3"])
+    version, nkeys, scale = case
+    binary = lib.target("zipfkeys", version, "plain")
+    env = lib.hit_scale(scale)
+    env["ZIPF_KEYS"] = str(nkeys)
+    steps = 2 * nkeys
+    p = lib.run([lib.MAPSCOPE, "hotkeys", "--json", "--budget", "100", "--", binary, "n",
+                 str(steps)], env=env)
     truth, counts, report = parse(p.stdout)
+    assert report["sampling"]["keys_lost"] == 0, report["sampling"]
+    for name, m in maps_of(truth, report).items():
+        assert m["writes"] == steps, f"{name}: {m['writes']} writes, the target made {steps}"
+        want = dict(counts[name])
+        got = [(k["key"], k["count"], k["error"]) for k in m["keys"]]
+        assert len(got) == 10, f"{name}: {len(got)} keys"
+        for key, n, err in got:
+            assert (want.get(key), err) == (n, 0), f"{name}: {key} {n} ±{err}, truth {want.get(key)}"
+        assert [n for _, n, _ in got] == [n for _, n in counts[name][:10]], (name, got)
+
+
+def budget_matrix():
+    """Every version plain and stripped, and plain with every probe hit made dearer."""
+    return [(v, var, 1) for v, var in matrix()] + [(v, "plain", lib.SLOW) for v in VERSIONS]
+
+
+def check_sampled(truth, counts, report, within):
+    """The default budget samples: the top 10 overlaps the truth by 8 keys or more, the top 2
+    come in the true order and the third is among the first 4 (a few hundred samples a map:
+    Zipf's third and fourth keys differ by 1.5x, 3 standard deviations; one run in 20 swapped
+    them at 5x). Each reported count estimates the key's writes over the whole
+    run: the true count lies within count +- error, the map's within [writes_low, writes_high];
+    with `within`, the map's writes and its top 3 keys' counts are within that factor of the
+    truth (lighter keys are a few dozen samples each: their error covers that noise)."""
     s = report["sampling"]
     assert 0 < s["fraction"] < 1 and s["budget_pct"] == 2, s
     for name, m in maps_of(truth, report).items():
@@ -81,16 +115,46 @@ def test_budget(case):
         want = [k for k, _ in counts[name][:10]]
         overlap = len(set(got) & set(want))
         assert overlap >= 8, f"{name}: top 10 {got}, truth {want}"
-        assert got[:3] == want[:3], f"{name}: top 3 {got[:3]}, truth {want[:3]}"
+        assert got[:2] == want[:2] and want[2] in got[:4], f"{name}: top {got[:4]}, truth {want[:3]}"
         true = dict(counts[name])
         for k in m["keys"]:
             if k["key"] not in true:
                 continue
             n = true[k["key"]]
             assert abs(k["count"] - n) <= k["error"], f"{name}: {k}, true count {n}"
-            assert n / 3 <= k["count"] <= n * 3, f"{name}: {k}, true count {n}"
+            if within and k["key"] in want[:3]:
+                assert n / within <= k["count"] <= n * within, f"{name}: {k}, true count {n}"
         w = counts["writes"]
-        assert w / 3 <= m["writes"] <= w * 3, f"{name}: {m['writes']} writes, truth {w}"
+        assert m["writes_low"] <= w <= m["writes_high"], (name, w, m, s)
+        if within:
+            assert w / within <= m["writes"] <= w * within, (name, w, m["writes"], s)
+
+
+@cases(budget_matrix)
+def test_budget(case):
+    """A program that does nothing but write, the estimator's weak case: a hit costs it 20-80
+    times its own work, so the scale rests on the small difference of two large numbers, and is
+    only bracketed (docs/hotkeys.md): the keys' ranks and the bracket hold, on a slow host too."""
+    lib.require_root()
+    version, variant, scale = case
+    binary = lib.target("zipfkeys", version, variant)
+    # As many samples at a dearer hit: the budget buys a fifth of them a second.
+    p = lib.run([lib.MAPSCOPE, "hotkeys", "--json", "--", binary, "dur", str(3 * scale)],
+                env=lib.hit_scale(scale))
+    check_sampled(*parse(p.stdout), None)
+
+
+@cases(lambda: [(v, s) for v in VERSIONS for s in (1, lib.SLOW)])
+def test_budget_work(version_scale):
+    """A program that does other work between its writes (about 10 us a write, and 5x that with
+    hits 5x dearer: the scale holds where a write's own work is at least about a third of a
+    hit's cost): the estimates are within a factor of 3 of the truth as well."""
+    lib.require_root()
+    version, scale = version_scale
+    binary = lib.target("zipfkeys", version, "plain")
+    p = lib.run([lib.MAPSCOPE, "hotkeys", "--json", "--", binary, "work", str(3 * scale),
+                 str(20000 * scale)], env=lib.hit_scale(scale))
+    check_sampled(*parse(p.stdout), 3)
 
 
 def test_usage():

@@ -31,6 +31,9 @@
 //	zipfkeys rate      writes until the end of standard input, printing every 100 ms
 //	                   "rate UNIX_NS STEPS CPU_NS" (cumulative), for bench/hotkeys-budget
 //
+// ZIPF_KEYS=N in the environment draws the keys from N (default 10000) and writes each of them
+// once in the first N steps, so that every map holds exactly N distinct keys after them.
+//
 // After the truth lines, "goid N": the goroutine that makes every write. Every mode ends with
 // "writes N" (steps: one write to each map) and "cpu_ns NS", the CPU time
 // the process used (the probes' time in the kernel included), for bench/hotkeys-budget.
@@ -53,10 +56,24 @@ import (
 	"time"
 )
 
-const (
-	nkeys = 10000
-	top   = 30
-)
+const top = 30
+
+var nkeys, allFirst = keysFromEnv()
+
+// keysFromEnv reads ZIPF_KEYS from /proc/self/environ: os.Getenv would fill the syscall
+// package's map[string]int of the environment, writes that export counts with this program's own
+// map[string]int.
+func keysFromEnv() (int, bool) {
+	env, _ := os.ReadFile("/proc/self/environ")
+	for _, kv := range strings.Split(string(env), "\x00") {
+		if strings.HasPrefix(kv, "ZIPF_KEYS=") {
+			if n, err := strconv.Atoi(kv[len("ZIPF_KEYS="):]); err == nil && n > 0 {
+				return n, true
+			}
+		}
+	}
+	return 10000, false
+}
 
 type pair struct{ a, b int64 }
 
@@ -66,9 +83,9 @@ var (
 	mstr  = map[string]int{}
 	mpair = map[pair]int{}
 
-	strs    [nkeys]string
+	strs    = make([]string, nkeys)
 	elapsed time.Duration // of the writes in mode n (bench/hotkeys-cost)
-	counts  [4][nkeys]int64
+	counts  [4][]int64
 	names   = [4]string{"i32", "i64", "str", "pair"}
 )
 
@@ -104,23 +121,31 @@ type gen struct {
 func newGen() *gen {
 	g := &gen{junk: rand.New(rand.NewSource(99))}
 	for i := range g.z {
-		g.z[i] = rand.NewZipf(rand.New(rand.NewSource(int64(i+1))), 1.4, 1, nkeys-1)
+		g.z[i] = rand.NewZipf(rand.New(rand.NewSource(int64(i+1))), 1.4, 1, uint64(nkeys-1))
 	}
 	return g
 }
 
+// next: the key index of map i's next write; every key once first under ZIPF_KEYS.
+func (g *gen) next(i int) uint64 {
+	if allFirst && g.total < int64(nkeys) {
+		return uint64(g.total)
+	}
+	return g.z[i].Uint64()
+}
+
 func (g *gen) step() {
-	z := g.z[0].Uint64()
+	z := g.next(0)
 	// The low half is the key; the upper half is junk the fast32 path must ignore.
 	write32(uint64(uint32(key32(z))) | g.junk.Uint64()<<32)
 	counts[0][z]++
-	z = g.z[1].Uint64()
+	z = g.next(1)
 	m64[key64(z)]++
 	counts[1][z]++
-	z = g.z[2].Uint64()
+	z = g.next(2)
 	mstr[strs[z]]++
 	counts[2][z]++
-	z = g.z[3].Uint64()
+	z = g.next(3)
 	mpair[keyPair(z)]++
 	counts[3][z]++
 	g.total++
@@ -180,9 +205,12 @@ func printCounts() {
 		for z := range idx {
 			idx[z] = z
 		}
-		c := &counts[i]
+		c := counts[i]
 		sort.SliceStable(idx, func(a, b int) bool { return c[idx[a]] > c[idx[b]] })
-		for _, z := range idx[:top] {
+		if len(idx) > top {
+			idx = idx[:top]
+		}
+		for _, z := range idx {
 			if c[z] > 0 {
 				fmt.Printf("count %s %s %d\n", names[i], keyText(i, uint64(z)), c[z])
 			}
@@ -190,7 +218,14 @@ func printCounts() {
 	}
 }
 
+func newCounts() {
+	for i := range counts {
+		counts[i] = make([]int64, nkeys)
+	}
+}
+
 func main() {
+	newCounts()
 	for i := range strs {
 		strs[i] = "user:" + strconv.Itoa(i)
 	}
@@ -215,10 +250,10 @@ func main() {
 		for i := 0; i < n; i++ {
 			g.step()
 		}
-		counts = [4][nkeys]int64{}
+		newCounts()
 		r := newGen()
 		for i := range r.z {
-			r.z[i] = rand.NewZipf(rand.New(rand.NewSource(int64(i+11))), 1.4, 1, nkeys-1)
+			r.z[i] = rand.NewZipf(rand.New(rand.NewSource(int64(i+11))), 1.4, 1, uint64(nkeys-1))
 		}
 		for i := 0; i < n; i++ {
 			r.read()
