@@ -501,7 +501,7 @@ int cmd_hotkeys(int argc, char **argv)
 	if (!ret)
 		ret = hkduty__open(t.gb, t.pid, &cfg, &s.d);
 	if (ret) {
-		err__report(ret, NULL);
+		ret = cli__attach_failed(&t, ret);
 		goto cleanup;
 	}
 	s.hk = hkduty__hotkeys(s.d);
@@ -516,5 +516,6 @@ cleanup:
 	hkduty__free(s.d);
 	cwrite__free(s.events);
 	cli__target_close(&t);
-	return ret ? MS_EXIT_FAIL : MS_EXIT_OK;
+	/* -ESRCH: the target ended during the attach, which was said as any end is. */
+	return ret && ret != -ESRCH ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

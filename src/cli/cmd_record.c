@@ -475,7 +475,7 @@ int cmd_record(int argc, char **argv)
 		record__arm(s.rc, ret == 0);
 	}
 	if (ret) {
-		err__report(ret, NULL);
+		ret = cli__attach_failed(&t, ret);
 		goto cleanup;
 	}
 	cli__catch_stop();
@@ -493,5 +493,6 @@ cleanup:
 	registry__free(s.reg);
 	profile__free(&s.prof);
 	cli__target_close(&t);
-	return ret ? MS_EXIT_FAIL : MS_EXIT_OK;
+	/* -ESRCH: the target ended during the attach, which was said as any end is. */
+	return ret && ret != -ESRCH ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

@@ -258,5 +258,6 @@ cleanup:
 	session__close(&s);
 	if (o.out != stdout && fclose(o.out) && !ret)
 		ret = err__report(0, "cannot write %s: %s", o.output, strerror(errno));
-	return ret ? MS_EXIT_FAIL : MS_EXIT_OK;
+	/* -ESRCH: the target ended during the attach, which was said as any end is. */
+	return ret && ret != -ESRCH ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

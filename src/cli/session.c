@@ -118,9 +118,7 @@ int session__open(struct session *s, char **argv, int pid, double budget_pct,
 		if (!ret)
 			ret = hkduty__open(s->t.gb, s->t.pid, &cfg, &s->cnt[SESSION_READS].d);
 	}
-	if (ret)
-		err__report(ret, NULL);
-	return ret;
+	return ret ? cli__attach_failed(&s->t, ret) : 0;
 }
 
 void session__release(struct session *s)

@@ -54,6 +54,9 @@ int cli__target_open(char **argv, int pid, struct cli_target *t)
 		if (!argv && (ret == -EACCES || ret == -EPERM)) {
 			bpferr__explain(ret, path);
 			err__report(ret, NULL);
+		} else if (!argv && ret == -ENOENT) {
+			/* Its exe goes with it: a process that exited (or is a zombie). */
+			err__report(0, "process %d exited before mapscope could read its binary", pid);
 		} else {
 			err__report(ret, "%s", path);
 		}
@@ -149,6 +152,30 @@ void cli__target_gone(const struct cli_target *t, enum cli_fate fate, int status
 	} else if (fate == CLI_EXITED) {
 		fprintf(stderr, "mapscope: %s exited\n", who);
 	}
+}
+
+/* How long an attached process that vanished under an attach may take to read as gone: it is
+ * a zombie for up to PROCWATCH_ZOMBIE_NS first. */
+#define ATTACH_GONE_WAIT_NS (2 * PROCWATCH_ZOMBIE_NS)
+
+int cli__attach_failed(struct cli_target *t, int err)
+{
+	struct timespec tick = { 0, 10000000 };
+	uint64_t until = cli__now_ns(CLOCK_MONOTONIC) + ATTACH_GONE_WAIT_NS;
+	enum cli_fate fate;
+	int status = -1;
+
+	/* A launched program is held before its exec until the probes are in: it cannot end. */
+	while ((fate = cli__target_check(t, &status)) == CLI_RUNNING && !t->launched &&
+	       cli__now_ns(CLOCK_MONOTONIC) < until)
+		nanosleep(&tick, NULL);
+	if (fate == CLI_RUNNING) {
+		err__report(err, NULL);
+		return err;
+	}
+	err__clear();
+	cli__target_gone(t, fate, status);
+	return -ESRCH;
 }
 
 void cli__target_close(struct cli_target *t)
