@@ -25,6 +25,7 @@ int cli__target_open(char **argv, int pid, struct cli_target *t)
 	t->gb = NULL;
 	t->l.pid = 0;
 	t->l.go_fd = -1;
+	t->leave_running = false;
 	if (argv) {
 		ret = launch__start(argv, &t->l);
 		if (ret) {
