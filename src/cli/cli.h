@@ -92,9 +92,13 @@ struct cli_target {
  * once the probes are attached), else pid is a running process. Fails unless its binary can be
  * traced. Every error is reported here; returns 0 or a negative errno. Close in either case. */
 int cli__target_open(char **argv, int pid, struct cli_target *t);
+/* What cli__attach_failed returns for a target that ended during the attach: positive, unlike
+ * every error. */
+#define CLI_ENDED_IN_ATTACH 1
 /* After a failed attach: when the target has ended meanwhile (its probes' process went away
- * under the attach), says so as any end of the target is said and returns -ESRCH, on which the
- * command exits 0 as it does when its target ends; otherwise reports err once and returns it.
+ * under the attach), says so as any end of the target is said and returns CLI_ENDED_IN_ATTACH,
+ * on which the command exits 0 as it does when its target ends; otherwise reports err once and
+ * returns it.
  * Waits up to 0.4 s for an attached process that is still a zombie. */
 int cli__attach_failed(struct cli_target *t, int err);
 /* Ends a launched program that was never released; one still running is sent SIGTERM, then

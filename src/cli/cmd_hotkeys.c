@@ -516,6 +516,6 @@ cleanup:
 	hkduty__free(s.d);
 	cwrite__free(s.events);
 	cli__target_close(&t);
-	/* -ESRCH: the target ended during the attach, which was said as any end is. */
-	return ret && ret != -ESRCH ? MS_EXIT_FAIL : MS_EXIT_OK;
+	/* The target ended during the attach, which was said as any end is. */
+	return ret && ret != CLI_ENDED_IN_ATTACH ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

@@ -493,6 +493,6 @@ cleanup:
 	registry__free(s.reg);
 	profile__free(&s.prof);
 	cli__target_close(&t);
-	/* -ESRCH: the target ended during the attach, which was said as any end is. */
-	return ret && ret != -ESRCH ? MS_EXIT_FAIL : MS_EXIT_OK;
+	/* The target ended during the attach, which was said as any end is. */
+	return ret && ret != CLI_ENDED_IN_ATTACH ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

@@ -157,6 +157,7 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 				.limit_entries = o->limit_entries,
 				.limit_bytes = o->limit_bytes,
 				.counts = session__counting(s) ? session__counts : NULL,
+				.ranges = session__ranges,
 				.counts_ctx = s,
 				.cw = s->cw };
 	uint64_t every = (uint64_t)(o->t.interval * 1e9), read_every = every;
@@ -258,6 +259,6 @@ cleanup:
 	session__close(&s);
 	if (o.out != stdout && fclose(o.out) && !ret)
 		ret = err__report(0, "cannot write %s: %s", o.output, strerror(errno));
-	/* -ESRCH: the target ended during the attach, which was said as any end is. */
-	return ret && ret != -ESRCH ? MS_EXIT_FAIL : MS_EXIT_OK;
+	/* The target ended during the attach, which was said as any end is. */
+	return ret && ret != CLI_ENDED_IN_ATTACH ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

@@ -10,6 +10,7 @@
 #include "model/registry.h"
 #include "model/remote.h"
 #include "output/cwrite.h"
+#include "output/top.h"
 #include "shared/hotkeys.h"
 
 #include <errno.h>
@@ -73,7 +74,7 @@ static void take_counts(struct session *s, uint64_t now_ns)
 		hotkeys__maps(hkduty__hotkeys(c->d), on_count, c);
 		qsort(c->m, c->n, sizeof(*c->m), by_addr);
 		sm = hkduty__sampling(c->d, now_ns);
-		c->scale = sm.sc.est;
+		c->sc = sm.sc;
 		c->settled = sm.settled;
 	}
 }
@@ -98,6 +99,8 @@ int session__open(struct session *s, char **argv, int pid, double budget_pct,
 	int ret;
 
 	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < SESSION_NCOUNTERS; i++)
+		s->cnt[i].sc = (struct hkscale){ 1, 1, 1 };
 	s->launched = argv != NULL;
 	s->w.budget_pct = budget_pct;
 	ret = cli__target_open(argv, pid, &s->t);
@@ -319,9 +322,19 @@ void session__counts(void *ctx, uint64_t map, uint64_t *writes, uint64_t *reads,
 	const struct session_counter *w = &s->cnt[SESSION_WRITES], *r = &s->cnt[SESSION_READS];
 	const struct session_mapcount *mw = count_of(w, map), *mr = count_of(r, map);
 
-	*writes = mw ? hkduty__scaled(mw->calls, w->scale) : 0;
-	*deletes = mw ? hkduty__scaled(mw->deletes, w->scale) : 0;
-	*reads = mr ? hkduty__scaled(mr->calls, r->scale) : 0;
+	*writes = mw ? hkduty__scaled(mw->calls, w->sc.est) : 0;
+	*deletes = mw ? hkduty__scaled(mw->deletes, w->sc.est) : 0;
+	*reads = mr ? hkduty__scaled(mr->calls, r->sc.est) : 0;
+}
+
+void session__ranges(void *ctx, uint64_t map, struct top_range *rg)
+{
+	const struct session *s = ctx;
+	const struct session_counter *w = &s->cnt[SESSION_WRITES], *r = &s->cnt[SESSION_READS];
+	const struct session_mapcount *mw = count_of(w, map), *mr = count_of(r, map);
+
+	hkscale__range(mw ? mw->calls : 0, 0, &w->sc, &rg->writes_low, &rg->writes_high);
+	hkscale__range(mr ? mr->calls : 0, 0, &r->sc, &rg->reads_low, &rg->reads_high);
 }
 
 bool session__counting(const struct session *s)

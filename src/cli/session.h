@@ -9,6 +9,7 @@
 #define MAPSCOPE_CLI_SESSION_H
 
 #include "cli/cli.h"
+#include "core/hkscale.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -37,11 +38,13 @@ struct session_mapcount {
 	uint64_t addr, calls, deletes;
 };
 
+struct top_range;
+
 struct session_counter {
 	struct hkduty *d; /* NULL when not counting */
 	struct session_mapcount *m; /* sorted by address */
 	size_t n, cap;
-	double scale; /* counted calls → the run's */
+	struct hkscale sc; /* counted calls → the run's, and the bracket */
 	bool settled; /* hkduty_sampling's */
 	uint64_t next_ns; /* when its duty cycle wants the next tick */
 };
@@ -90,6 +93,8 @@ uint64_t session__dropped(const struct session *s);
  * top_frame's counts callback. Call only when counting is on (session__counting). */
 void session__counts(void *ctx, uint64_t map, uint64_t *writes, uint64_t *reads,
 		     uint64_t *deletes);
+/* The ranges of the same counts (top_frame's ranges callback). */
+void session__ranges(void *ctx, uint64_t map, struct top_range *r);
 bool session__counting(const struct session *s);
 /* Whether the writes' scale of the last refresh is settled (hkduty_sampling): export's counters
  * take writes only then. */

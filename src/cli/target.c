@@ -176,7 +176,7 @@ int cli__attach_failed(struct cli_target *t, int err)
 	}
 	err__clear();
 	cli__target_gone(t, fate, status);
-	return -ESRCH;
+	return CLI_ENDED_IN_ATTACH;
 }
 
 void cli__target_close(struct cli_target *t)

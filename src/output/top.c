@@ -51,6 +51,7 @@ static void json_map(struct json *j, const struct gobin *gb, const struct reg_ma
 {
 	bool swiss = gb->maps == GO_LAYOUT_SWISS;
 	uint64_t writes = 0, reads = 0, deletes = 0;
+	struct top_range rg = { 0 };
 	struct frame site;
 	char fl[256];
 
@@ -99,12 +100,22 @@ static void json_map(struct json *j, const struct gobin *gb, const struct reg_ma
 		json__null(j);
 	else
 		json__double(j, m->growwork_per_sec);
-	if (tf->counts)
+	if (tf->counts) {
 		tf->counts(tf->counts_ctx, m->addr, &writes, &reads, &deletes);
+		tf->ranges(tf->counts_ctx, m->addr, &rg);
+	}
 	json__key(j, "writes");
 	tf->counts ? json__uint(j, writes) : json__null(j);
+	json__key(j, "writes_low");
+	tf->counts ? json__uint(j, rg.writes_low) : json__null(j);
+	json__key(j, "writes_high");
+	tf->counts ? json__uint(j, rg.writes_high) : json__null(j);
 	json__key(j, "reads");
 	tf->counts ? json__uint(j, reads) : json__null(j);
+	json__key(j, "reads_low");
+	tf->counts ? json__uint(j, rg.reads_low) : json__null(j);
+	json__key(j, "reads_high");
+	tf->counts ? json__uint(j, rg.reads_high) : json__null(j);
 	json__key(j, "deletes");
 	tf->counts ? json__uint(j, deletes) : json__null(j);
 	json__key(j, "flags");
@@ -367,9 +378,15 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct to
 
 		symbolize__site(gb, tf->bias, m->stack, m->nstack, &site);
 		if (tf->counts) {
+			struct top_range rg;
+
+			/* '~': sampled, the range in JSON; exact counts bare. */
 			tf->counts(tf->counts_ctx, m->addr, &writes, &reads, &deletes);
-			snprintf(wb, sizeof(wb), "%" PRIu64, writes);
-			snprintf(rb, sizeof(rb), "%" PRIu64, reads);
+			tf->ranges(tf->counts_ctx, m->addr, &rg);
+			snprintf(wb, sizeof(wb), "%s%" PRIu64,
+				 rg.writes_low == rg.writes_high ? "" : "~", writes);
+			snprintf(rb, sizeof(rb), "%s%" PRIu64,
+				 rg.reads_low == rg.reads_high ? "" : "~", reads);
 		}
 		fprintf(out, "0x%-12" PRIx64 " %-28.28s %9" PRIu64 " %9" PRIu64 " %5.2f %8s %5" PRIu64
 			     " %10s %10s  %s %s%s\n",

@@ -12,6 +12,10 @@ struct registry;
 struct reg_map;
 struct cwrite_log;
 
+struct top_range {
+	uint64_t writes_low, writes_high, reads_low, reads_high;
+};
+
 struct top_frame {
 	double time;    /* unix seconds */
 	int pid;
@@ -29,6 +33,9 @@ struct top_frame {
 	/* A map's writes, reads and deletes over the run; NULL: not counted (null in JSON). */
 	void (*counts)(void *ctx, uint64_t map, uint64_t *writes, uint64_t *reads,
 		       uint64_t *deletes);
+	/* The ranges the truth of writes and reads lies in (core/hkscale.h), from the same
+	 * counts_ctx: equal ends when every call was counted. NULL with counts. */
+	void (*ranges)(void *ctx, uint64_t map, struct top_range *r);
 	void *counts_ctx;
 	/* Concurrent writes caught: those from cw_from on are reported, then cw_from moves past. */
 	const struct cwrite_log *cw;

@@ -59,6 +59,7 @@ def test_top_exact(case):
     for name, m in maps.items():
         got = (m["writes"], m["reads"], m["deletes"])
         assert got == want, f"{name}: (writes, reads, deletes) {got}, the target's {want}"
+        assert m["writes_low"] == m["writes_high"] == m["writes"], m
     _, counts, maps = top_maps(["--count-budget", "100"], binary, ["reads", "20000"])
     want = (counts["writes"], 20000, 0)
     for name, m in maps.items():
@@ -81,6 +82,8 @@ def test_top_sampled(case):
     w = counts["writes"]
     for name, m in maps.items():
         assert w / 1.5 <= m["writes"] <= w * 1.5, f"{name}: {m['writes']} writes, truth {w}"
+        assert m["writes_low"] <= w <= m["writes_high"], (name, w, m)
+        assert m["writes_low"] < m["writes_high"], f"{name}: sampled, yet an exact range: {m}"
 
 
 def test_top_count_budget_off():
