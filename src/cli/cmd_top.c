@@ -176,7 +176,7 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 	if (s->launched && read_every > FINAL_READ_NS)
 		read_every = FINAL_READ_NS;
 	tf.boot_to_unix_ns = cli__now_ns(CLOCK_REALTIME) - cli__now_ns(CLOCK_MONOTONIC);
-	tf.trap_ns = calib__sites_trap_ns(NULL, 0, 0);
+	tf.trap_ns = calib__trap_ns(false);
 	while (!cli__stop) {
 		uint64_t now = cli__now_ns(CLOCK_MONOTONIC);
 

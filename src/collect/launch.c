@@ -95,9 +95,9 @@ void launch__end(struct launch *l, bool leave)
 {
 	struct timespec tick = { 0, 10000000 };
 
-	if (l->go_fd > 0 || l->pid <= 0 || leave) {
-		if (leave && l->go_fd <= 0)
-			l->pid = 0; /* not ours to wait for any more */
+	if (leave && l->go_fd <= 0)
+		l->pid = 0; /* released and left: not ours to wait for any more */
+	if (l->go_fd > 0 || l->pid <= 0) {
 		launch__abort(l);
 		return;
 	}
