@@ -23,6 +23,10 @@
 #define WINDOW_MAX_NS 200000000ull
 #define WINDOW_GROWTH 16.0 /* the most a window grows from one cycle to the next */
 #define MAX_MISSES 3
+/* Heap scans: at attach, then at most every minute and at most 1 % of the time (a launched
+ * program's creations are probed from the start: its first scan waits the minute). */
+#define SCAN_GAP_NS 60000000000ull
+#define SCAN_TIME_RATIO 100
 
 static void on_event(const struct inv_event *e, void *ctx)
 {
@@ -128,6 +132,7 @@ void session__release(struct session *s)
 {
 	s->start_ns = cli__now_ns(CLOCK_MONOTONIC);
 	s->w.next_ns = s->start_ns;
+	s->scan_next_ns = s->start_ns + (s->launched ? SCAN_GAP_NS : 0);
 	/* Reads' windows half a cycle after writes': attaching one set while the other's window
 	 * is open would lengthen that window by the attach. */
 	for (int i = 0; i < SESSION_NCOUNTERS; i++)
@@ -197,6 +202,22 @@ static void windows_tick(struct session_windows *w, struct inventory *inv, uint6
 	}
 }
 
+/* Finds the maps made before mapscope came, and any no probe saw since. A binary whose heap
+ * cannot be scanned is not tried again; a failed read is, at the next turn. */
+static void heap_scan(struct session *s, uint64_t now_ns)
+{
+	struct heapscan_stats st;
+	uint64_t gap;
+	int ret = registry__scan(s->reg, &st);
+
+	if (ret == -ENOTSUP || ret == -ENOMEM) {
+		s->scan_next_ns = UINT64_MAX;
+		return;
+	}
+	gap = (uint64_t)(st.seconds * SCAN_TIME_RATIO * 1e9);
+	s->scan_next_ns = now_ns + (gap > SCAN_GAP_NS ? gap : SCAN_GAP_NS);
+}
+
 bool session__step(struct session *s, uint64_t now_ns)
 {
 	bool up = alive(s);
@@ -208,6 +229,8 @@ bool session__step(struct session *s, uint64_t now_ns)
 		registry__set_bias(s->reg, s->bias);
 	}
 	inventory__poll(s->inv, 0);
+	if (up && s->have_bias && !s->w.open && now_ns >= s->scan_next_ns)
+		heap_scan(s, now_ns);
 	/* The two kinds of window never overlap: a write probed by both costs twice what the
 	 * counting windows assume, which would skew the scale of their counts (tenfold in a
 	 * write-bound program). A discovery window that is due closes the counting ones; counting

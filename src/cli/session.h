@@ -61,6 +61,7 @@ struct session {
 	bool have_bias; /* the load bias is known (always, for a non-PIE binary) */
 	uint64_t bias;
 	uint64_t start_ns; /* CLOCK_MONOTONIC at release */
+	uint64_t scan_next_ns; /* the next heap scan (UINT64_MAX: none; model/heapscan.h) */
 	int status;        /* a launched program's wait status once it exited */
 	bool exited;
 };

@@ -25,6 +25,7 @@ struct elf_file {
 	size_t phnum;
 	const Elf64_Rela *rela; /* .rela.dyn, sorted by the linker? not assumed */
 	size_t nrela;
+	bool rela_sorted; /* by r_offset, checked at open: lookups bisect */
 };
 
 /* True if [off, off+n) lies inside a buffer of length len, without overflow. */
@@ -61,6 +62,27 @@ static void find_rela(struct elf_file *e)
 		return;
 	e->rela = (const Elf64_Rela *)(e->data + off);
 	e->nrela = relasz / sizeof(Elf64_Rela);
+	e->rela_sorted = true;
+	for (size_t i = 1; i < e->nrela && e->rela_sorted; i++)
+		e->rela_sorted = e->rela[i - 1].r_offset <= e->rela[i].r_offset;
+}
+
+/* The first relocation at or after vaddr, when they are sorted; else 0 (a linear search). */
+static size_t rela_from(const struct elf_file *elf, uint64_t vaddr)
+{
+	size_t lo = 0, hi = elf->nrela;
+
+	if (!elf->rela_sorted)
+		return 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (elf->rela[mid].r_offset < vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 static int parse(struct elf_file *e)
@@ -321,7 +343,9 @@ int elf__read(const struct elf_file *elf, uint64_t vaddr, void *dst, size_t n)
 
 int elf__read_ptr(const struct elf_file *elf, uint64_t vaddr, uint64_t *out)
 {
-	for (size_t i = 0; i < elf->nrela; i++) {
+	for (size_t i = rela_from(elf, vaddr); i < elf->nrela; i++) {
+		if (elf->rela_sorted && elf->rela[i].r_offset > vaddr)
+			break;
 		if (elf->rela[i].r_offset == vaddr &&
 		    ELF64_R_TYPE(elf->rela[i].r_info) == R_X86_64_RELATIVE) {
 			*out = (uint64_t)elf->rela[i].r_addend;
@@ -438,13 +462,14 @@ bool elf__has_import(const struct elf_file *elf, const char *name)
 struct func_iter {
 	int (*fn)(const char *name, uint64_t value, uint64_t size, void *ctx);
 	void *ctx;
+	unsigned int type;
 };
 
 static int call_func(const Elf64_Sym *sym, const char *name, void *ctx)
 {
 	struct func_iter *it = ctx;
 
-	if (ELF64_ST_TYPE(sym->st_info) != STT_FUNC || sym->st_shndx == SHN_UNDEF)
+	if (ELF64_ST_TYPE(sym->st_info) != it->type || sym->st_shndx == SHN_UNDEF)
 		return 0;
 	return it->fn(name, sym->st_value, sym->st_size, it->ctx);
 }
@@ -452,7 +477,16 @@ static int call_func(const Elf64_Sym *sym, const char *name, void *ctx)
 int elf__foreach_func(const struct elf_file *elf,
 		      int (*fn)(const char *name, uint64_t value, uint64_t size, void *ctx), void *ctx)
 {
-	struct func_iter it = { fn, ctx };
+	struct func_iter it = {fn, ctx, STT_FUNC};
+
+	return foreach_sym(elf, ".symtab", call_func, &it);
+}
+
+int elf__foreach_object(const struct elf_file *elf,
+			int (*fn)(const char *name, uint64_t value, uint64_t size, void *ctx),
+			void *ctx)
+{
+	struct func_iter it = {fn, ctx, STT_OBJECT};
 
 	return foreach_sym(elf, ".symtab", call_func, &it);
 }

@@ -63,6 +63,11 @@ int elf__symbol(const struct elf_file *elf, const char *name, uint64_t *value, u
 bool elf__has_import(const struct elf_file *elf, const char *name);
 /* Calls fn for every function symbol in .symtab; stops and returns fn's value if non-zero. */
 int elf__foreach_func(const struct elf_file *elf,
-		      int (*fn)(const char *name, uint64_t value, uint64_t size, void *ctx), void *ctx);
+		      int (*fn)(const char *name, uint64_t value, uint64_t size, void *ctx),
+		      void *ctx);
+/* The same for every data symbol (STT_OBJECT): global variables. */
+int elf__foreach_object(const struct elf_file *elf,
+			int (*fn)(const char *name, uint64_t value, uint64_t size, void *ctx),
+			void *ctx);
 
 #endif

@@ -44,6 +44,10 @@ struct go_layout {
 	uint8_t span_sweepgen;   /* runtime.mspan.sweepgen (u32); 1.21 added pinnerBits before it */
 	uint8_t span_state;      /* runtime.mspan.state (u8: 0 dead, 1 in use, 2 manual) */
 	uint8_t span_elemsize;   /* runtime.mspan.elemsize (uintptr) */
+	/* The heap scan's columns (model/heapscan.h), from the same DWARF. */
+	uint32_t mheap_allspans; /* runtime.mheap_.allspans ([]*mspan) */
+	uint8_t span_spanclass;	 /* runtime.mspan.spanclass (u8: size class << 1 | noscan) */
+	uint8_t span_largetype;	 /* runtime.mspan.largeType (*_type), 1.22+; 0 before */
 	/* abi.MapType (Swiss) describes a group by KeysOff, KeyStride, ElemsOff, ElemStride
 	 * (+88..+112, ElemOff +120, Flags +128) instead of SlotSize, ElemOff (+88, +96, Flags
 	 * +104): 1.27+, where GOEXPERIMENT=mapsplitgroup may also split keys from elems. */

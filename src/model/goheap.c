@@ -81,6 +81,8 @@ int goheap__open_at(const struct go_layout *l, pid_t pid, uint64_t arenas_vaddr,
 		l->span_sweepgen + 4u,
 		l->span_state + 1u,
 		l->span_elemsize + 8u,
+		l->span_spanclass + 1u,
+		l->span_largetype ? l->span_largetype + 8u : 0u,
 	};
 
 	*out = NULL;
@@ -239,14 +241,10 @@ static int arena_of(struct goheap *h, uint64_t ri, uint64_t *ha)
 	return 0;
 }
 
-static int read_span(const struct goheap *h, uint64_t addr, struct span *s)
+static void parse_span(const struct goheap *h, const uint8_t *b, struct span *s)
 {
 	const struct go_layout *l = h->l;
-	uint8_t b[SPAN_READ_MAX];
-	int ret = remote__read(h->pid, addr, b, h->span_len);
 
-	if (ret)
-		return ret;
 	memset(s, 0, sizeof(*s));
 	s->start = le(b + l->span_start, 8);
 	s->npages = le(b + l->span_npages, 8);
@@ -256,7 +254,119 @@ static int read_span(const struct goheap *h, uint64_t addr, struct span *s)
 	s->elemsize = le(b + l->span_elemsize, 8);
 	s->sweepgen = (uint32_t)le(b + l->span_sweepgen, 4);
 	s->state = b[l->span_state];
+}
+
+static int read_span(const struct goheap *h, uint64_t addr, struct span *s)
+{
+	uint8_t b[SPAN_READ_MAX];
+	int ret = remote__read(h->pid, addr, b, h->span_len);
+
+	if (ret)
+		return ret;
+	parse_span(h, b, s);
 	return 0;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct goheap_span *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* A span worth scanning: in use, and its geometry consistent (the same checks judge makes). */
+static bool span_from(const struct goheap *h, const uint8_t *b, struct goheap_span *out)
+{
+	const struct go_layout *l = h->l;
+	struct span s;
+
+	parse_span(h, b, &s);
+	if (s.state != SPAN_IN_USE || !s.npages || s.npages > MAX_SPAN_PAGES || !s.elemsize ||
+	    !s.nelems || s.elemsize > s.npages << PAGE_SHIFT ||
+	    s.nelems > (s.npages << PAGE_SHIFT) / s.elemsize || s.freeindex > s.nelems ||
+	    s.start & ((1ull << PAGE_SHIFT) - 1))
+		return false;
+	*out = (struct goheap_span){
+		.start = s.start,
+		.end = s.start + (s.npages << PAGE_SHIFT),
+		.nelems = s.nelems,
+		.elemsize = s.elemsize,
+		.freeindex = s.freeindex,
+		.allocbits = s.allocbits,
+		.largetype = l->span_largetype ? le(b + l->span_largetype, 8) : 0,
+		.sweepgen = s.sweepgen,
+		.spanclass = b[l->span_spanclass],
+	};
+	return true;
+}
+
+int goheap__spans(struct goheap *h, struct goheap_span **out, size_t *n, uint32_t *sweepgen)
+{
+	uint64_t sl[3], mheap, *ptrs = NULL;
+	struct goheap_span *spans = NULL;
+	uint8_t *raw = NULL, *ok = NULL;
+	size_t got = 0;
+	long ret;
+
+	*out = NULL;
+	*n = 0;
+	if (!h || !h->l->mheap_allspans || !h->l->span_spanclass)
+		return -ENOTSUP;
+	mheap = h->arenas + h->bias - h->l->mheap_arenas;
+	/* The runtime frees the old array when allspans grows: a torn read is tried once more. */
+	for (int attempt = 0;; attempt++) {
+		ret = remote__read(h->pid, mheap + h->l->mheap_sweepgen, sweepgen, 4);
+		if (!ret)
+			ret = remote__read(h->pid, mheap + h->l->mheap_allspans, sl, sizeof(sl));
+		if (ret)
+			return (int)ret;
+		if (!sl[0] || sl[1] > sl[2] || sl[1] > (1ull << 28))
+			return -EINVAL;
+		free(ptrs);
+		ptrs = malloc((sl[1] ? sl[1] : 1) * sizeof(*ptrs));
+		if (!ptrs)
+			return -ENOMEM;
+		ret = remote__read(h->pid, sl[0], ptrs, sl[1] * 8);
+		if (!ret || attempt == 1)
+			break;
+	}
+	if (!ret) {
+		raw = malloc((sl[1] ? sl[1] : 1) * h->span_len);
+		ok = malloc(sl[1] ? sl[1] : 1);
+		spans = malloc((sl[1] ? sl[1] : 1) * sizeof(*spans));
+		ret = raw && ok && spans ? 0 : -ENOMEM;
+	}
+	if (!ret)
+		ret = remote__read_each(h->pid, ptrs, h->span_len, raw, ok, sl[1]);
+	for (size_t i = 0; ret >= 0 && i < sl[1]; i++)
+		if (ok[i] && span_from(h, raw + i * h->span_len, &spans[got]))
+			got++;
+	free(ptrs);
+	free(raw);
+	free(ok);
+	if (ret < 0) {
+		free(spans);
+		return (int)ret;
+	}
+	qsort(spans, got, sizeof(*spans), cmp_span);
+	*out = spans;
+	*n = got;
+	return 0;
+}
+
+const struct goheap_span *goheap__span_of(const struct goheap_span *spans, size_t n, uint64_t addr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (spans[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && addr < spans[lo - 1].end ? &spans[lo - 1] : NULL;
 }
 
 static bool same_span(const struct span *a, const struct span *b)

@@ -33,6 +33,25 @@ void goheap__free(struct goheap *h);
  * contents, or the read error (-EFAULT, -ESRCH, -EPERM). */
 int goheap__allocated(struct goheap *h, uint64_t addr);
 
+/* One in-use heap span as mheap_.allspans showed it. An object of a span starts at
+ * start + i*elemsize, i < nelems; it is allocated when i < freeindex or bit i of allocbits is
+ * set (see goheap__allocated for the sweep states). */
+struct goheap_span {
+	uint64_t start, end; /* [start, start + npages pages) */
+	uint64_t nelems, elemsize, freeindex, allocbits;
+	uint64_t largetype; /* runtime address of the object's type (1.22+, size class 0), or 0 */
+	uint32_t sweepgen;
+	uint8_t spanclass; /* size class << 1 | noscan */
+};
+
+/* Every in-use span of the heap, sorted by start, and the heap's sweepgen, from one read of
+ * mheap_.allspans and batched reads of the spans. Spans whose fields are implausible are left
+ * out. Free *out with free(). Returns 0, -ENOTSUP without the layout's scan columns, or a read
+ * error. */
+int goheap__spans(struct goheap *h, struct goheap_span **out, size_t *n, uint32_t *sweepgen);
+/* The span holding addr in spans[0..n) (sorted by start), or NULL. */
+const struct goheap_span *goheap__span_of(const struct goheap_span *spans, size_t n, uint64_t addr);
+
 /* File virtual address of runtime.mheap_.arenas in gb: from .symtab (runtime.mheap_ + offset),
  * or in a stripped binary from the RIP-relative load in runtime.spanOfHeap. 0 or -ENOENT. */
 int goheap__arenas_symtab(const struct gobin *gb, uint64_t *vaddr);

@@ -5,6 +5,7 @@
 #include "inspect/pclntab.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,10 @@
 #define CLASSIC_ELEMSIZE 81
 #define CLASSIC_BUCKETSIZE 82
 #define MAPTYPE_ELEM 56
+#define MAPTYPE_GROUP 64
+#define TYPE_PTRBYTES 8
+#define KIND_MAP 21
+#define KIND_STRUCT 25
 #define CLASSIC_FLAGS 84
 #define CLASSIC_INDIRECT_KEY 1
 #define CLASSIC_INDIRECT_ELEM 2
@@ -151,5 +156,84 @@ int gotype__maptype(const struct gobin *gb, uint64_t vaddr, struct maptype_info 
 	out->bucket_size = bsize;
 	out->indirect_key = flags & CLASSIC_INDIRECT_KEY;
 	out->indirect_elem = flags & CLASSIC_INDIRECT_ELEM;
+	return 0;
+}
+
+static uint8_t kind_at(const struct gobin *gb, const uint8_t *p)
+{
+	return gb->layout && gb->layout->kind_masked ? p[TYPE_KIND] & 0x1f : p[TYPE_KIND];
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct gotype_map *x = a, *y = b;
+
+	return x->group < y->group ? -1 : x->group > y->group;
+}
+
+/* The map type at s->data + off (vaddr v) when everything about it checks out. */
+static bool map_type_at(const struct gobin *gb, const struct elf_section *s, uint64_t off,
+			struct gotype_map *out)
+{
+	const uint8_t *p = s->data + off;
+	uint64_t v = s->addr + off, ptr[3], gsize, stated = 0, ptrbytes;
+	uint8_t gk[TYPE_KIND + 1];
+	char name[8];
+
+	if (kind_at(gb, p) != KIND_MAP || memcmp(p, "\x08\0\0\0\0\0\0\0", 8) ||
+	    memcmp(p + TYPE_PTRBYTES, "\x08\0\0\0\0\0\0\0", 8))
+		return false;
+	for (int i = 0; i < 3; i++)
+		if (elf__read_ptr(gb->elf, v + MAPTYPE_KEY + 8u * i, &ptr[i]) || ptr[i] % 8 ||
+		    ptr[i] < s->addr || ptr[i] - s->addr >= s->size)
+			return false;
+	if (gb->maps == GO_LAYOUT_SWISS) {
+		if (elf__read(gb->elf, v + SWISS_GROUPSIZE, &stated, 8))
+			return false;
+	} else if (elf__read(gb->elf, v + CLASSIC_BUCKETSIZE, &stated, 2)) {
+		return false;
+	}
+	if (elf__read(gb->elf, ptr[2], &gsize, 8) || gsize != stated || !gsize ||
+	    elf__read(gb->elf, ptr[2] + TYPE_PTRBYTES, &ptrbytes, 8) ||
+	    elf__read(gb->elf, ptr[2], gk, sizeof(gk)) || kind_at(gb, gk) != KIND_STRUCT ||
+	    type_name(gb, v, name, sizeof(name)) || strncmp(name, "map[", 4))
+		return false;
+	*out = (struct gotype_map){v, ptr[2], gsize, ptrbytes != 0};
+	return true;
+}
+
+int gotype__map_types(const struct gobin *gb, struct gotype_map **out, size_t *n)
+{
+	uint64_t base = types_base(gb);
+	struct gotype_map *maps = NULL, t;
+	size_t cap = 0, got = 0;
+	struct elf_section s;
+	bool found = false;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; base && i < elf__section_count(gb->elf) && !found; i++)
+		found = elf__section_at(gb->elf, i, &s) == 0 && s.data && base >= s.addr &&
+			base - s.addr < s.size;
+	if (!found)
+		return -ENOENT;
+	for (uint64_t off = (base - s.addr + 7) & ~7ull; off + 80 <= s.size; off += 8) {
+		if (!map_type_at(gb, &s, off, &t))
+			continue;
+		if (got == cap) {
+			struct gotype_map *m = realloc(maps, (cap ? cap * 2 : 64) * sizeof(*m));
+
+			if (!m) {
+				free(maps);
+				return -ENOMEM;
+			}
+			maps = m;
+			cap = cap ? cap * 2 : 64;
+		}
+		maps[got++] = t;
+	}
+	qsort(maps, got, sizeof(*maps), cmp_group);
+	*out = maps;
+	*n = got;
 	return 0;
 }

@@ -4,6 +4,7 @@
 #define MAPSCOPE_MODEL_GOTYPE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct gobin;
@@ -23,6 +24,20 @@ struct maptype_info {
 
 /* Reads the map type at file virtual address vaddr. Returns 0 or a negative errno. */
 int gotype__maptype(const struct gobin *gb, uint64_t vaddr, struct maptype_info *out);
+/* A map type of the binary, with the type its storage is an array of (classic bucket, Swiss
+ * group): the type a heap object's allocation header names. File virtual addresses. */
+struct gotype_map {
+	uint64_t map, group;
+	uint64_t group_size;
+	bool group_ptrs; /* the group holds pointers: its arrays live in scan spans */
+};
+
+/* Every map type in the binary's type data (the section holding moduledata.types), found by
+ * structure: kind map, pointer-sized, key, elem and group inside the section, the group a struct
+ * of the size the map type states, and a name "map[...". Sorted by group. Free *out. Returns 0,
+ * -ENOENT without type data, or -ENOMEM. */
+int gotype__map_types(const struct gobin *gb, struct gotype_map **out, size_t *n);
+
 /* reflect.Kind name: "int64", "string", ...; "?" if unknown. */
 const char *gotype__kind_name(uint8_t kind);
 

@@ -36,7 +36,8 @@ static int classic(pid_t pid, uint64_t addr, const struct mapread_layout *l, str
 	memcpy(&buckets, h + HMAP_BUCKETS, 8);
 	memcpy(&old, h + HMAP_OLDBUCKETS, 8);
 	memcpy(&extra, h + l->hmap_size - 8, 8);
-	if (s->B > 62 || count > (8ull << s->B) * 16)
+	/* flags holds four bits (iterator, oldIterator, hashWriting, sameSizeGrow). */
+	if (s->B > 62 || count > (8ull << s->B) * 16 || (h[HMAP_FLAGS] & 0xf0))
 		return -EINVAL;
 	s->len = count;
 	s->capacity = 8ull << s->B;
@@ -88,6 +89,9 @@ static int swiss(pid_t pid, uint64_t addr, const struct mapread_layout *l, struc
 	memcpy(&dir, m + 16, 8);
 	memcpy(&dirlen, m + 24, 8);
 	s->dir_len = dirlen;
+	/* writing and tombstonePossible are bools. */
+	if (m[34] > 1 || m[35] > 1)
+		return -EINVAL;
 	s->bytes = SWISS_MAP_SIZE;
 	if (dirlen == 0) {
 		/* Small map: one group (once the first insert allocated it), no probing, no
@@ -132,7 +136,8 @@ static int swiss(pid_t pid, uint64_t addr, const struct mapread_layout *l, struc
 		s->capacity += cap;
 		s->bytes += TABLE_SIZE + (uint64_t)(cap / 8) * l->bucket_size;
 		if (l->count_tombstones && l->bucket_size)
-			ret = count_tombstones(pid, groups, cap / 8, l->bucket_size, &s->tombstones);
+			ret = count_tombstones(pid, groups, cap / 8, l->bucket_size,
+					       &s->tombstones);
 	}
 	free(tabs);
 	return ret;

@@ -21,6 +21,10 @@ struct registry {
 	struct reg_growth *growths;
 	size_t ngrowths, growths_cap;
 	struct goheap *heap; /* NULL when liveness cannot be read for this binary */
+	struct heapscan *hs; /* made at the first scan */
+	struct heapscan_stats scan; /* the last scan's */
+	unsigned int scans;
+	uint64_t invalid;
 };
 
 static size_t slot_of(uint64_t addr, size_t cap)
@@ -133,6 +137,7 @@ void registry__free(struct registry *r)
 	free(r->index);
 	free(r->growths);
 	goheap__free(r->heap);
+	heapscan__free(r->hs);
 	free(r);
 }
 
@@ -303,6 +308,58 @@ void registry__event(struct registry *r, const struct inv_event *e)
 	}
 }
 
+static void on_scanned(void *ctx, const struct heapscan_map *hm)
+{
+	struct registry *r = ctx;
+	struct reg_map *m = find(r, hm->addr);
+
+	if (!m) {
+		m = add(r, hm->addr);
+		if (!m)
+			return;
+		m->origin = REG_SCANNED;
+	}
+	if (!m->held_by)
+		m->held_by = hm->held_by;
+	if (m->type)
+		return;
+	set_type(r, m, hm->type);
+	memcpy(m->cands, hm->cands, sizeof(m->cands));
+	m->ncands = hm->ncands;
+	m->nfit = hm->nfit;
+}
+
+int registry__scan(struct registry *r, struct heapscan_stats *st)
+{
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	if (!r->heap || !r->have_bias)
+		return -ENOTSUP;
+	if (!r->hs) {
+		ret = heapscan__new(r->gb, r->pid, &r->hs);
+		if (ret)
+			return ret;
+	}
+	ret = heapscan__run(r->hs, r->heap, r->bias, on_scanned, r, st);
+	if (!ret) {
+		r->scan = *st;
+		r->scans++;
+	}
+	return ret;
+}
+
+unsigned int registry__scans(const struct registry *r, struct heapscan_stats *last)
+{
+	*last = r->scan;
+	return r->scans;
+}
+
+uint64_t registry__invalid(const struct registry *r)
+{
+	return r->invalid;
+}
+
 void registry__refresh(struct registry *r, unsigned int max_misses)
 {
 	struct mapread_layout l = { 0 };
@@ -315,6 +372,7 @@ void registry__refresh(struct registry *r, unsigned int max_misses)
 	for (size_t i = 0; i < r->n;) {
 		struct reg_map *m = &r->maps[i];
 		struct map_stats st;
+		int ret;
 
 		/* Go's heap stays mapped after a free: a freed header still reads, so the span's
 		 * allocation state decides. Unknown liveness (a stack map) keeps the read rule. */
@@ -324,13 +382,22 @@ void registry__refresh(struct registry *r, unsigned int max_misses)
 		}
 		resolve_type(r, m);
 		l.bucket_size = m->ti_ok ? m->ti.bucket_size : 0;
-		if (mapread__stats(r->pid, m->addr, &l, &st) == 0) {
+		ret = mapread__stats(r->pid, m->addr, &l, &st);
+		if (ret == 0) {
 			m->st = st;
 			m->st_ok = true;
 			m->misses = 0;
+			m->bad_reads = 0;
 			if (st.len > m->peak_len)
 				m->peak_len = st.len;
-		} else if (++m->misses >= max_misses) {
+		} else if (ret == -EINVAL && ++m->bad_reads >= 2) {
+			/* Memory that no longer holds together as a map twice in a row (once can be
+			 * a torn read of a map being written): reused. Its last good read stood in
+			 * meanwhile; the bad values are never shown. */
+			r->invalid++;
+			drop(r, i);
+			continue;
+		} else if (ret != -EINVAL && ++m->misses >= max_misses) {
 			drop(r, i);
 			continue;
 		}

@@ -4,6 +4,7 @@
 #define MAPSCOPE_MODEL_REGISTRY_H
 
 #include "model/gotype.h"
+#include "model/heapscan.h"
 #include "model/mapread.h"
 
 #include <stdbool.h>
@@ -17,6 +18,7 @@ enum reg_origin {
 	REG_CREATED, /* creation seen: stack is the creation stack */
 	REG_GREW,    /* first seen growing: stack is where it grew */
 	REG_TOUCHED, /* first seen in a discovery window: stack is that access */
+	REG_SCANNED, /* found by a heap scan: no stack */
 };
 
 struct reg_map {
@@ -40,7 +42,13 @@ struct reg_map {
 	struct map_stats st;
 	bool st_ok;
 	unsigned int misses; /* consecutive failed reads */
+	unsigned int bad_reads; /* consecutive implausible reads */
 	uint64_t writes_seen; /* its writes already added to its site's counter (sites.h) */
+	/* From a heap scan while the type is unknown: the map types that fit (ncands of nfit
+	 * listed; none when too many fit); and the global variable that holds it. */
+	uint64_t cands[HEAPSCAN_CANDS];
+	uint32_t ncands, nfit;
+	const char *held_by;
 };
 
 /* A growth that finished, for the interval's event list. */
@@ -67,8 +75,17 @@ void registry__free(struct registry *r);
 struct reg_map *registry__find(struct registry *r, uint64_t addr);
 /* Applies one probe event. */
 void registry__event(struct registry *r, const struct inv_event *e);
+/* Finds every live map in the heap (model/heapscan.h) and adds those not yet known; a known
+ * map gains the type and holder the scan found when it had none. Needs the load bias. Returns
+ * 0, -ENOTSUP when this binary's heap cannot be scanned, or the scan's error. */
+int registry__scan(struct registry *r, struct heapscan_stats *st);
+/* How many scans ran, and the last one's figures. */
+unsigned int registry__scans(const struct registry *r, struct heapscan_stats *last);
+/* Maps dropped because a read of their header no longer held together (memory reused). */
+uint64_t registry__invalid(const struct registry *r);
 /* Re-reads every map; a map unreadable for `max_misses` refreshes in a row is dropped, and so
- * is, at once, a map whose header the Go heap says is free (garbage collected; model/goheap.h). */
+ * is, at once, a map whose header the Go heap says is free (garbage collected; model/goheap.h)
+ * or whose header reads implausible (registry__invalid counts those). */
 void registry__refresh(struct registry *r, unsigned int max_misses);
 size_t registry__count(const struct registry *r);
 struct reg_map *registry__at(struct registry *r, size_t i);

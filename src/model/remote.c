@@ -45,6 +45,35 @@ long remote__read_words(pid_t pid, const uint64_t *addrs, uint64_t *out, size_t 
 	return (long)done;
 }
 
+long remote__read_each(pid_t pid, const uint64_t *addrs, size_t each, void *out, uint8_t *ok,
+		       size_t n)
+{
+	struct iovec local[BATCH], rem[BATCH];
+	uint8_t *dst = out;
+	size_t at = 0;
+	long good = 0;
+
+	memset(ok, 0, n);
+	while (at < n && each) {
+		size_t k = n - at < BATCH ? n - at : BATCH, whole;
+		ssize_t got;
+
+		for (size_t i = 0; i < k; i++) {
+			local[i] = (struct iovec){dst + (at + i) * each, each};
+			rem[i] = (struct iovec){(void *)(uintptr_t)addrs[at + i], each};
+		}
+		got = process_vm_readv(pid, local, k, rem, k, 0);
+		if (got < 0 && (errno == ESRCH || errno == EPERM))
+			return -errno;
+		/* The first region not read whole is skipped; the rest are tried again. */
+		whole = got < 0 ? 0 : (size_t)got / each;
+		memset(ok + at, 1, whole);
+		good += (long)whole;
+		at += whole + (whole < k);
+	}
+	return good;
+}
+
 int remote__load_bias(pid_t pid, const char *exe_path, int pie, uint64_t first_vaddr,
 		      uint64_t *bias)
 {

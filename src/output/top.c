@@ -22,7 +22,26 @@ bool top__is_bloated(const struct reg_map *m)
 
 static const char *origin_name(enum reg_origin o)
 {
-	return o == REG_CREATED ? "created" : o == REG_GREW ? "grew" : "touched";
+	static const char *const names[] = {"created", "grew", "touched", "heap_scan"};
+
+	return names[o];
+}
+
+/* The names of the map types a scanned map's storage fits, while its type is unknown; null when
+ * its type is known or too many fit to list. */
+static void json_candidates(struct json *j, const struct gobin *gb, uint64_t bias,
+			    const struct reg_map *m)
+{
+	struct maptype_info ti;
+
+	if (m->ti_ok || !m->ncands) {
+		json__null(j);
+		return;
+	}
+	json__arr_begin(j);
+	for (uint32_t i = 0; i < m->ncands; i++)
+		json__str(j, gotype__maptype(gb, m->cands[i] - bias, &ti) == 0 ? ti.name : NULL);
+	json__arr_end(j);
 }
 
 static void json_stack(struct json *j, const struct gobin *gb, uint64_t bias, const uint64_t *st,
@@ -61,6 +80,8 @@ static void json_map(struct json *j, const struct gobin *gb, const struct reg_ma
 	json__hex(j, m->addr);
 	json__key(j, "type");
 	json__str(j, m->ti_ok ? m->ti.name : NULL);
+	json__key(j, "type_candidates");
+	json_candidates(j, gb, tf->bias, m);
 	json__key(j, "key_kind");
 	json__str(j, m->ti_ok ? gotype__kind_name(m->ti.key_kind) : NULL);
 	json__key(j, "site");
@@ -69,6 +90,8 @@ static void json_map(struct json *j, const struct gobin *gb, const struct reg_ma
 	json__str(j, site.func ? symbolize__file_line(&site, fl, sizeof(fl)) : NULL);
 	json__key(j, "site_origin");
 	json__str(j, origin_name(m->origin));
+	json__key(j, "held_by");
+	json__str(j, m->held_by);
 	json__key(j, "stack");
 	json_stack(j, gb, tf->bias, m->stack, m->nstack);
 	json__key(j, "len");
@@ -206,6 +229,38 @@ static void table_warnings(FILE *out, const struct top_frame *tf)
 			w.eta_s / 60);
 }
 
+static void json_scan(struct json *j, const struct registry *r)
+{
+	struct heapscan_stats st;
+	unsigned int n = registry__scans(r, &st);
+
+	json__key(j, "scan");
+	if (!n) {
+		json__null(j);
+		return;
+	}
+	json__obj_begin(j);
+	json__key(j, "scans");
+	json__uint(j, n);
+	json__key(j, "maps");
+	json__uint(j, st.maps);
+	json__key(j, "typed");
+	json__uint(j, st.typed);
+	json__key(j, "empty");
+	json__uint(j, st.empty);
+	json__key(j, "slots");
+	json__uint(j, st.slots);
+	json__key(j, "spans");
+	json__uint(j, st.spans);
+	json__key(j, "bytes_read");
+	json__uint(j, st.bytes_read);
+	json__key(j, "seconds");
+	json__double(j, st.seconds);
+	json__key(j, "cpu_seconds");
+	json__double(j, st.cpu_seconds);
+	json__obj_end(j);
+}
+
 void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *tf)
 {
 	struct json *j = json__new(out);
@@ -266,6 +321,9 @@ void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top
 	json__double(j, tf->trap_ns);
 	json__key(j, "maps");
 	json__uint(j, registry__count(r));
+	json__key(j, "invalid");
+	json__uint(j, registry__invalid(r));
+	json_scan(j, r);
 	json__key(j, "final");
 	json__bool(j, tf->final);
 	json__key(j, "exited");
@@ -289,9 +347,15 @@ const char *top__bytes(uint64_t b, char *buf, size_t n)
 
 const char *top__origin_note(const struct reg_map *m)
 {
-	if (m->origin == REG_CREATED)
-		return "";
-	return m->origin == REG_GREW ? " (seen growing)" : " (seen in use)";
+	static const char *const notes[] = {"", " (seen growing)", " (seen in use)",
+					    " (found in heap)"};
+
+	return notes[m->origin];
+}
+
+const char *top__no_site(const struct reg_map *m)
+{
+	return m->held_by ? m->held_by : "?";
 }
 
 static int by_bytes(const void *a, const void *b)
@@ -333,7 +397,7 @@ static void summary(FILE *out, const struct gobin *gb, const struct reg_map **ro
 		fprintf(out, "  %zu. %s: %s for %" PRIu64 " entries (room for %" PRIu64 "), %s %s%s\n",
 			i + 1, m->ti_ok ? m->ti.name : "map of unknown type",
 			top__bytes(m->st.bytes, hb, sizeof(hb)), m->st.len, m->st.capacity,
-			site.func ? site.func : "?",
+			site.func ? site.func : top__no_site(m),
 			site.func ? symbolize__file_line(&site, fl, sizeof(fl)) : "",
 			top__origin_note(m));
 	}
@@ -393,7 +457,8 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct to
 			m->addr, m->ti_ok ? m->ti.name : "?", m->st.len, m->st.capacity,
 			m->st.capacity ? (double)m->st.len / (double)m->st.capacity : 0,
 			top__bytes(m->st.bytes, hb, sizeof(hb)), m->growths, wb, rb,
-			site.func ? site.func : "?", site.func ? symbolize__file_line(&site, fl, sizeof(fl)) : "",
+			site.func ? site.func : top__no_site(m),
+			site.func ? symbolize__file_line(&site, fl, sizeof(fl)) : "",
 			top__origin_note(m));
 	}
 	if (n > TABLE_ROWS)

@@ -51,6 +51,9 @@ const char *top__bytes(uint64_t b, char *buf, size_t n);
 /* What a SITE column adds when the stack is not the creation stack: "", " (seen growing)" or
  * " (seen in use)". */
 const char *top__origin_note(const struct reg_map *m);
+/* What a SITE column shows for a map with no stack (found by a heap scan): the global variable
+ * holding it, or "?". */
+const char *top__no_site(const struct reg_map *m);
 void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *f);
 void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *f);
 

@@ -272,7 +272,7 @@ static void draw_map(struct tui *t, int y, const struct row *r)
 	    : !m->st_ok	    ? "unread"
 			    : "");
 	if (symbolize__site(t->gb, t->f->bias, m->stack, m->nstack, &site) < 0 || !site.func)
-		snprintf(buf, sizeof(buf), "?%s", top__origin_note(m));
+		snprintf(buf, sizeof(buf), "%s%s", top__no_site(m), top__origin_note(m));
 	else
 		snprintf(buf, sizeof(buf), "%s %s%s", site.func,
 			 symbolize__file_line(&site, fl, sizeof(fl)), top__origin_note(m));

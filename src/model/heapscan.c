@@ -1,0 +1,554 @@
+#include "model/heapscan.h"
+
+#include "inspect/elf.h"
+#include "inspect/gobin.h"
+#include "model/goheap.h"
+#include "model/gotype.h"
+#include "model/remote.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* runtime.hmap and internal/runtime/maps.{Map,table} (GO-MAP-INTERNALS.md §1.2, §1.3). */
+#define HMAP_FLAGS 8
+#define HMAP_B 9
+#define HMAP_NOVERFLOW 10
+#define HMAP_BUCKETS 16
+#define HMAP_OLDBUCKETS 24
+#define HMAP_NEVACUATE 32
+#define HMAP_FLAG_BITS 0x0f
+#define SWISS_DIR 16
+#define SWISS_DIRLEN 24
+#define SWISS_DEPTH 32
+#define SWISS_SHIFT 33
+#define SWISS_WRITING 34
+#define SWISS_TOMBS 35
+#define SWISS_SLOTS 8
+#define TABLE_SIZE 32
+#define TABLE_CAP 2
+#define TABLE_DEPTH 6
+#define TABLE_GROUPS 16
+#define TABLE_MASK 24
+#define MAX_TABLE_CAP 1024
+#define MAX_DIR_LEN (1u << 24)
+/* Objects above this many bytes that hold pointers carry an allocation header (Go 1.22+). */
+#define MALLOC_HEADER_MIN 512
+#define PAGE_BYTES 8192
+
+struct global {
+	uint64_t addr, size; /* file virtual address */
+	const char *name;
+};
+
+struct heapscan {
+	const struct gobin *gb;
+	pid_t pid;
+	bool swiss, headers;
+	uint64_t hdr_size, hdr_class;
+	struct gotype_map *types; /* sorted by group */
+	size_t ntypes;
+	uint64_t min_group;
+	struct global *globals; /* sorted by addr */
+	size_t nglobals, gcap;
+	struct elf_section data[2]; /* .data and .bss, where pointers to heap maps live */
+	size_t ndata;
+};
+
+/* What the structural check learnt about one map: where its storage array is, and how many
+ * groups (classic buckets) that array holds at least and at most. */
+struct found {
+	struct heapscan_map m;
+	uint64_t arr, usize, groups, groups_max;
+	const struct goheap_span *arr_span;
+	bool arr_header;
+};
+
+struct run {
+	struct heapscan *hs;
+	const struct goheap_span *spans;
+	size_t nspans;
+	uint64_t bias;
+	struct heapscan_stats *st;
+	struct found *found;
+	size_t nfound, cap;
+};
+
+static int cmp_global(const void *a, const void *b)
+{
+	const struct global *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int add_global(const char *name, uint64_t value, uint64_t size, void *ctx)
+{
+	struct heapscan *hs = ctx;
+
+	if (size < 8)
+		return 0;
+	if (hs->nglobals == hs->gcap) {
+		size_t cap = hs->gcap ? hs->gcap * 2 : 256;
+		struct global *g = realloc(hs->globals, cap * sizeof(*g));
+
+		if (!g)
+			return -ENOMEM;
+		hs->globals = g;
+		hs->gcap = cap;
+	}
+	hs->globals[hs->nglobals++] = (struct global){value, size, name};
+	return 0;
+}
+
+int heapscan__new(const struct gobin *gb, pid_t pid, struct heapscan **out)
+{
+	const char *const sects[] = {".data", ".bss"};
+	struct heapscan *hs;
+	int ret;
+
+	*out = NULL;
+	if (!gb->layout || !gb->layout->mheap_allspans || !gb->layout->verified)
+		return -ENOTSUP;
+	hs = calloc(1, sizeof(*hs));
+	if (!hs)
+		return -ENOMEM;
+	hs->gb = gb;
+	hs->pid = pid;
+	hs->swiss = gb->maps == GO_LAYOUT_SWISS;
+	hs->headers = gb->layout->span_largetype != 0;
+	hs->hdr_size = hs->swiss ? 48 : gb->ver.noswissmap ? gb->layout->classic_hmap_size : 48;
+	hs->hdr_class = hs->hdr_size == 48 ? 48 : 64;
+	ret = gotype__map_types(gb, &hs->types, &hs->ntypes);
+	if (ret == -ENOMEM)
+		goto fail;
+	for (size_t i = 0; i < hs->ntypes; i++)
+		if (!hs->min_group || hs->types[i].group_size < hs->min_group)
+			hs->min_group = hs->types[i].group_size;
+	ret = elf__foreach_object(gb->elf, add_global, hs);
+	if (ret)
+		goto fail;
+	qsort(hs->globals, hs->nglobals, sizeof(*hs->globals), cmp_global);
+	for (size_t i = 0; i < 2; i++)
+		if (elf__section(gb->elf, sects[i], &hs->data[hs->ndata]) == 0 &&
+		    hs->data[hs->ndata].addr && hs->data[hs->ndata].size)
+			hs->ndata++;
+	*out = hs;
+	return 0;
+fail:
+	heapscan__free(hs);
+	return -ENOMEM;
+}
+
+void heapscan__free(struct heapscan *hs)
+{
+	if (!hs)
+		return;
+	free(hs->types);
+	free(hs->globals);
+	free(hs);
+}
+
+static uint64_t u64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* The heap object whose user data starts exactly at addr (after its allocation header when it
+ * has one): its span, and the bytes it holds. */
+static bool object_at(const struct run *r, uint64_t addr, const struct goheap_span **sp,
+		      uint64_t *usize, bool *header)
+{
+	const struct goheap_span *s = goheap__span_of(r->spans, r->nspans, addr);
+	uint64_t off;
+	bool hdr;
+
+	if (!s)
+		return false;
+	hdr = r->hs->headers && !(s->spanclass & 1) && s->spanclass >> 1 &&
+	      s->elemsize > MALLOC_HEADER_MIN;
+	off = addr - s->start;
+	if (off / s->elemsize >= s->nelems || off % s->elemsize != (hdr ? 8u : 0u))
+		return false;
+	*sp = s;
+	*usize = s->elemsize - (hdr ? 8u : 0u);
+	*header = hdr;
+	return true;
+}
+
+static bool set_array(const struct run *r, struct found *f, uint64_t arr, uint64_t groups,
+		      uint64_t groups_max)
+{
+	if (!object_at(r, arr, &f->arr_span, &f->usize, &f->arr_header) ||
+	    f->usize / groups < r->hs->min_group)
+		return false;
+	f->arr = arr;
+	f->groups = groups;
+	f->groups_max = groups_max;
+	return true;
+}
+
+/* A classic hmap: flags, B and the counts in range, buckets (and oldbuckets, extra) at heap
+ * objects, the bucket array large enough for 2^B of the smallest bucket. 1: a map, 0: empty
+ * with no storage, -1: not a map. */
+static int classic(const struct run *r, const uint8_t *h, struct found *f)
+{
+	uint64_t count = u64(h), buckets = u64(h + HMAP_BUCKETS), old = u64(h + HMAP_OLDBUCKETS);
+	uint64_t nevac = u64(h + HMAP_NEVACUATE), extra = u64(h + r->hs->hdr_size - 8), usize;
+	uint16_t nover;
+	uint8_t B = h[HMAP_B];
+	const struct goheap_span *sp;
+	bool hdr;
+
+	memcpy(&nover, h + HMAP_NOVERFLOW, 2);
+	if ((h[HMAP_FLAGS] & ~HMAP_FLAG_BITS) || B > 40)
+		return -1;
+	if (!buckets)
+		return count || old || nevac || extra || B ? -1 : 0;
+	if (count > (16ull << B) + 8ull * nover || nevac > (1ull << B) ||
+	    (old && !object_at(r, old, &sp, &usize, &hdr)) ||
+	    (extra && !goheap__span_of(r->spans, r->nspans, extra)))
+		return -1;
+	/* makeBucketArray adds 2^(B-4) overflow buckets from B = 4. */
+	return set_array(r, f, buckets, 1ull << B, (1ull << B) + (B >= 4 ? 1ull << (B - 4) : 0))
+		       ? 1
+		       : -1;
+}
+
+/* A Swiss table: capacity a power of two within bounds, depth, used and the group mask
+ * consistent, its groups array at a heap object. */
+static bool table_ok(const struct run *r, const uint8_t *t, uint8_t depth, struct found *f,
+		     bool first)
+{
+	uint16_t cap, used;
+	uint64_t usize;
+	const struct goheap_span *sp;
+	struct found g;
+	bool hdr;
+
+	memcpy(&used, t, 2);
+	memcpy(&cap, t + TABLE_CAP, 2);
+	if (cap < SWISS_SLOTS || cap > MAX_TABLE_CAP || (cap & (cap - 1)) || used > cap ||
+	    t[TABLE_DEPTH] > depth || u64(t + TABLE_MASK) != cap / SWISS_SLOTS - 1u)
+		return false;
+	if (!first)
+		return object_at(r, u64(t + TABLE_GROUPS), &sp, &usize, &hdr) &&
+		       usize >= cap / SWISS_SLOTS * r->hs->min_group;
+	g = *f;
+	if (!set_array(r, &g, u64(t + TABLE_GROUPS), cap / SWISS_SLOTS, cap / SWISS_SLOTS))
+		return false;
+	*f = g;
+	return true;
+}
+
+static int swiss_dir(const struct run *r, uint64_t dir, uint64_t dirlen, uint8_t depth,
+		     struct found *f)
+{
+	uint64_t *tabs = malloc(dirlen * 8), *addrs = NULL, last = 0;
+	uint8_t *raw = NULL, *ok = NULL;
+	size_t n = 0;
+	int ret = -1;
+
+	if (!tabs || remote__read(r->hs->pid, dir, tabs, dirlen * 8))
+		goto out;
+	r->st->bytes_read += dirlen * 8;
+	addrs = malloc(dirlen * 8);
+	raw = malloc(dirlen * TABLE_SIZE);
+	ok = malloc(dirlen);
+	if (!addrs || !raw || !ok)
+		goto out;
+	/* Consecutive entries alias one table while its local depth is below the global one. */
+	for (uint64_t i = 0; i < dirlen; i++) {
+		const struct goheap_span *sp;
+		uint64_t usize;
+		bool hdr;
+
+		if (tabs[i] == last)
+			continue;
+		if (!object_at(r, tabs[i], &sp, &usize, &hdr) || usize < TABLE_SIZE)
+			goto out;
+		last = addrs[n++] = tabs[i];
+	}
+	if (remote__read_each(r->hs->pid, addrs, TABLE_SIZE, raw, ok, n) != (long)n)
+		goto out;
+	r->st->bytes_read += n * TABLE_SIZE;
+	for (size_t i = 0; i < n; i++)
+		if (!table_ok(r, raw + i * TABLE_SIZE, depth, f, i == 0))
+			goto out;
+	ret = 1;
+out:
+	free(tabs);
+	free(addrs);
+	free(raw);
+	free(ok);
+	return ret;
+}
+
+/* A Swiss maps.Map: flags 0 or 1; a small map's group at a heap object, or a directory of
+ * 2^globalDepth entries whose tables check out. 1: a map, 0: empty with no storage, -1: not. */
+static int swiss(const struct run *r, const uint8_t *h, struct found *f)
+{
+	uint64_t used = u64(h), dir = u64(h + SWISS_DIR), dirlen = u64(h + SWISS_DIRLEN), usize;
+	uint8_t depth = h[SWISS_DEPTH], shift = h[SWISS_SHIFT];
+	const struct goheap_span *sp;
+	bool hdr;
+
+	if (h[SWISS_WRITING] > 1 || h[SWISS_TOMBS] > 1)
+		return -1;
+	if (dirlen == 0) {
+		if (depth || (shift && shift != 64) || used > SWISS_SLOTS)
+			return -1;
+		if (!dir)
+			return used ? -1 : 0;
+		return set_array(r, f, dir, 1, 1) ? 1 : -1;
+	}
+	if (dirlen > MAX_DIR_LEN || (dirlen & (dirlen - 1)) || depth > 24 ||
+	    dirlen != 1ull << depth || shift != 64 - depth ||
+	    !object_at(r, dir, &sp, &usize, &hdr) || usize < dirlen * 8 ||
+	    used > dirlen * MAX_TABLE_CAP)
+		return -1;
+	return swiss_dir(r, dir, dirlen, depth, f);
+}
+
+static int add_found(struct run *r, const struct found *f)
+{
+	if (r->nfound == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 1024;
+		struct found *n = realloc(r->found, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		r->found = n;
+		r->cap = cap;
+	}
+	r->found[r->nfound++] = *f;
+	return 0;
+}
+
+/* Every allocated slot of one span of the header size class, checked as a map header. */
+static int scan_span(struct run *r, const struct goheap_span *s, uint32_t hg)
+{
+	uint64_t n = s->nelems, es = s->elemsize;
+	uint8_t *objs, *bits;
+	int ret = 0;
+
+	/* A span the sweeper is rewriting has no reliable allocation bits; the next scan sees it.
+	 */
+	if (s->sweepgen == hg - 1)
+		return 0;
+	objs = malloc(n * es);
+	bits = malloc((n + 7) / 8);
+	if (!objs || !bits) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (remote__read(r->hs->pid, s->start, objs, n * es) ||
+	    (s->freeindex < n && remote__read(r->hs->pid, s->allocbits, bits, (n + 7) / 8)))
+		goto out; /* freed meanwhile: nothing to find */
+	r->st->bytes_read += n * es + (n + 7) / 8;
+	for (uint64_t i = 0; i < n && !ret; i++) {
+		struct found f = {.m.addr = s->start + i * es};
+		int is;
+
+		if (i >= s->freeindex && !(bits[i / 8] >> (i % 8) & 1))
+			continue;
+		r->st->slots++;
+		is = r->hs->swiss ? swiss(r, objs + i * es, &f) : classic(r, objs + i * es, &f);
+		if (is == 0)
+			r->st->empty++;
+		if (is == 1)
+			ret = add_found(r, &f);
+	}
+out:
+	free(objs);
+	free(bits);
+	return ret;
+}
+
+static const struct gotype_map *type_by_group(const struct heapscan *hs, uint64_t group)
+{
+	size_t lo = 0, hi = hs->ntypes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (hs->types[mid].group < group)
+			lo = mid + 1;
+		else if (hs->types[mid].group > group)
+			hi = mid;
+		else
+			return &hs->types[mid];
+	}
+	return NULL;
+}
+
+/* Whether an array of f->groups..f->groups_max groups of t, rounded up by the allocator (to a
+ * size class, at most 1/8 more, or to whole pages), is f's array. */
+static bool fits(const struct found *f, const struct gotype_map *t)
+{
+	uint64_t lo = f->groups * t->group_size, hi = f->groups_max * t->group_size;
+	uint64_t slack = hi / 8 + 16 > PAGE_BYTES ? hi / 8 + 16 : PAGE_BYTES;
+
+	return t->group_ptrs == !(f->arr_span->spanclass & 1) && f->usize >= lo &&
+	       f->usize <= hi + slack;
+}
+
+/* The type from the array's own allocation header or largeType, else the map types that fit. */
+static void type_found(struct run *r, struct found *f, uint64_t hdr_word)
+{
+	const struct heapscan *hs = r->hs;
+	const struct gotype_map *t = NULL;
+	uint64_t rt = f->arr_header ? hdr_word : f->arr_span->largetype;
+
+	if (rt && rt >= r->bias)
+		t = type_by_group(hs, rt - r->bias);
+	if (t && fits(f, t)) {
+		f->m.type = t->map + r->bias;
+		r->st->typed++;
+		return;
+	}
+	for (size_t i = 0; i < hs->ntypes; i++) {
+		if (!fits(f, &hs->types[i]))
+			continue;
+		if (f->m.nfit < HEAPSCAN_CANDS)
+			f->m.cands[f->m.nfit] = hs->types[i].map + r->bias;
+		f->m.nfit++;
+	}
+	if (f->m.nfit == 1)
+		f->m.type = f->m.cands[0];
+	else
+		f->m.ncands = f->m.nfit <= HEAPSCAN_CANDS ? f->m.nfit : 0;
+}
+
+static int cmp_found(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+
+	return x->m.addr < y->m.addr ? -1 : x->m.addr > y->m.addr;
+}
+
+static const char *global_at(const struct heapscan *hs, uint64_t vaddr)
+{
+	size_t lo = 0, hi = hs->nglobals;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (hs->globals[mid].addr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && vaddr - hs->globals[lo - 1].addr < hs->globals[lo - 1].size
+		       ? hs->globals[lo - 1].name
+		       : NULL;
+}
+
+/* Names the global variable holding each map, from one read of .data and .bss. */
+static void find_holders(struct run *r)
+{
+	const struct heapscan *hs = r->hs;
+
+	for (size_t d = 0; d < hs->ndata && hs->nglobals; d++) {
+		const struct elf_section *s = &hs->data[d];
+		uint64_t *w = malloc(s->size);
+
+		if (!w || remote__read(hs->pid, s->addr + r->bias, w, s->size & ~7ull)) {
+			free(w);
+			continue;
+		}
+		r->st->bytes_read += s->size;
+		for (uint64_t i = 0; i < s->size / 8; i++) {
+			struct found key = {.m.addr = w[i]}, *f;
+
+			if (w[i] < 4096)
+				continue;
+			f = bsearch(&key, r->found, r->nfound, sizeof(key), cmp_found);
+			if (f && !f->m.held_by)
+				f->m.held_by = global_at(hs, s->addr + i * 8);
+		}
+		free(w);
+	}
+}
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The allocation header words of every array that has one, in one batch. */
+static int read_headers(struct run *r, uint64_t **words)
+{
+	uint64_t *addrs = calloc(r->nfound + 1, 8);
+	uint8_t *ok = calloc(r->nfound + 1, 1);
+	long got;
+
+	*words = calloc(r->nfound + 1, 8);
+	if (!addrs || !ok || !*words) {
+		free(addrs);
+		free(ok);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < r->nfound; i++)
+		addrs[i] = r->found[i].arr_header ? r->found[i].arr - 8 : r->found[i].m.addr;
+	got = remote__read_each(r->hs->pid, addrs, 8, *words, ok, r->nfound);
+	for (size_t i = 0; i < r->nfound; i++)
+		if (!ok[i] || !r->found[i].arr_header)
+			(*words)[i] = 0;
+	r->st->bytes_read += r->nfound * 8;
+	free(addrs);
+	free(ok);
+	return got < 0 ? (int)got : 0;
+}
+
+int heapscan__run(struct heapscan *hs, struct goheap *h, uint64_t bias, heapscan_fn fn, void *ctx,
+		  struct heapscan_stats *st)
+{
+	double cpu0 = cpu_now(), wall0 = wall_now();
+	struct run r = {.hs = hs, .bias = bias, .st = st};
+	struct goheap_span *spans = NULL;
+	uint64_t *words = NULL;
+	uint32_t hg;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	ret = goheap__spans(h, &spans, &r.nspans, &hg);
+	if (ret)
+		return ret;
+	r.spans = spans;
+	st->spans = r.nspans;
+	for (size_t i = 0; i < r.nspans && !ret; i++)
+		if (spans[i].elemsize == hs->hdr_class && !(spans[i].spanclass & 1))
+			ret = scan_span(&r, &spans[i], hg);
+	if (!ret)
+		ret = read_headers(&r, &words);
+	if (!ret) {
+		for (size_t i = 0; i < r.nfound; i++)
+			type_found(&r, &r.found[i], words[i]);
+		qsort(r.found, r.nfound, sizeof(*r.found), cmp_found);
+		find_holders(&r);
+		for (size_t i = 0; i < r.nfound; i++)
+			fn(ctx, &r.found[i].m);
+		st->maps = r.nfound;
+	}
+	free(words);
+	free(r.found);
+	free(spans);
+	st->cpu_seconds = cpu_now() - cpu0;
+	st->seconds = wall_now() - wall0;
+	return ret;
+}

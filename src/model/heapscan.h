@@ -1,0 +1,59 @@
+/* heapscan: every live map header in a Go heap, found from outside and read-only.
+ *
+ * Map headers are objects of one size class with pointers (48 bytes: classic hmap, Swiss
+ * maps.Map; 64 for the 56-byte hmap of noswissmap 1.24-1.25). The scan reads mheap_.allspans,
+ * then only the spans of that class and only their allocated slots, and believes a slot is a map
+ * only when its structure holds: the fields in range and every pointer landing at the start of
+ * an allocated-looking heap object of a size that fits (classic: 2^B buckets; Swiss: a group, or
+ * a directory of tables whose capacities and masks agree). Empty maps with no storage are
+ * skipped: nothing distinguishes them from zeroed memory.
+ *
+ * Types come from the runtime's own data: the allocation header of a bucket or group array
+ * (Go 1.22+, objects over 512 bytes with pointers), mspan.largeType for large ones, else the
+ * binary's map types whose bucket or group size and pointer-ness fit the array. */
+#ifndef MAPSCOPE_MODEL_HEAPSCAN_H
+#define MAPSCOPE_MODEL_HEAPSCAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define HEAPSCAN_CANDS 8
+
+struct gobin;
+struct goheap;
+struct heapscan;
+
+struct heapscan_map {
+	uint64_t addr;
+	uint64_t type; /* runtime address of its map type; 0 when not known */
+	/* When type is 0: the map types that fit (runtime addresses), listed when there are at
+	 * most HEAPSCAN_CANDS of them; nfit counts them all. */
+	uint64_t cands[HEAPSCAN_CANDS];
+	uint32_t ncands, nfit;
+	const char *held_by; /* the global variable that points at it, or NULL */
+};
+
+struct heapscan_stats {
+	uint64_t spans;	     /* in-use spans in the heap */
+	uint64_t slots;	     /* allocated objects of the header size class read */
+	uint64_t maps;	     /* validated maps */
+	uint64_t empty;	     /* empty maps with no storage, skipped */
+	uint64_t typed;	     /* maps typed by an allocation header or largeType */
+	uint64_t bytes_read; /* from the target */
+	double seconds, cpu_seconds;
+};
+
+/* Prepares scans of pid running gb: indexes the binary's map types and global variables.
+ * Returns 0, -ENOTSUP when gb's layout has no heap scan columns, or -ENOMEM. */
+int heapscan__new(const struct gobin *gb, pid_t pid, struct heapscan **out);
+void heapscan__free(struct heapscan *hs);
+
+typedef void (*heapscan_fn)(void *ctx, const struct heapscan_map *m);
+/* One scan of heap h (whose load bias is set) of a process with load bias `bias`: fn once per
+ * validated map. Never stops or writes the target. Returns 0 or a negative errno (the target
+ * is gone, or its span tables cannot be read). */
+int heapscan__run(struct heapscan *hs, struct goheap *h, uint64_t bias, heapscan_fn fn, void *ctx,
+		  struct heapscan_stats *st);
+
+#endif
