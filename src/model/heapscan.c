@@ -54,6 +54,17 @@ struct heapscan {
 	size_t nglobals, gcap;
 	struct elf_section data[2]; /* .data and .bss, where pointers to heap maps live */
 	size_t ndata;
+	struct shape *shapes; /* every storage shape typed so far, and its candidates */
+	size_t nshapes, scap;
+};
+
+/* What the candidates of a map depend on: its storage array's size and group count range, and
+ * whether it holds pointers. */
+struct shape {
+	uint64_t usize, groups, groups_max;
+	bool noscan;
+	struct heapscan_cands *cands; /* NULL: none or exactly one fit (type) */
+	uint64_t type;
 };
 
 /* What the structural check learnt about one map: where its storage array is, and how many
@@ -144,6 +155,9 @@ void heapscan__free(struct heapscan *hs)
 {
 	if (!hs)
 		return;
+	for (size_t i = 0; i < hs->nshapes; i++)
+		free(hs->shapes[i].cands);
+	free(hs->shapes);
 	free(hs->types);
 	free(hs->globals);
 	free(hs);
@@ -385,42 +399,75 @@ static const struct gotype_map *type_by_group(const struct heapscan *hs, uint64_
 	return NULL;
 }
 
-/* Whether an array of f->groups..f->groups_max groups of t, rounded up by the allocator (to a
- * size class, at most 1/8 more, or to whole pages), is f's array. */
-static bool fits(const struct found *f, const struct gotype_map *t)
+/* Whether an array of sh->groups..sh->groups_max groups of t, rounded up by the allocator (to a
+ * size class, at most 1/8 more, or to whole pages), is the array of shape sh. */
+static bool fits(const struct shape *sh, const struct gotype_map *t)
 {
-	uint64_t lo = f->groups * t->group_size, hi = f->groups_max * t->group_size;
+	uint64_t lo = sh->groups * t->group_size, hi = sh->groups_max * t->group_size;
 	uint64_t slack = hi / 8 + 16 > PAGE_BYTES ? hi / 8 + 16 : PAGE_BYTES;
 
-	return t->group_ptrs == !(f->arr_span->spanclass & 1) && f->usize >= lo &&
-	       f->usize <= hi + slack;
+	return t->group_ptrs == !sh->noscan && sh->usize >= lo && sh->usize <= hi + slack;
+}
+
+/* The shape of f's storage, with the map types that fit it found once per shape. */
+static const struct shape *shape_of(struct run *r, const struct found *f)
+{
+	struct heapscan *hs = r->hs;
+	struct shape key = {f->usize, f->groups, f->groups_max, f->arr_span->spanclass & 1, 0, 0};
+	struct shape *sh;
+	size_t n = 0;
+
+	for (size_t i = 0; i < hs->nshapes; i++) {
+		sh = &hs->shapes[i];
+		if (sh->usize == key.usize && sh->groups == key.groups &&
+		    sh->groups_max == key.groups_max && sh->noscan == key.noscan)
+			return sh;
+	}
+	if (hs->nshapes == hs->scap) {
+		size_t cap = hs->scap ? hs->scap * 2 : 64;
+
+		sh = realloc(hs->shapes, cap * sizeof(*sh));
+		if (!sh)
+			return NULL;
+		hs->shapes = sh;
+		hs->scap = cap;
+	}
+	for (size_t i = 0; i < hs->ntypes; i++)
+		n += fits(&key, &hs->types[i]);
+	if (n >= 2) {
+		key.cands = malloc(sizeof(*key.cands) + n * sizeof(key.cands->types[0]));
+		if (!key.cands)
+			return NULL;
+		key.cands->n = 0;
+	}
+	for (size_t i = 0; i < hs->ntypes; i++) {
+		if (!fits(&key, &hs->types[i]))
+			continue;
+		if (key.cands)
+			key.cands->types[key.cands->n++] = hs->types[i].map + r->bias;
+		else
+			key.type = hs->types[i].map + r->bias;
+	}
+	hs->shapes[hs->nshapes] = key;
+	return &hs->shapes[hs->nshapes++];
 }
 
 /* The type from the array's own allocation header or largeType, else the map types that fit. */
 static void type_found(struct run *r, struct found *f, uint64_t hdr_word)
 {
-	const struct heapscan *hs = r->hs;
 	const struct gotype_map *t = NULL;
 	uint64_t rt = f->arr_header ? hdr_word : f->arr_span->largetype;
+	const struct shape *sh = shape_of(r, f);
 
 	if (rt && rt >= r->bias)
-		t = type_by_group(hs, rt - r->bias);
-	if (t && fits(f, t)) {
+		t = type_by_group(r->hs, rt - r->bias);
+	if (t && sh && fits(sh, t)) {
 		f->m.type = t->map + r->bias;
 		r->st->typed++;
-		return;
+	} else if (sh) {
+		f->m.type = sh->type;
+		f->m.cands = sh->cands;
 	}
-	for (size_t i = 0; i < hs->ntypes; i++) {
-		if (!fits(f, &hs->types[i]))
-			continue;
-		if (f->m.nfit < HEAPSCAN_CANDS)
-			f->m.cands[f->m.nfit] = hs->types[i].map + r->bias;
-		f->m.nfit++;
-	}
-	if (f->m.nfit == 1)
-		f->m.type = f->m.cands[0];
-	else
-		f->m.ncands = f->m.nfit <= HEAPSCAN_CANDS ? f->m.nfit : 0;
 }
 
 static int cmp_found(const void *a, const void *b)

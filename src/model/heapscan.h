@@ -18,20 +18,22 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define HEAPSCAN_CANDS 8
-
 struct gobin;
 struct goheap;
 struct heapscan;
 
+/* The map types (runtime addresses) that fit one shape of storage. Owned by the heapscan, and
+ * kept for its life: maps of one shape share one set. */
+struct heapscan_cands {
+	uint32_t n;
+	uint64_t types[];
+};
+
 struct heapscan_map {
 	uint64_t addr;
-	uint64_t type; /* runtime address of its map type; 0 when not known */
-	/* When type is 0: the map types that fit (runtime addresses), listed when there are at
-	 * most HEAPSCAN_CANDS of them; nfit counts them all. */
-	uint64_t cands[HEAPSCAN_CANDS];
-	uint32_t ncands, nfit;
-	const char *held_by; /* the global variable that points at it, or NULL */
+	uint64_t type;			    /* runtime address of its map type; 0 when not known */
+	const struct heapscan_cands *cands; /* when type is 0: those that fit (n >= 2), or NULL */
+	const char *held_by;		    /* the global variable that points at it, or NULL */
 };
 
 struct heapscan_stats {

@@ -324,9 +324,7 @@ static void on_scanned(void *ctx, const struct heapscan_map *hm)
 	if (m->type)
 		return;
 	set_type(r, m, hm->type);
-	memcpy(m->cands, hm->cands, sizeof(m->cands));
-	m->ncands = hm->ncands;
-	m->nfit = hm->nfit;
+	m->cands = hm->cands;
 }
 
 int registry__scan(struct registry *r, struct heapscan_stats *st)

@@ -44,10 +44,9 @@ struct reg_map {
 	unsigned int misses; /* consecutive failed reads */
 	unsigned int bad_reads; /* consecutive implausible reads */
 	uint64_t writes_seen; /* its writes already added to its site's counter (sites.h) */
-	/* From a heap scan while the type is unknown: the map types that fit (ncands of nfit
-	 * listed; none when too many fit); and the global variable that holds it. */
-	uint64_t cands[HEAPSCAN_CANDS];
-	uint32_t ncands, nfit;
+	/* From a heap scan: the map types that fit while the type is unknown (NULL when none
+	 * or one did), and the global variable that holds it. */
+	const struct heapscan_cands *cands;
 	const char *held_by;
 };
 

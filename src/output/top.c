@@ -14,6 +14,7 @@
 #define BLOAT_RATIO 8
 #define BLOAT_BYTES (1u << 20)
 #define TABLE_ROWS 40
+#define TOP_CANDS 64
 
 bool top__is_bloated(const struct reg_map *m)
 {
@@ -28,19 +29,20 @@ static const char *origin_name(enum reg_origin o)
 }
 
 /* The names of the map types a scanned map's storage fits, while its type is unknown; null when
- * its type is known or too many fit to list. */
+ * its type is known or more than TOP_CANDS fit (a list that long says nothing). */
 static void json_candidates(struct json *j, const struct gobin *gb, uint64_t bias,
 			    const struct reg_map *m)
 {
 	struct maptype_info ti;
 
-	if (m->ti_ok || !m->ncands) {
+	if (m->ti_ok || !m->cands || m->cands->n > TOP_CANDS) {
 		json__null(j);
 		return;
 	}
 	json__arr_begin(j);
-	for (uint32_t i = 0; i < m->ncands; i++)
-		json__str(j, gotype__maptype(gb, m->cands[i] - bias, &ti) == 0 ? ti.name : NULL);
+	for (uint32_t i = 0; i < m->cands->n; i++)
+		json__str(j, gotype__maptype(gb, m->cands->types[i] - bias, &ti) == 0 ? ti.name
+										       : NULL);
 	json__arr_end(j);
 }
 
