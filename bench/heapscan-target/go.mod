@@ -1,0 +1,3 @@
+module heapscantarget
+
+go 1.19

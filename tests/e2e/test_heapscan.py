@@ -1,0 +1,151 @@
+"""mapscope top (root + BPF) attached to a bursty service (tests/go/burstmaps): six maps made
+before the attach and held by package-level variables; three get about 15 ms of map work once a
+second, three are never touched again. A discovery window (10 ms a second) rarely meets a burst,
+and never sees the idle maps, so finding them all soon after the attach is the heap scan's job
+(`"site_origin": "heap_scan"`, `held_by` the global). Each map must be in a report within 5 s
+of the attach, and in the last report with the target's own len, capacity and type (or, with no
+type, the target's type among `type_candidates`), and, found by the scan in a binary with symbols,
+`held_by` naming the variable. Every toolchain and build variant, attach
+mode."""
+import json
+import subprocess
+import threading
+import time
+
+import lib
+from lib import cases
+
+NAMES = ("idle", "readm", "writem", "churn", "small", "structs")
+TARGET_SECONDS = 30  # the target's own end, should the test fail to kill it
+DURATION = 6         # mapscope's -d
+FOUND_WITHIN = 5     # seconds after the attach started by which every map must be reported
+
+
+class Target:
+    """The target, its stdout read by a thread as it comes: (time.time(), line) pairs."""
+
+    def __init__(self, binary):
+        self.proc = subprocess.Popen([binary, str(TARGET_SECONDS)], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, text=True)
+        self.lines = []
+        self.ready = threading.Event()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            line = line.strip()
+            self.lines.append((time.time(), line))
+            if line == "ready":
+                self.ready.set()
+        self.ready.set()  # end of output: wake a waiter, who finds no "ready"
+
+    def wait_ready(self, timeout=20):
+        self.ready.wait(timeout)
+        if not any(line == "ready" for _, line in self.lines):
+            raise AssertionError(f"the target printed no 'ready' in {timeout} s "
+                                 f"(exit {self.proc.poll()}): {[x for _, x in self.lines][-10:]}")
+
+    def truths(self, until=None):
+        """[(time, name, (addr, len, capacity, type))] of the truth lines read by `until`."""
+        out = []
+        for t, line in list(self.lines):
+            if until is not None and t > until:
+                break
+            if line.startswith("truth "):
+                _, name, addr, n, cap, typ = line.split()
+                out.append((t, name, (int(addr, 16), int(n), int(cap), typ)))
+        return out
+
+    def kill(self):
+        """Kills the target (only this process, by its PID) and reaps it."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+        self.reader.join(timeout=10)
+        self.proc.stdout.close()
+
+
+def latest(truths):
+    """{name: truth} of the latest truth line per map."""
+    return {name: tr for _, name, tr in truths}
+
+
+def accepted(truths, name, since):
+    """Every (len, capacity) the target printed for `name` that held at some moment from `since`
+    on: the one in force at `since` and every later one. Only a Swiss map's churn capacity may
+    change, in a burst; a burst between mapscope's last read and its exit must not fail the
+    test."""
+    before = [tr for t, n, tr in truths if n == name and t <= since]
+    after = [tr for t, n, tr in truths if n == name and t > since]
+    return {(tr[1], tr[2]) for tr in before[-1:] + after}
+
+
+def show(m):
+    if m is None:
+        return "not reported"
+    keys = ("addr", "type", "type_candidates", "len", "capacity", "site_origin", "held_by")
+    return "{" + ", ".join(f"{k}: {m.get(k)!r}" for k in keys) + "}"
+
+
+def check(truths, reports, attached_at, symbols):
+    final = latest(truths)
+    assert sorted(final) == sorted(NAMES), f"target printed truth for {sorted(final)}"
+    assert reports, "mapscope printed no report"
+    for r in reports:
+        for m in r["maps"]:
+            if m["len"] is not None and m["capacity"] is not None:
+                assert m["len"] <= m["capacity"], \
+                    f"report at {r['time']:.2f}: len {m['len']} > capacity: {show(m)}"
+    # The first report counts even if the attach itself took longer than FOUND_WITHIN.
+    early = [r for i, r in enumerate(reports) if i == 0 or r["time"] - attached_at <= FOUND_WITHIN]
+    early_addrs = {int(m["addr"], 16) for r in early for m in r["maps"]}
+    last = reports[-1]
+    last_maps = {int(m["addr"], 16): m for m in last["maps"]}
+    problems = []
+    for name in NAMES:
+        addr, n, cap, typ = final[name]
+        want = f"truth {name} {addr:#x} len {n} cap {cap} type {typ}"
+        if addr not in early_addrs:
+            problems.append(f"{name}: not in any of the {len(early)} reports within "
+                            f"{FOUND_WITHIN} s of the attach; {want}")
+        m = last_maps.get(addr)
+        if m is None:
+            problems.append(f"{name}: not in the last report ({len(last_maps)} maps); {want}")
+            continue
+        ok = accepted(truths, name, last["time"] - 1.0)
+        if (m["len"], m["capacity"]) not in ok:
+            problems.append(f"{name}: last report len {m['len']} capacity {m['capacity']}, "
+                            f"truth (len, capacity) {sorted(ok)}; {want}; mapscope {show(m)}")
+        # The maps are package-level variables: with a symbol table the scan names them.
+        if symbols and m.get("site_origin") == "heap_scan" and m.get("held_by") != f"main.{name}":
+            problems.append(f"{name}: held_by {m.get('held_by')!r}, the program holds it in "
+                            f"main.{name}; mapscope {show(m)}")
+        if m["type"] != typ and not (m["type"] is None and typ in (m.get("type_candidates") or [])):
+            problems.append(f"{name}: type {m['type']!r} candidates {m.get('type_candidates')!r}, "
+                            f"truth {typ}; mapscope {show(m)}")
+    assert not problems, "\n    ".join([f"{len(problems)} problems:"] + problems)
+
+
+@cases(lib.matrix)
+def test_attach(case):
+    """Every map of a program that touches them in short bursts, or never, is reported within
+    5 s of the attach, with the target's own len, capacity and type at the end."""
+    lib.require_root()
+    version, variant = case
+    binary = lib.target("burstmaps", version, variant)
+    target = Target(binary)
+    try:
+        target.wait_ready()
+        attached_at = time.time()
+        p = lib.run([lib.MAPSCOPE, "top", "--json", "-p", str(target.proc.pid),
+                     "-d", str(DURATION), "-i", "1"], timeout=DURATION + 60)
+        exited_at = time.time()
+        assert target.proc.poll() is None, \
+            f"the target ended while mapscope was attached (exit {target.proc.poll()})"
+        reports = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+        assert reports and reports[-1]["stats"]["final"], \
+            f"no final report: {p.stdout[-2000:]} {p.stderr[-2000:]}"
+        check(target.truths(until=exited_at), reports, attached_at, variant != "stripped")
+    finally:
+        target.kill()

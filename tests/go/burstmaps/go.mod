@@ -1,0 +1,3 @@
+module mapscope.test/burstmaps
+
+go 1.19

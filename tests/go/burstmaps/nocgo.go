@@ -1,0 +1,5 @@
+//go:build !mapscope_cgo
+
+package main
+
+func cgoCalls() int { return 0 }
