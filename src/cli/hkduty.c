@@ -4,6 +4,7 @@
 #include "cli/hkfold.h"
 #include "collect/calib.h"
 #include "collect/hotkeys.h"
+#include "core/burst.h"
 #include "model/taskclock.h"
 
 #include <errno.h>
@@ -16,6 +17,12 @@
 #define WINDOW_MIN_NS 200000ull
 #define WINDOW_WAIT 8 /* how long a window may wait for its target to run, in window lengths */
 #define WINDOW_GROWTH 4.0 /* the most a window grows from one cycle to the next */
+/* A due window waits at most a cycle for the program to run (a program that works steadily but
+ * lightly never looks like a run), and opens at most BURST_DELAY_MAX_NS into a run
+ * (core/burst.h); meanwhile its CPU clock is read every BURST_POLL_NS. */
+#define BURST_WAIT_NS CYCLE_NS
+#define BURST_DELAY_MAX_NS 250000000ull
+#define BURST_POLL_NS 2000000ull
 
 struct hkduty {
 	struct hotkeys *hk;
@@ -28,6 +35,8 @@ struct hkduty {
 	uint64_t close_ns; /* when the open window is due to close */
 	uint64_t gap_ns; /* the cycle's length: CYCLE_NS, longer when the tails need it */
 	uint64_t cpu_start_ns, cpu_on_ns, cpu_probed_ns, cpu_last_ns; /* the target's CPU time */
+	uint64_t cpu_probed_at_cycle; /* cpu_probed_ns when the cycle began */
+	struct burst burst;
 	uint64_t windows;
 	/* The program's runs and run time while armed: at an open, then summed over windows. */
 	uint64_t run_ns_on, runs_on, armed_run_ns, armed_runs;
@@ -44,19 +53,8 @@ struct hkduty {
  * 0.6 µs after): a mean means something only after many. */
 #define PROG_MIN_RUNS 1000
 
-/* CPU time the target's threads have run, in ns, by the process CPU clock: up to a tick behind
- * (taskclock.h), the fallback when perf events cannot be opened. */
-static uint64_t cpu_ns(int pid)
-{
-	struct timespec ts;
-	clockid_t clk;
-
-	if (clock_getcpuclockid(pid, &clk) || clock_gettime(clk, &ts))
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* The target's CPU time, exact with a task clock; the last one read once it has exited.
+/* The target's CPU time, exact with a task clock (else the process CPU clock, up to a tick
+ * behind: taskclock.h); the last one read once it has exited.
  * scan: look for new threads first (tens of µs: not between a window's CPU read and its
  * arming, where every hit is one the window pays for but does not count). */
 static uint64_t cpu_now(struct hkduty *d, bool scan)
@@ -65,7 +63,7 @@ static uint64_t cpu_now(struct hkduty *d, bool scan)
 
 	if (d->tc && scan)
 		taskclock__scan(d->tc);
-	v = d->tc ? taskclock__read(d->tc) : cpu_ns(d->pid);
+	v = d->tc ? taskclock__read(d->tc) : taskclock__process_ns(d->pid);
 
 	if (v > d->cpu_last_ns)
 		d->cpu_last_ns = v;
@@ -110,6 +108,7 @@ void hkduty__start(struct hkduty *d, uint64_t now, uint64_t delay_ns)
 {
 	d->start_ns = now;
 	d->next_cycle_ns = now + delay_ns;
+	burst__init(&d->burst, BURST_WAIT_NS, BURST_DELAY_MAX_NS, now ^ (uint64_t)d->pid << 20);
 	d->gap_ns = CYCLE_NS;
 	d->cpu_start_ns = cpu_now(d, true);
 }
@@ -160,6 +159,20 @@ static uint64_t duty_next(const struct hkduty *d)
 	return d->next_cycle_ns;
 }
 
+/* Whether the due window should open now (core/burst.h), from the process CPU clock, which is
+ * cheap to read; one that cannot be read leaves the window on its schedule. */
+static bool window_wanted(struct hkduty *d, uint64_t now)
+{
+	uint64_t cpu = taskclock__process_ns(d->pid);
+	bool open;
+
+	d->burst.win_ns = d->win_ns;
+	open = !cpu || burst__sample(&d->burst, now, cpu, d->next_cycle_ns);
+	if (open)
+		burst__opened(&d->burst);
+	return open;
+}
+
 /* Every cycle the probes are attached for a window, whose length is steered by what the
  * previous cycle really cost: all its probe hits (those while attaching and detaching included)
  * times the cost of a hit, over the cycle's length. When even the shortest window costs more
@@ -173,12 +186,23 @@ int hkduty__tick(struct hkduty *d, uint64_t now, uint64_t *next)
 	*next = duty_next(d);
 	if (d->always)
 		return 0;
+	/* A due window waits for the program to run: a bursty one's windows would land in its
+	 * idle time, see nothing, and scale nothing. */
+	if (now >= d->next_cycle_ns && !d->on && !window_wanted(d, now)) {
+		*next = now + BURST_POLL_NS;
+		return 0;
+	}
 	if (now >= d->next_cycle_ns) {
 		hotkeys__hits(d->hk, &hits, &maxcpu);
 		if (d->cycle_ns) {
 			double share = (double)(hits - d->hits_at_cycle) * d->cost_ns /
 				       (double)(now - d->cycle_ns) * 100.0;
-			double scale = share > 0 ? d->budget / share : WINDOW_GROWTH;
+			/* No hits: grow only if the program ran in the window. One that slept
+			 * through it (a bursty program) says nothing about its calls, and a window
+			 * grown on its idle time would land whole in its next burst. */
+			double scale = share > 0 ? d->budget / share
+				       : d->cpu_probed_ns > d->cpu_probed_at_cycle ? WINDOW_GROWTH
+										    : 1.0;
 
 			scale = scale > WINDOW_GROWTH ? WINDOW_GROWTH : scale;
 			if (share > d->budget && d->win_ns <= WINDOW_MIN_NS && d->gap_ns < CYCLE_MAX_NS)
@@ -191,6 +215,7 @@ int hkduty__tick(struct hkduty *d, uint64_t now, uint64_t *next)
 			d->win_ns = WINDOW_MIN_NS;
 		}
 		d->cycle_ns = now;
+		d->cpu_probed_at_cycle = d->cpu_probed_ns;
 		d->next_cycle_ns = now + d->gap_ns;
 		d->hits_at_cycle = hits;
 		if (!d->on) {

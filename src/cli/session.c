@@ -9,6 +9,7 @@
 #include "inspect/gobin.h"
 #include "model/registry.h"
 #include "model/remote.h"
+#include "model/taskclock.h"
 #include "output/cwrite.h"
 #include "output/top.h"
 #include "shared/hotkeys.h"
@@ -23,6 +24,12 @@
 #define WINDOW_MAX_NS 200000000ull
 #define WINDOW_GROWTH 16.0 /* the most a window grows from one cycle to the next */
 #define MAX_MISSES 3
+/* A due window waits at most a cycle for the target to run (one that works steadily but lightly
+ * never looks like a run), and opens at most this far into a run; meanwhile the target's CPU
+ * clock is read every WINDOW_POLL_MS. */
+#define WINDOW_WAIT_NS WINDOW_GAP_NS
+#define WINDOW_DELAY_MAX_NS 500000000ull
+#define WINDOW_POLL_MS 2
 /* Heap scans: at attach, then at most every minute and at most 1 % of the time (a launched
  * program's creations are probed from the start: its first scan waits the minute). */
 #define SCAN_GAP_NS 60000000000ull
@@ -133,6 +140,9 @@ void session__release(struct session *s)
 	s->start_ns = cli__now_ns(CLOCK_MONOTONIC);
 	s->w.next_ns = s->start_ns;
 	s->scan_next_ns = s->start_ns + (s->launched ? SCAN_GAP_NS : 0);
+	s->w.pid = s->t.pid;
+	burst__init(&s->w.burst, WINDOW_WAIT_NS, WINDOW_DELAY_MAX_NS,
+		    s->start_ns ^ (uint64_t)s->t.pid << 32);
 	/* Reads' windows half a cycle after writes': attaching one set while the other's window
 	 * is open would lengthen that window by the attach. */
 	for (int i = 0; i < SESSION_NCOUNTERS; i++)
@@ -158,25 +168,41 @@ static void window_close(struct session_windows *w, struct inventory *inv, uint6
 	w->next_ns = w->open_ns + WINDOW_GAP_NS;
 }
 
+/* Whether a window should open now: it is due, and the target runs (core/burst.h). A clock
+ * that cannot be read leaves the window on its schedule. */
+static bool window_wanted(struct session_windows *w, uint64_t now)
+{
+	uint64_t cpu;
+
+	if (w->budget_pct <= 0 || w->open || now < w->next_ns)
+		return false;
+	cpu = taskclock__process_ns(w->pid);
+	w->burst.win_ns = w->len_ns;
+	return !cpu || burst__sample(&w->burst, now, cpu, w->next_ns);
+}
+
 /* A window's length is steered by what the previous cycle (window open to the next open) really
  * cost: every probe hit in it, including those while the probes were being attached and
  * detached, times the cost of a hit, over the cycle's length. The next window is scaled by
  * budget / measured cost. */
-static void windows_tick(struct session_windows *w, struct inventory *inv, uint64_t now)
+static void windows_tick(struct session_windows *w, struct inventory *inv, uint64_t now,
+			 bool open)
 {
 	if (w->budget_pct <= 0)
 		return;
 	if (w->open && now >= w->close_ns) {
 		window_close(w, inv, now);
-	} else if (!w->open && now >= w->next_ns) {
+	} else if (open) {
 		uint64_t hits = inventory__touch_hits(inv);
 
+		burst__opened(&w->burst);
 		if (w->cycle_ns) {
 			double cost = (double)(hits - w->hits_at_open) * inventory__hit_ns(inv);
 			double share = cost / (double)(now - w->cycle_ns) * 100.0;
-			/* Shrinking is immediate (safety); growth is fast but bounded, so that one
-			 * idle cycle does not open a long window into a burst. */
-			double scale = share > 0 ? w->budget_pct / share : WINDOW_GROWTH;
+			/* Shrinking is immediate (safety); growth is fast but bounded, and a window
+			 * that saw no call keeps its length: it may have missed a burst
+			 * (core/burst.h), and a longer one would then land in the next. */
+			double scale = share > 0 ? w->budget_pct / share : 1.0;
 
 			scale = scale > WINDOW_GROWTH ? WINDOW_GROWTH : scale;
 			w->len_ns = (uint64_t)((double)w->len_ns * scale);
@@ -220,7 +246,7 @@ static void heap_scan(struct session *s, uint64_t now_ns)
 
 bool session__step(struct session *s, uint64_t now_ns)
 {
-	bool up = alive(s);
+	bool up = alive(s), open;
 
 	if (!s->have_bias && up &&
 	    remote__load_bias(s->t.pid, s->t.gb->path, s->t.gb->pie, s->t.gb->first_vaddr,
@@ -233,14 +259,15 @@ bool session__step(struct session *s, uint64_t now_ns)
 		heap_scan(s, now_ns);
 	/* The two kinds of window never overlap: a write probed by both costs twice what the
 	 * counting windows assume, which would skew the scale of their counts (tenfold in a
-	 * write-bound program). A discovery window that is due closes the counting ones; counting
+	 * write-bound program). A discovery window about to open closes the counting ones; counting
 	 * windows wait while it is open. */
-	if (up && s->w.budget_pct > 0 && !s->w.open && now_ns >= s->w.next_ns)
+	open = up && window_wanted(&s->w, now_ns);
+	if (open)
 		for (int i = 0; i < SESSION_NCOUNTERS; i++)
 			if (s->cnt[i].d)
 				hkduty__close(s->cnt[i].d);
 	if (up)
-		windows_tick(&s->w, s->inv, now_ns);
+		windows_tick(&s->w, s->inv, now_ns, open);
 	if (s->cnt[SESSION_WRITES].d)
 		hotkeys__events(hkduty__hotkeys(s->cnt[SESSION_WRITES].d), on_cwrite, s);
 	/* A failed attach leaves the window closed: the counts scale by what was seen. */
@@ -256,6 +283,10 @@ void session__poll(struct session *s, int timeout_ms)
 
 	if (s->w.open && timeout_ms > 1)
 		timeout_ms = 1;
+	/* A due window watches for the target to run. */
+	if (!s->w.open && s->w.budget_pct > 0 && timeout_ms > WINDOW_POLL_MS &&
+	    cli__now_ns(CLOCK_MONOTONIC) >= s->w.next_ns)
+		timeout_ms = WINDOW_POLL_MS;
 	/* Counting windows wait while a discovery window is open (session__step). */
 	for (int i = 0; !s->w.open && i < SESSION_NCOUNTERS; i++)
 		if (s->cnt[i].d && s->cnt[i].next_ns < next)

@@ -9,6 +9,7 @@
 #define MAPSCOPE_CLI_SESSION_H
 
 #include "cli/cli.h"
+#include "core/burst.h"
 #include "core/hkscale.h"
 
 #include <stdbool.h>
@@ -28,6 +29,10 @@ struct session_windows {
 	uint64_t cycle_ns;      /* when the previous cycle's window opened, 0 before the first */
 	uint64_t open_total_ns; /* time windows were open, closed ones only */
 	uint64_t mark_ns;       /* open time already handed to the growWork rates */
+	/* A due window waits for the target to run, and opens at a random point of that (see
+	 * core/burst.h), from its CPU clock. */
+	struct burst burst;
+	int pid;
 };
 
 /* Call counting: hotkeys' probes on mapassign* and mapdelete* (SESSION_WRITES) or mapaccess*

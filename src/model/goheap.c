@@ -305,7 +305,7 @@ int goheap__spans(struct goheap *h, struct goheap_span **out, size_t *n, uint32_
 	uint64_t sl[3], mheap, *ptrs = NULL;
 	struct goheap_span *spans = NULL;
 	uint8_t *raw = NULL, *ok = NULL;
-	size_t got = 0;
+	size_t got = 0, cnt;
 	long ret;
 
 	*out = NULL;
@@ -314,44 +314,50 @@ int goheap__spans(struct goheap *h, struct goheap_span **out, size_t *n, uint32_
 		return -ENOTSUP;
 	mheap = h->arenas + h->bias - h->l->mheap_arenas;
 	/* The runtime frees the old array when allspans grows: a torn read is tried once more. */
-	for (int attempt = 0;; attempt++) {
+	for (int attempt = 0; attempt < 2; attempt++) {
 		ret = remote__read(h->pid, mheap + h->l->mheap_sweepgen, sweepgen, 4);
 		if (!ret)
 			ret = remote__read(h->pid, mheap + h->l->mheap_allspans, sl, sizeof(sl));
 		if (ret)
-			return (int)ret;
+			goto out;
+		ret = -EINVAL;
 		if (!sl[0] || sl[1] > sl[2] || sl[1] > (1ull << 28))
-			return -EINVAL;
+			goto out;
 		free(ptrs);
-		ptrs = malloc((sl[1] ? sl[1] : 1) * sizeof(*ptrs));
+		ptrs = malloc((sl[1] + 1) * sizeof(*ptrs));
+		ret = -ENOMEM;
 		if (!ptrs)
-			return -ENOMEM;
+			goto out;
 		ret = remote__read(h->pid, sl[0], ptrs, sl[1] * 8);
-		if (!ret || attempt == 1)
+		if (!ret)
 			break;
 	}
-	if (!ret) {
-		raw = malloc((sl[1] ? sl[1] : 1) * h->span_len);
-		ok = malloc(sl[1] ? sl[1] : 1);
-		spans = malloc((sl[1] ? sl[1] : 1) * sizeof(*spans));
-		ret = raw && ok && spans ? 0 : -ENOMEM;
-	}
-	if (!ret)
-		ret = remote__read_each(h->pid, ptrs, h->span_len, raw, ok, sl[1]);
-	for (size_t i = 0; ret >= 0 && i < sl[1]; i++)
+	if (ret)
+		goto out;
+	cnt = sl[1];
+	raw = malloc((cnt + 1) * h->span_len);
+	ok = calloc(cnt + 1, 1);
+	spans = malloc((cnt + 1) * sizeof(*spans));
+	ret = -ENOMEM;
+	if (!raw || !ok || !spans)
+		goto out;
+	ret = remote__read_each(h->pid, ptrs, h->span_len, raw, ok, cnt);
+	if (ret < 0)
+		goto out;
+	for (size_t i = 0; i < cnt; i++)
 		if (ok[i] && span_from(h, raw + i * h->span_len, &spans[got]))
 			got++;
-	free(ptrs);
-	free(raw);
-	free(ok);
-	if (ret < 0) {
-		free(spans);
-		return (int)ret;
-	}
 	qsort(spans, got, sizeof(*spans), cmp_span);
 	*out = spans;
 	*n = got;
-	return 0;
+	spans = NULL;
+	ret = 0;
+out:
+	free(ptrs);
+	free(raw);
+	free(ok);
+	free(spans);
+	return (int)ret;
 }
 
 const struct goheap_span *goheap__span_of(const struct goheap_span *spans, size_t n, uint64_t addr)

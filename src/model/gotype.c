@@ -232,7 +232,8 @@ int gotype__map_types(const struct gobin *gb, struct gotype_map **out, size_t *n
 		}
 		maps[got++] = t;
 	}
-	qsort(maps, got, sizeof(*maps), cmp_group);
+	if (got)
+		qsort(maps, got, sizeof(*maps), cmp_group);
 	*out = maps;
 	*n = got;
 	return 0;

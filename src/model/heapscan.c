@@ -354,7 +354,7 @@ static int scan_span(struct run *r, const struct goheap_span *s, uint32_t hg)
 	if (s->sweepgen == hg - 1)
 		return 0;
 	objs = malloc(n * es);
-	bits = malloc((n + 7) / 8);
+	bits = calloc((n + 7) / 8, 1);
 	if (!objs || !bits) {
 		ret = -ENOMEM;
 		goto out;

@@ -302,8 +302,14 @@ void registry__event(struct registry *r, const struct inv_event *e)
 		break;
 	case INV_EV_TOUCH:
 		m = lookup(r, e, REG_TOUCHED);
-		if (m)
-			set_type(r, m, e->type);
+		if (!m)
+			return;
+		/* A scanned map has no stack: where it is used is the best site there is. */
+		if (m->origin == REG_SCANNED) {
+			m->origin = REG_TOUCHED;
+			set_stack(m, e);
+		}
+		set_type(r, m, e->type);
 		break;
 	}
 }

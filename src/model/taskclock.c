@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 struct tc_thread {
@@ -161,4 +162,14 @@ void taskclock__free(struct taskclock *tc)
 		close(tc->t[i].fd);
 	free(tc->t);
 	free(tc);
+}
+
+uint64_t taskclock__process_ns(int pid)
+{
+	struct timespec ts;
+	clockid_t clk;
+
+	if (clock_getcpuclockid(pid, &clk) || clock_gettime(clk, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }

@@ -24,6 +24,9 @@ void taskclock__scan(struct taskclock *tc);
  * time before it is first followed is not counted: a few µs for a Go M, which starts threads
  * rarely and keeps them. */
 uint64_t taskclock__read(struct taskclock *tc);
+/* The process CPU clock of pid in ns (one system call; a busy thread's time moves in ticks),
+ * 0 when it cannot be read. */
+uint64_t taskclock__process_ns(int pid);
 /* NULL-safe. */
 void taskclock__free(struct taskclock *tc);
 

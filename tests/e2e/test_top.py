@@ -58,7 +58,8 @@ def check(truth, changes, reports, attach):
         assert (m["len"], m["capacity"]) == (n, cap), \
             f"{name}: mapscope len {m['len']} cap {m['capacity']}, truth len {n} cap {cap}"
         if attach:
-            # Found in a discovery window: the site is where it was first seen in use.
+            # Found by the heap scan (or a window), then seen in use in a discovery window:
+            # the site is where that was.
             assert m["site_origin"] == "touched", f"{name}: {m['site_origin']}"
             assert m["site"] and m["site"].startswith("main."), f"{name}: site {m['site']}"
         elif name != "inline":
@@ -90,8 +91,9 @@ def test_launch(case):
 
 @cases(lib.matrix)
 def test_attach(case):
-    """Maps created before attach are found by the discovery windows while the target reads
-    them; the target keeps running after mapscope stops."""
+    """Maps created before attach are found by the heap scan at attach, and sited by the
+    discovery windows while the target reads them; the target keeps running after mapscope
+    stops."""
     lib.require_root()
     version, variant = case
     binary = lib.target("inventory", version, variant)
