@@ -4,6 +4,7 @@
 #include "inspect/gobin.h"
 #include "model/goheap.h"
 #include "model/gotype.h"
+#include "model/mapread.h"
 #include "model/remote.h"
 
 #include <errno.h>
@@ -36,6 +37,10 @@
 /* Objects above this many bytes that hold pointers carry an allocation header (Go 1.22+). */
 #define MALLOC_HEADER_MIN 512
 #define PAGE_BYTES 8192
+/* Arrays of maps ([]map[K]V: one type for all): at least this many maps found in one run of
+ * words, read from large objects up to this many bytes a scan. */
+#define ARRAY_MIN_MAPS 8
+#define ARRAY_READ_MAX (64ull << 20)
 
 struct global {
 	uint64_t addr, size; /* file virtual address */
@@ -222,7 +227,7 @@ static int classic(const struct run *r, const uint8_t *h, struct found *f)
 		return -1;
 	if (!buckets)
 		return count || old || nevac || extra || B ? -1 : 0;
-	if (count > (16ull << B) + 8ull * nover || nevac > (1ull << B) ||
+	if (!mapread__classic_count_ok(count, B, nover, old != 0) || nevac > (1ull << B) ||
 	    (old && !object_at(r, old, &sp, &usize, &hdr)) ||
 	    (extra && !goheap__span_of(r->spans, r->nspans, extra)))
 		return -1;
@@ -452,8 +457,9 @@ static const struct shape *shape_of(struct run *r, const struct found *f)
 	return &hs->shapes[hs->nshapes++];
 }
 
-/* The type from the array's own allocation header or largeType, else the map types that fit. */
-static void type_found(struct run *r, struct found *f, uint64_t hdr_word)
+/* The type from the array's own allocation header or largeType, else the map types that fit.
+ * False when no map type of the binary fits its storage: then it is no map. */
+static bool type_found(struct run *r, struct found *f, uint64_t hdr_word)
 {
 	const struct gotype_map *t = NULL;
 	uint64_t rt = f->arr_header ? hdr_word : f->arr_span->largetype;
@@ -468,6 +474,7 @@ static void type_found(struct run *r, struct found *f, uint64_t hdr_word)
 		f->m.type = sh->type;
 		f->m.cands = sh->cands;
 	}
+	return !sh || !r->hs->ntypes || f->m.type || f->m.cands;
 }
 
 static int cmp_found(const void *a, const void *b)
@@ -519,6 +526,108 @@ static void find_holders(struct run *r)
 		}
 		free(w);
 	}
+}
+
+static struct found *found_at(const struct run *r, uint64_t addr)
+{
+	struct found key = {.m.addr = addr};
+
+	return bsearch(&key, r->found, r->nfound, sizeof(key), cmp_found);
+}
+
+/* A header-class object that is no map found (an empty one): it does not end an array. */
+static bool header_slot(const struct run *r, uint64_t addr)
+{
+	const struct goheap_span *s = goheap__span_of(r->spans, r->nspans, addr);
+
+	return s && s->elemsize == r->hs->hdr_class && (addr - s->start) % s->elemsize == 0;
+}
+
+static bool has_cand(const struct found *f, uint64_t type)
+{
+	if (f->m.type)
+		return f->m.type == type;
+	for (uint32_t i = 0; f->m.cands && i < f->m.cands->n; i++)
+		if (f->m.cands->types[i] == type)
+			return true;
+	return false;
+}
+
+/* The maps of one array share a type: one a member has (or the only candidate they all
+ * share) when every member fits it; else the array's address, for a later touch to type them
+ * all (registry). Members that cannot share a type are no array of maps. */
+static void type_array(struct found **m, size_t n, uint64_t array)
+{
+	uint64_t t = 0, only = 0;
+	uint32_t shared = 0;
+	const struct heapscan_cands *c = NULL;
+
+	for (size_t i = 0; i < n && !t; i++)
+		t = m[i]->m.type;
+	for (size_t i = 0; !t && i < n && !c; i++)
+		c = m[i]->m.cands;
+	for (uint32_t k = 0; !t && c && k < c->n; k++) {
+		bool all = true;
+
+		for (size_t i = 0; i < n && all; i++)
+			all = has_cand(m[i], c->types[k]);
+		if (all && shared++ == 0)
+			only = c->types[k];
+	}
+	if (!t && !shared)
+		return;
+	t = t ? t : shared == 1 ? only : 0;
+	for (size_t i = 0; t && i < n; i++)
+		if (!has_cand(m[i], t))
+			return;
+	for (size_t i = 0; i < n; i++) {
+		m[i]->m.array = array;
+		if (t && !m[i]->m.type) {
+			m[i]->m.type = t;
+			m[i]->m.cands = NULL;
+		}
+	}
+}
+
+/* Runs of words pointing at map headers (found maps, or empty ones) in large objects that hold
+ * pointers: slices and arrays of maps. */
+static void find_arrays(struct run *r)
+{
+	uint64_t budget = ARRAY_READ_MAX;
+	struct found **members = NULL;
+
+	for (size_t i = 0; i < r->nspans && budget; i++) {
+		const struct goheap_span *s = &r->spans[i];
+		size_t nw, n = 0, start = 0;
+		uint64_t *w;
+
+		if (s->spanclass != 0 || s->elemsize > budget || s->elemsize < 8 * ARRAY_MIN_MAPS)
+			continue;
+		w = malloc(s->elemsize);
+		nw = s->elemsize / 8;
+		free(members);
+		members = malloc(nw * sizeof(*members));
+		if (!w || !members || remote__read(r->hs->pid, s->start, w, s->elemsize)) {
+			free(w);
+			continue;
+		}
+		budget -= s->elemsize;
+		r->st->bytes_read += s->elemsize;
+		for (size_t k = 0; k <= nw; k++) {
+			struct found *f = k < nw ? found_at(r, w[k]) : NULL;
+
+			if (f) {
+				start = n ? start : k;
+				members[n++] = f;
+			} else if (k == nw || !header_slot(r, w[k])) {
+				if (n >= ARRAY_MIN_MAPS)
+					type_array(members, n, s->start + start * 8);
+				n = 0;
+			}
+		}
+		free(w);
+	}
+	free(members);
 }
 
 static double cpu_now(void)
@@ -584,9 +693,15 @@ int heapscan__run(struct heapscan *hs, struct goheap *h, uint64_t bias, heapscan
 	if (!ret)
 		ret = read_headers(&r, &words);
 	if (!ret) {
+		size_t kept = 0;
+
 		for (size_t i = 0; i < r.nfound; i++)
-			type_found(&r, &r.found[i], words[i]);
+			if (type_found(&r, &r.found[i], words[i]))
+				r.found[kept++] = r.found[i];
+		st->rejected = r.nfound - kept;
+		r.nfound = kept;
 		qsort(r.found, r.nfound, sizeof(*r.found), cmp_found);
+		find_arrays(&r);
 		find_holders(&r);
 		for (size_t i = 0; i < r.nfound; i++)
 			fn(ctx, &r.found[i].m);

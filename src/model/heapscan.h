@@ -34,6 +34,8 @@ struct heapscan_map {
 	uint64_t type;			    /* runtime address of its map type; 0 when not known */
 	const struct heapscan_cands *cands; /* when type is 0: those that fit (n >= 2), or NULL */
 	const char *held_by;		    /* the global variable that points at it, or NULL */
+	/* The array of maps it is in (a []map[K]V: all one type), by its address, or 0. */
+	uint64_t array;
 };
 
 struct heapscan_stats {
@@ -41,6 +43,7 @@ struct heapscan_stats {
 	uint64_t slots;	     /* allocated objects of the header size class read */
 	uint64_t maps;	     /* validated maps */
 	uint64_t empty;	     /* empty maps with no storage, skipped */
+	uint64_t rejected;   /* held together, but their storage fits no map type of the binary */
 	uint64_t typed;	     /* maps typed by an allocation header or largeType */
 	uint64_t bytes_read; /* from the target */
 	double seconds, cpu_seconds;

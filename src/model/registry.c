@@ -163,6 +163,12 @@ static void set_type(struct registry *r, struct reg_map *m, uint64_t type)
 		return;
 	m->type = type;
 	resolve_type(r, m);
+	/* The maps of one []map[K]V share their type: the first one typed types them all. */
+	for (size_t i = 0; m->array && i < r->n; i++)
+		if (r->maps[i].array == m->array && !r->maps[i].type) {
+			r->maps[i].type = type;
+			resolve_type(r, &r->maps[i]);
+		}
 }
 
 static void set_stack(struct reg_map *m, const struct inv_event *e)
@@ -327,6 +333,8 @@ static void on_scanned(void *ctx, const struct heapscan_map *hm)
 	}
 	if (!m->held_by)
 		m->held_by = hm->held_by;
+	if (!m->array)
+		m->array = hm->array;
 	if (m->type)
 		return;
 	set_type(r, m, hm->type);

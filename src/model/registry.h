@@ -48,6 +48,7 @@ struct reg_map {
 	 * or one did), and the global variable that holds it. */
 	const struct heapscan_cands *cands;
 	const char *held_by;
+	uint64_t array; /* the array of maps holding it (heapscan.h): its type is theirs */
 };
 
 /* A growth that finished, for the interval's event list. */

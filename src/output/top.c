@@ -250,6 +250,8 @@ static void json_scan(struct json *j, const struct registry *r)
 	json__uint(j, st.typed);
 	json__key(j, "empty");
 	json__uint(j, st.empty);
+	json__key(j, "rejected");
+	json__uint(j, st.rejected);
 	json__key(j, "slots");
 	json__uint(j, st.slots);
 	json__key(j, "spans");

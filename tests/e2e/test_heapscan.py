@@ -6,11 +6,18 @@ and never sees the idle maps, so finding them all soon after the attach is the h
 of the attach, and in the last report with the target's own len, capacity and type (or, with no
 type, the target's type among `type_candidates`), and, found by the scan in a binary with symbols,
 `held_by` naming the variable. Every toolchain and build variant, attach
-mode."""
+mode. Then Debian's Prometheus, attached as a user would: its series maps against its own series
+count."""
 import json
+import os
+import re
+import shutil
+import socket
 import subprocess
+import tempfile
 import threading
 import time
+import urllib.request
 
 import lib
 from lib import cases
@@ -149,3 +156,80 @@ def test_attach(case):
         check(target.truths(until=exited_at), reports, attached_at, variant != "stripped")
     finally:
         target.kill()
+
+
+SERIES_TYPE = "map[chunks.HeadSeriesRef]*tsdb.memSeries"
+SHOW = ("addr", "type", "type_candidates", "len", "capacity", "buckets", "overflow_buckets",
+        "site_origin", "site", "held_by")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(port, path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as r:
+        return r.status, r.read().decode()
+
+
+def head_series(port):
+    _, page = http_get(port, "/metrics")
+    m = re.search(r"^prometheus_tsdb_head_series (\S+)$", page, re.M)
+    assert m, "Prometheus's /metrics has no prometheus_tsdb_head_series"
+    return int(float(m.group(1)))
+
+
+def test_prometheus_attach():
+    """Debian's Prometheus (scripts/install-deps), a real Go 1.19 server with 16,384 stripes of
+    series maps made at its start: after 15 s of 8 self-scrape jobs, `top -p` attached for
+    10 s. Its series maps (one map per stripe, typed through the []map slice that holds them
+    all) hold exactly the series its own prometheus_tsdb_head_series counts, within 1 %, in the
+    last report; it stays healthy."""
+    lib.require_root()
+    binary = shutil.which("prometheus")
+    assert binary, "prometheus missing: scripts/install-deps installs it"
+    port = free_port()
+    tmp = tempfile.mkdtemp(prefix="mapscope-prom-")
+    jobs = "".join(f"  - job_name: self{i}\n    static_configs:\n"
+                   f"      - targets: ['127.0.0.1:{port}']\n" for i in range(8))
+    with open(os.path.join(tmp, "prometheus.yml"), "w") as f:
+        f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n" + jobs)
+    prom = subprocess.Popen([binary, f"--config.file={tmp}/prometheus.yml",
+                             f"--storage.tsdb.path={tmp}/data",
+                             f"--web.listen-address=127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while True:
+            try:
+                if http_get(port, "/-/ready")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert prom.poll() is None, f"prometheus exited ({prom.returncode})"
+            assert time.time() < deadline, "prometheus not ready in 30 s"
+            time.sleep(0.5)
+        time.sleep(15)
+        p = lib.run([lib.MAPSCOPE, "top", "--json", "-p", str(prom.pid), "-d", "10", "-i", "5"],
+                    timeout=120)
+        truth = head_series(port)
+        reports = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+        assert reports and reports[-1]["stats"]["final"], p.stderr[-2000:]
+        last = reports[-1]
+        series = [m for m in last["maps"] if m["type"] == SERIES_TYPE]
+        got = sum(m["len"] for m in series)
+        scan = last["stats"]["scan"]
+        assert abs(got - truth) <= truth / 100, \
+            (f"{len(series)} series maps hold {got} series, Prometheus counts {truth}; "
+             f"scan {scan}; {sum(1 for m in last['maps'] if m['type'] is None)} maps untyped")
+        bad = [m for m in last["maps"] if m["len"] > m["capacity"]]
+        assert not bad, f"len > capacity: {[{k: m[k] for k in SHOW} for m in bad[:5]]}"
+        assert http_get(port, "/-/healthy")[0] == 200, "Prometheus unhealthy after the attach"
+        assert prom.poll() is None, "Prometheus ended while mapscope was attached"
+    finally:
+        if prom.poll() is None:
+            prom.terminate()
+            prom.wait(timeout=30)
+        shutil.rmtree(tmp, ignore_errors=True)
