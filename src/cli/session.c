@@ -335,7 +335,15 @@ void session__refresh(struct session *s, uint64_t now_ns, bool report)
 			hkduty__close(s->cnt[i].d);
 	if (report)
 		take_counts(s, now_ns);
+	/* A header address the program freed and reused for a new map reads as the new map, so
+	 * the new map's creation event must be applied by the time its values are shown: it is
+	 * sent as makemap returns, before the map is filled, so every event for what a read saw
+	 * is in the ring by the read's end. Drained before the reads (most reuses) and after them
+	 * (a map made meanwhile: its entry starts over, unread, instead of showing the old map's
+	 * type with the new map's len, seen under 2,000 maps made a second). */
+	inventory__poll(s->inv, 0);
 	registry__refresh(s->reg, MAX_MISSES);
+	inventory__poll(s->inv, 0);
 }
 
 void session__finish(struct session *s)

@@ -389,7 +389,8 @@ static bool same_span(const struct span *a, const struct span *b)
  * before the last GC: conservative, since nothing is allocated in an unswept span. The mark
  * bits themselves are not used: Go 1.26's inline mark bits keep them elsewhere until the
  * sweep. */
-static int judge(const struct goheap *h, const struct span *s, uint32_t hg, uint64_t addr)
+static int judge(const struct goheap *h, const struct span *s, uint32_t hg, uint64_t addr,
+		 uint64_t elemsize)
 {
 	uint64_t idx;
 	uint8_t byte;
@@ -411,6 +412,9 @@ static int judge(const struct goheap *h, const struct span *s, uint32_t hg, uint
 	idx = (addr - s->start) / s->elemsize;
 	if (idx >= s->nelems)
 		return -EINVAL; /* the span's tail, where no object starts */
+	/* The pages went to a span of another size class: no object of that size starts here. */
+	if (elemsize && (s->elemsize != elemsize || (addr - s->start) % elemsize))
+		return 0;
 	if (s->sweepgen == hg - 1)
 		return -EAGAIN; /* the sweeper is rewriting freeindex and allocBits */
 	if (idx < s->freeindex)
@@ -423,7 +427,7 @@ static int judge(const struct goheap *h, const struct span *s, uint32_t hg, uint
 	return (byte >> (idx % 8)) & 1;
 }
 
-int goheap__allocated(struct goheap *h, uint64_t addr)
+static int allocated(struct goheap *h, uint64_t addr, uint64_t elemsize)
 {
 	uint64_t ri, ha, sp, mheap;
 	int ret;
@@ -455,7 +459,7 @@ int goheap__allocated(struct goheap *h, uint64_t addr)
 			ret = read_span(h, sp, &a);
 		if (ret)
 			return ret;
-		verdict = judge(h, &a, hg, addr);
+		verdict = judge(h, &a, hg, addr, elemsize);
 		if (verdict < 0 && verdict != -EAGAIN)
 			return verdict;
 		ret = read_span(h, sp, &b);
@@ -467,4 +471,14 @@ int goheap__allocated(struct goheap *h, uint64_t addr)
 			return verdict;
 	}
 	return -EAGAIN;
+}
+
+int goheap__allocated(struct goheap *h, uint64_t addr)
+{
+	return allocated(h, addr, 0);
+}
+
+int goheap__holds(struct goheap *h, uint64_t addr, uint64_t elemsize)
+{
+	return allocated(h, addr, elemsize);
 }

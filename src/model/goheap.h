@@ -32,6 +32,10 @@ void goheap__free(struct goheap *h);
  * globals), -EAGAIN the span is being swept or changed while read, -EINVAL implausible span
  * contents, or the read error (-EFAULT, -ESRCH, -EPERM). */
 int goheap__allocated(struct goheap *h, uint64_t addr);
+/* The same for an object of elemsize bytes (a size class) starting at addr: also 0 when the
+ * page is now in a span of another size class, or addr is not where one of its objects starts
+ * (the memory was freed and reused for objects of another size, seen under map churn). */
+int goheap__holds(struct goheap *h, uint64_t addr, uint64_t elemsize);
 
 /* One in-use heap span as mheap_.allspans showed it. An object of a span starts at
  * start + i*elemsize, i < nelems; it is allocated when i < freeindex or bit i of allocbits is

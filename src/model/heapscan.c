@@ -15,7 +15,6 @@
 /* runtime.hmap and internal/runtime/maps.{Map,table} (GO-MAP-INTERNALS.md §1.2, §1.3). */
 #define HMAP_FLAGS 8
 #define HMAP_B 9
-#define HMAP_NOVERFLOW 10
 #define HMAP_BUCKETS 16
 #define HMAP_OLDBUCKETS 24
 #define HMAP_NEVACUATE 32
@@ -217,17 +216,15 @@ static int classic(const struct run *r, const uint8_t *h, struct found *f)
 {
 	uint64_t count = u64(h), buckets = u64(h + HMAP_BUCKETS), old = u64(h + HMAP_OLDBUCKETS);
 	uint64_t nevac = u64(h + HMAP_NEVACUATE), extra = u64(h + r->hs->hdr_size - 8), usize;
-	uint16_t nover;
 	uint8_t B = h[HMAP_B];
 	const struct goheap_span *sp;
 	bool hdr;
 
-	memcpy(&nover, h + HMAP_NOVERFLOW, 2);
 	if ((h[HMAP_FLAGS] & ~HMAP_FLAG_BITS) || B > 40)
 		return -1;
 	if (!buckets)
 		return count || old || nevac || extra || B ? -1 : 0;
-	if (!mapread__classic_count_ok(count, B, nover, old != 0) || nevac > (1ull << B) ||
+	if (!mapread__classic_count_ok(count, B) || nevac > (1ull << B) ||
 	    (old && !object_at(r, old, &sp, &usize, &hdr)) ||
 	    (extra && !goheap__span_of(r->spans, r->nspans, extra)))
 		return -1;

@@ -20,14 +20,11 @@
 #define MAX_DIR_LEN (1u << 24)
 #define CTRL_DELETED 0xfe
 
-bool mapread__classic_count_ok(uint64_t count, uint8_t B, uint16_t noverflow, bool growing)
+bool mapread__classic_count_ok(uint64_t count, uint8_t B)
 {
-	uint64_t over = B < 16 ? noverflow : (uint64_t)noverflow << (B - 15);
-
 	if (B > 56)
 		return false;
-	/* Twice the overflow buckets counted: the approximate count is a sample. */
-	return count <= 8 * ((1ull << B) + 2 * over) + (growing ? 8ull << B : 0);
+	return count <= (B ? 13ull << (B - 1) : 8);
 }
 
 static int classic(pid_t pid, uint64_t addr, const struct mapread_layout *l, struct map_stats *s)
@@ -47,7 +44,7 @@ static int classic(pid_t pid, uint64_t addr, const struct mapread_layout *l, str
 	memcpy(&old, h + HMAP_OLDBUCKETS, 8);
 	memcpy(&extra, h + l->hmap_size - 8, 8);
 	/* flags holds four bits (iterator, oldIterator, hashWriting, sameSizeGrow). */
-	if (s->B > 62 || !mapread__classic_count_ok(count, s->B, nover, old != 0) ||
+	if (s->B > 62 || !mapread__classic_count_ok(count, s->B) ||
 	    (h[HMAP_FLAGS] & 0xf0))
 		return -EINVAL;
 	s->len = count;

@@ -29,10 +29,11 @@ struct mapread_layout {
 	bool count_tombstones; /* reads every group's control word */
 };
 
-/* Whether a classic map can hold count entries: 8 a bucket, its 2^B buckets and its overflow
- * buckets (noverflow counts them exactly below B 16, one in 2^(B-15) above), plus the old
- * buckets while it grows. */
-bool mapread__classic_count_ok(uint64_t count, uint8_t B, uint16_t noverflow, bool growing);
+/* Whether a classic map of 2^B buckets can hold count entries: an insert that would take it over
+ * the load factor (6.5 a bucket; 8 with one bucket) grows it first, and one made while it grows
+ * (B already the new size) cannot catch up with the doubled bound. Overflow buckets do not
+ * raise it: a header that read 14 entries with B 0 and an overflow bucket was other memory. */
+bool mapread__classic_count_ok(uint64_t count, uint8_t B);
 /* Returns 0, or a negative errno when the header cannot be read or is implausible. */
 int mapread__stats(pid_t pid, uint64_t addr, const struct mapread_layout *l, struct map_stats *out);
 

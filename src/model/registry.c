@@ -376,20 +376,30 @@ void registry__refresh(struct registry *r, unsigned int max_misses)
 {
 	struct mapread_layout l = { 0 };
 	size_t before = r->n;
+	uint64_t hdr_class;
 
 	l.swiss = r->gb->maps == GO_LAYOUT_SWISS;
 	/* hmap gained clearSeq only in the noswissmap builds of Go 1.24-1.25. */
 	l.hmap_size = r->gb->ver.noswissmap ? 56 : 48;
 	l.count_tombstones = true;
+	/* A header is an object of its own, of the size class its size rounds to. */
+	hdr_class = l.swiss || l.hmap_size == 48 ? 48 : 64;
 	for (size_t i = 0; i < r->n;) {
 		struct reg_map *m = &r->maps[i];
 		struct map_stats st;
-		int ret;
+		int ret, live;
 
 		/* Go's heap stays mapped after a free: a freed header still reads, so the span's
 		 * allocation state decides. Unknown liveness (a stack map) keeps the read rule. */
-		if (r->heap && r->have_bias && goheap__allocated(r->heap, m->addr) == 0) {
+		live = r->heap && r->have_bias ? goheap__holds(r->heap, m->addr, hdr_class) : -ENOENT;
+		if (live == 0) {
 			drop(r, i);
+			continue;
+		}
+		/* Being swept: the slot may have been freed and reused, so what it holds is not read
+		 * as this map; its last good read stands until the next refresh. */
+		if (live == -EAGAIN) {
+			i++;
 			continue;
 		}
 		resolve_type(r, m);

@@ -1,0 +1,3 @@
+module mapscope.test/churnmaps
+
+go 1.19
