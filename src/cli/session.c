@@ -15,9 +15,12 @@
 #include "shared/hotkeys.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define WINDOW_GAP_NS 1000000000ull /* a discovery window opens once a second */
 #define WINDOW_MIN_NS 1000000ull    /* and lasts 1 to 200 ms, sized to the budget */
@@ -135,11 +138,60 @@ int session__open(struct session *s, char **argv, int pid, double budget_pct,
 	return ret ? cli__attach_failed(&s->t, ret) : 0;
 }
 
+/* One line on the terminal, rewritten in place, while the scan at attach runs over a second. */
+static void scan_progress(void *ctx, double fraction, uint64_t maps, bool done)
+{
+	struct session *s = ctx;
+
+	if (done)
+		fprintf(stderr, "\r\033[K");
+	else
+		fprintf(stderr,
+			"\rmapscope: finding the maps in process %d's heap: %3.0f%% (%" PRIu64
+			" maps so far)\033[K",
+			s->t.pid, fraction * 100, maps);
+	fflush(stderr);
+}
+
+/* Finds the maps made before mapscope came, and any no probe saw since. A binary whose heap
+ * cannot be scanned is not tried again; a failed read is, at the next turn. */
+static void heap_scan(struct session *s, uint64_t now_ns, heapscan_progress_fn progress)
+{
+	struct heapscan_stats st;
+	uint64_t gap;
+	int ret = registry__scan_progress(s->reg, &st, progress, s);
+
+	if (ret == -ENOTSUP || ret == -ENOMEM) {
+		s->scan_next_ns = UINT64_MAX;
+		return;
+	}
+	gap = (uint64_t)(st.seconds * SCAN_TIME_RATIO * 1e9);
+	s->scan_next_ns = now_ns + (gap > SCAN_GAP_NS ? gap : SCAN_GAP_NS);
+}
+
+static void learn_bias(struct session *s)
+{
+	if (!s->have_bias && remote__load_bias(s->t.pid, s->t.gb->path, s->t.gb->pie,
+					       s->t.gb->first_vaddr, &s->bias) == 0) {
+		s->have_bias = true;
+		registry__set_bias(s->reg, s->bias);
+	}
+}
+
 void session__release(struct session *s)
 {
+	/* The maps made before an attach are found first, before the first report, with progress
+	 * on a terminal (a heap of gigabytes takes seconds); a launched program's first scan
+	 * waits SCAN_GAP_NS, for maps no probe saw. */
+	s->scan_next_ns = s->launched ? cli__now_ns(CLOCK_MONOTONIC) + SCAN_GAP_NS : 0;
+	if (!s->launched) {
+		learn_bias(s);
+		if (s->have_bias)
+			heap_scan(s, cli__now_ns(CLOCK_MONOTONIC),
+				  isatty(STDERR_FILENO) ? scan_progress : NULL);
+	}
 	s->start_ns = cli__now_ns(CLOCK_MONOTONIC);
 	s->w.next_ns = s->start_ns;
-	s->scan_next_ns = s->start_ns + (s->launched ? SCAN_GAP_NS : 0);
 	s->w.pid = s->t.pid;
 	burst__init(&s->w.burst, WINDOW_WAIT_NS, WINDOW_DELAY_MAX_NS,
 		    s->start_ns ^ (uint64_t)s->t.pid << 32);
@@ -165,7 +217,65 @@ static void window_close(struct session_windows *w, struct inventory *inv, uint6
 	inventory__window(inv, false);
 	w->open = false;
 	w->open_total_ns += now - w->open_ns;
-	w->next_ns = w->open_ns + WINDOW_GAP_NS;
+	if (w->parts_left) {
+		w->resume_ns = now + w->part_gap_ns;
+		w->part_cpu_ns = taskclock__process_ns(w->pid);
+		w->part_at_ns = now;
+	}
+}
+
+/* A window whole, opened at one point of a run, probes the one map the run works on there (its
+ * calls are trap-bound while probed: a 10 ms window is 1,600 calls of a run's 700,000): on
+ * burstmaps one of its three busy maps was touched in 6 s. Cut into parts at points spread over
+ * the run, it meets the maps worked on through it. A part is at least SWEEP_PART_MIN_NS (about
+ * 80 hits on a 6 µs-trap host: one touches a map), and parts at least SWEEP_GAP_MIN_NS of the
+ * run apart (the CPU clock is polled every WINDOW_POLL_MS). */
+#define SWEEP_PARTS 4
+#define SWEEP_PART_MIN_NS 500000ull
+#define SWEEP_GAP_MIN_NS 2000000ull
+/* How long parts left wait for a run that has not come: a first part placed by the rhythm
+ * (core/burst.h) may open up to BURST_JITTER of a period early, and runs probed in part come
+ * later than their rhythm said (seen 25 ms and more on a 1 s period). */
+#define SWEEP_WAIT_NS 100000000ull
+
+static unsigned int sweep_parts(const struct session_windows *w)
+{
+	const struct burst *b = &w->burst;
+	uint64_t n = SWEEP_PARTS;
+
+	if (!b->active_ns || b->endless)
+		return 1;
+	if (n > w->len_ns / SWEEP_PART_MIN_NS)
+		n = w->len_ns / SWEEP_PART_MIN_NS;
+	if (n > b->active_ns / SWEEP_GAP_MIN_NS)
+		n = b->active_ns / SWEEP_GAP_MIN_NS;
+	return n ? (unsigned int)n : 1;
+}
+
+/* The next part of a window: once its gap has passed, at a poll that finds the target running
+ * (a quarter of a CPU since the last); a part opened just before a run (placed by its rhythm)
+ * waits for it, and the parts left go when the run should be over. */
+static void part_tick(struct session_windows *w, struct inventory *inv, uint64_t now)
+{
+	uint64_t cpu;
+	bool ran;
+
+	if (w->open || !w->parts_left || now < w->resume_ns)
+		return;
+	cpu = taskclock__process_ns(w->pid);
+	ran = cpu && (cpu - w->part_cpu_ns) * BURST_BUSY_DIV >= now - w->part_at_ns;
+	if (!ran || inventory__window(inv, true) != 0) {
+		w->part_cpu_ns = cpu;
+		w->part_at_ns = now;
+		if (!cpu || now >= w->parts_end_ns)
+			w->parts_left = 0;
+		return;
+	}
+	w->parts_left--;
+	w->open = true;
+	w->open_cpu_ns = cpu;
+	w->open_ns = cli__now_ns(CLOCK_MONOTONIC);
+	w->close_ns = w->open_ns + w->part_len_ns;
 }
 
 /* Whether a window should open now: it is due, and the target runs (core/burst.h). A clock
@@ -174,11 +284,27 @@ static bool window_wanted(struct session_windows *w, uint64_t now)
 {
 	uint64_t cpu;
 
-	if (w->budget_pct <= 0 || w->open || now < w->next_ns)
+	if (w->budget_pct <= 0 || w->open || w->parts_left || now < w->next_ns)
 		return false;
 	cpu = taskclock__process_ns(w->pid);
-	w->burst.win_ns = w->len_ns;
+	w->burst.parts = sweep_parts(w);
+	w->burst.win_ns = w->len_ns / w->burst.parts;
 	return !cpu || burst__sample(&w->burst, now, cpu, w->next_ns);
+}
+
+/* A window (or part) is timed in the program's running: one opened just before a run (placed by
+ * its rhythm, to catch the maps worked on first: burstmaps' 100,000 reads take its run's first
+ * 1-2 ms) stays open until the program has run for half of it, or SWEEP_WAIT_NS. Idle, it costs
+ * nothing. */
+static bool window_extend(struct session_windows *w, uint64_t now)
+{
+	uint64_t len = w->part_len_ns;
+	uint64_t cpu = taskclock__process_ns(w->pid), ran = cpu - w->open_cpu_ns;
+
+	if (!cpu || ran >= len / 2 || now >= w->open_ns + SWEEP_WAIT_NS)
+		return false;
+	w->close_ns = now + (len - ran);
+	return true;
 }
 
 /* A window's length is steered by what the previous cycle (window open to the next open) really
@@ -191,9 +317,14 @@ static void windows_tick(struct session_windows *w, struct inventory *inv, uint6
 	if (w->budget_pct <= 0)
 		return;
 	if (w->open && now >= w->close_ns) {
-		window_close(w, inv, now);
-	} else if (open) {
+		if (!window_extend(w, now))
+			window_close(w, inv, now);
+	} else if (!open) {
+		part_tick(w, inv, now);
+	} else {
 		uint64_t hits = inventory__touch_hits(inv);
+		unsigned int parts = w->burst.parts; /* as the burst placed it */
+		uint64_t gap = parts > 1 ? w->burst.active_ns / parts : 0;
 
 		burst__opened(&w->burst);
 		if (w->cycle_ns) {
@@ -221,46 +352,44 @@ static void windows_tick(struct session_windows *w, struct inventory *inv, uint6
 			now = cli__now_ns(CLOCK_MONOTONIC);
 			w->open = true;
 			w->open_ns = now;
-			w->close_ns = now + w->len_ns;
+			w->open_cpu_ns = taskclock__process_ns(w->pid);
+			w->next_ns = now + WINDOW_GAP_NS;
+			w->parts_left = parts - 1;
+			w->part_len_ns = w->len_ns / parts;
+			w->part_gap_ns = gap;
+			w->parts_end_ns = now + (parts > 1 ? gap * parts + SWEEP_WAIT_NS : 0);
+			w->close_ns = now + w->part_len_ns;
 		} else {
 			w->next_ns = now + WINDOW_GAP_NS * 10;
 		}
 	}
 }
 
-/* Finds the maps made before mapscope came, and any no probe saw since. A binary whose heap
- * cannot be scanned is not tried again; a failed read is, at the next turn. */
-static void heap_scan(struct session *s, uint64_t now_ns)
+/* Whether counting windows must wait: a discovery window is open, has parts left, or is due and
+ * waiting for a bursty program's next run, which a counting window would take (its detach alone
+ * blocks mapscope for 20 ms, a whole burst, seen on burstmaps: the discovery window then opened
+ * after the run). A program never seen in runs (steady, light or idle) does not hold them up. */
+static bool discovery_busy(const struct session_windows *w, uint64_t now)
 {
-	struct heapscan_stats st;
-	uint64_t gap;
-	int ret = registry__scan(s->reg, &st);
+	const struct burst *b = &w->burst;
 
-	if (ret == -ENOTSUP || ret == -ENOMEM) {
-		s->scan_next_ns = UINT64_MAX;
-		return;
-	}
-	gap = (uint64_t)(st.seconds * SCAN_TIME_RATIO * 1e9);
-	s->scan_next_ns = now_ns + (gap > SCAN_GAP_NS ? gap : SCAN_GAP_NS);
+	return w->open || w->parts_left ||
+	       (w->budget_pct > 0 && now >= w->next_ns && b->active_ns && !b->endless);
 }
 
 bool session__step(struct session *s, uint64_t now_ns)
 {
 	bool up = alive(s), open;
 
-	if (!s->have_bias && up &&
-	    remote__load_bias(s->t.pid, s->t.gb->path, s->t.gb->pie, s->t.gb->first_vaddr,
-			      &s->bias) == 0) {
-		s->have_bias = true;
-		registry__set_bias(s->reg, s->bias);
-	}
+	if (up)
+		learn_bias(s);
 	inventory__poll(s->inv, 0);
-	if (up && s->have_bias && !s->w.open && now_ns >= s->scan_next_ns)
-		heap_scan(s, now_ns);
+	if (up && s->have_bias && !s->w.open && !s->w.parts_left && now_ns >= s->scan_next_ns)
+		heap_scan(s, now_ns, NULL);
 	/* The two kinds of window never overlap: a write probed by both costs twice what the
 	 * counting windows assume, which would skew the scale of their counts (tenfold in a
 	 * write-bound program). A discovery window about to open closes the counting ones; counting
-	 * windows wait while it is open. */
+	 * windows wait while it is due, open or has parts left (discovery_busy). */
 	open = up && window_wanted(&s->w, now_ns);
 	if (open)
 		for (int i = 0; i < SESSION_NCOUNTERS; i++)
@@ -271,7 +400,7 @@ bool session__step(struct session *s, uint64_t now_ns)
 	if (s->cnt[SESSION_WRITES].d)
 		hotkeys__events(hkduty__hotkeys(s->cnt[SESSION_WRITES].d), on_cwrite, s);
 	/* A failed attach leaves the window closed: the counts scale by what was seen. */
-	for (int i = 0; up && !s->w.open && i < SESSION_NCOUNTERS; i++)
+	for (int i = 0; up && !discovery_busy(&s->w, now_ns) && i < SESSION_NCOUNTERS; i++)
 		if (s->cnt[i].d)
 			hkduty__tick(s->cnt[i].d, now_ns, &s->cnt[i].next_ns);
 	return up;
@@ -283,12 +412,15 @@ void session__poll(struct session *s, int timeout_ms)
 
 	if (s->w.open && timeout_ms > 1)
 		timeout_ms = 1;
+	if (!s->w.open && s->w.parts_left && timeout_ms > WINDOW_POLL_MS)
+		timeout_ms = WINDOW_POLL_MS;
 	/* A due window watches for the target to run. */
 	if (!s->w.open && s->w.budget_pct > 0 && timeout_ms > WINDOW_POLL_MS &&
 	    cli__now_ns(CLOCK_MONOTONIC) >= s->w.next_ns)
 		timeout_ms = WINDOW_POLL_MS;
 	/* Counting windows wait while a discovery window is open (session__step). */
-	for (int i = 0; !s->w.open && i < SESSION_NCOUNTERS; i++)
+	for (int i = 0;
+	     !discovery_busy(&s->w, cli__now_ns(CLOCK_MONOTONIC)) && i < SESSION_NCOUNTERS; i++)
 		if (s->cnt[i].d && s->cnt[i].next_ns < next)
 			next = s->cnt[i].next_ns;
 	if (next != UINT64_MAX && timeout_ms > 0) {
@@ -352,6 +484,7 @@ void session__finish(struct session *s)
 	if (s->w.open)
 		inventory__window(s->inv, false);
 	s->w.open = false;
+	s->w.parts_left = 0;
 	for (int i = 0; i < SESSION_NCOUNTERS; i++)
 		if (s->cnt[i].d)
 			hkduty__close(s->cnt[i].d);

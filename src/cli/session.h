@@ -33,6 +33,12 @@ struct session_windows {
 	 * core/burst.h), from its CPU clock. */
 	struct burst burst;
 	int pid;
+	/* A window opened in a run of known length comes in parts spread over the run: those
+	 * left, each one's length, the gap between them, when the next may open, when the run
+	 * should be over, and the target's CPU time at the last look. */
+	unsigned int parts_left;
+	uint64_t part_len_ns, part_gap_ns, resume_ns, parts_end_ns, part_cpu_ns, part_at_ns;
+	uint64_t open_cpu_ns; /* the target's CPU time when the window (or part) opened */
 };
 
 /* Call counting: hotkeys' probes on mapassign* and mapdelete* (SESSION_WRITES) or mapaccess*

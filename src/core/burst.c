@@ -8,6 +8,13 @@ void burst__init(struct burst *b, uint64_t wait_ns, uint64_t max_delay_ns, uint6
 	b->wait_ns = wait_ns;
 	b->max_delay_ns = max_delay_ns ? max_delay_ns : 1;
 	b->phase = (double)(seed % 1000003) / 1000003.0;
+	b->parts = 1;
+}
+
+/* The part of an active period of length len where a window's first part opens. */
+static uint64_t first_part(const struct burst *b, uint64_t len)
+{
+	return b->parts > 1 ? len / b->parts : len;
 }
 
 /* A point of [0, n): the windows' points step by the golden ratio from a random start, so that
@@ -27,7 +34,7 @@ static uint64_t pick(struct burst *b, uint64_t now)
 		return now;
 	uint64_t len = b->active_ns < b->max_delay_ns ? b->active_ns : b->max_delay_ns;
 
-	return b->onset_ns + next_point(b, len);
+	return b->onset_ns + next_point(b, first_part(b, len));
 }
 
 /* An onset a whole number of periods after the previous one, within the jitter, confirms the
@@ -80,10 +87,18 @@ static uint64_t on_beat(struct burst *b, uint64_t now)
 	len = len > BURST_LEAD_NS ? len : BURST_LEAD_NS; /* not learnt yet: its start at least */
 	if (next + len <= now)
 		next += ((now - next - len) / b->period_ns + 1) * b->period_ns;
-	at = next - lead + next_point(b, len + lead);
+	at = next - lead + next_point(b, first_part(b, len) + lead);
 	/* A point already past is taken in the next run: clamping it to now would pile every
 	 * window at the same late point. */
 	return at > now ? at : at + b->period_ns;
+}
+
+/* Whether a point planned on the beat misses the run under way though the beat meant it: past
+ * the run's learnt end, yet less than half a period after its onset (a point meant for the next
+ * run, when the window fell due mid-run, is a period on). */
+static bool beat_missed(const struct burst *b, uint64_t t)
+{
+	return t > b->onset_ns + b->active_ns && t - b->onset_ns < b->period_ns / 2;
 }
 
 /* Starts, ends or gives up an active period from one fresh sample. */
@@ -148,6 +163,11 @@ bool burst__sample(struct burst *b, uint64_t now_ns, uint64_t cpu_ns, uint64_t d
 	} else if (due && b->rhythm && b->active_ns && !b->learning) {
 		if (!b->fire_ns)
 			b->fire_ns = on_beat(b, now_ns);
+		/* A run seen now that the beat's point misses gets a point of its own: the rhythm
+		 * drifts (a run slowed by a window ends late, and the program's next one starts
+		 * late: 25 ms and more on a 1 s period). */
+		if (b->onset_ns && beat_missed(b, b->fire_ns))
+			b->fire_ns = pick(b, now_ns);
 		open = now_ns >= b->fire_ns;
 	} else if (due && b->onset_ns && !b->learning) {
 		if (!b->fire_ns)

@@ -52,6 +52,9 @@ struct burst {
 	bool endless;	/* the last period watched never ended */
 	unsigned int opened;
 	double phase; /* of the windows' points in their runs, in [0, 1) */
+	/* The caller's window opens in this many parts spread over the run (1 from init; the
+	 * caller keeps it current): its first part is placed in the first 1/parts of the run. */
+	unsigned int parts;
 };
 
 void burst__init(struct burst *b, uint64_t wait_ns, uint64_t max_delay_ns, uint64_t seed);

@@ -60,6 +60,8 @@ struct heapscan {
 	size_t ndata;
 	struct shape *shapes; /* every storage shape typed so far, and its candidates */
 	size_t nshapes, scap;
+	heapscan_progress_fn progress;
+	void *progress_ctx;
 };
 
 /* What the candidates of a map depend on: its storage array's size and group count range, and
@@ -668,10 +670,32 @@ static int read_headers(struct run *r, uint64_t **words)
 	return got < 0 ? (int)got : 0;
 }
 
+void heapscan__set_progress(struct heapscan *hs, heapscan_progress_fn fn, void *ctx)
+{
+	hs->progress = fn;
+	hs->progress_ctx = ctx;
+}
+
+/* Tells the progress hook how far the scan is, once it has run PROGRESS_AFTER_S, then at most
+ * every PROGRESS_EVERY_S; *shown says whether it was ever told. */
+#define PROGRESS_AFTER_S 1.0
+#define PROGRESS_EVERY_S 0.25
+static void progress(struct run *r, double wall0, double *last, double fraction, bool *shown)
+{
+	double t = wall_now();
+
+	if (!r->hs->progress || t - wall0 < PROGRESS_AFTER_S || t - *last < PROGRESS_EVERY_S)
+		return;
+	*last = t;
+	*shown = true;
+	r->hs->progress(r->hs->progress_ctx, fraction, r->nfound, false);
+}
+
 int heapscan__run(struct heapscan *hs, struct goheap *h, uint64_t bias, heapscan_fn fn, void *ctx,
 		  struct heapscan_stats *st)
 {
-	double cpu0 = cpu_now(), wall0 = wall_now();
+	double cpu0 = cpu_now(), wall0 = wall_now(), last = 0;
+	bool shown = false;
 	struct run r = {.hs = hs, .bias = bias, .st = st};
 	struct goheap_span *spans = NULL;
 	uint64_t *words = NULL;
@@ -684,29 +708,46 @@ int heapscan__run(struct heapscan *hs, struct goheap *h, uint64_t bias, heapscan
 		return ret;
 	r.spans = spans;
 	st->spans = r.nspans;
-	for (size_t i = 0; i < r.nspans && !ret; i++)
+	/* The fractions are rough shares of the time, measured at 1 GiB: the header spans, their
+	 * candidates' words, typing, arrays and holders, then handing the maps over. */
+	for (size_t i = 0; i < r.nspans && !ret; i++) {
 		if (spans[i].elemsize == hs->hdr_class && !(spans[i].spanclass & 1))
 			ret = scan_span(&r, &spans[i], hg);
+		if (i % 64 == 0)
+			progress(&r, wall0, &last, 0.6 * (double)i / (double)r.nspans, &shown);
+	}
 	if (!ret)
 		ret = read_headers(&r, &words);
+	progress(&r, wall0, &last, 0.7, &shown);
 	if (!ret) {
 		size_t kept = 0;
 
-		for (size_t i = 0; i < r.nfound; i++)
+		for (size_t i = 0; i < r.nfound; i++) {
 			if (type_found(&r, &r.found[i], words[i]))
 				r.found[kept++] = r.found[i];
+			if (i % 4096 == 0)
+				progress(&r, wall0, &last, 0.7 + 0.1 * (double)i / (double)r.nfound,
+					 &shown);
+		}
 		st->rejected = r.nfound - kept;
 		r.nfound = kept;
 		qsort(r.found, r.nfound, sizeof(*r.found), cmp_found);
 		find_arrays(&r);
 		find_holders(&r);
-		for (size_t i = 0; i < r.nfound; i++)
+		progress(&r, wall0, &last, 0.85, &shown);
+		for (size_t i = 0; i < r.nfound; i++) {
 			fn(ctx, &r.found[i].m);
+			if (i % 4096 == 0)
+				progress(&r, wall0, &last,
+					 0.85 + 0.15 * (double)i / (double)r.nfound, &shown);
+		}
 		st->maps = r.nfound;
 	}
 	free(words);
 	free(r.found);
 	free(spans);
+	if (shown)
+		hs->progress(hs->progress_ctx, 1, st->maps, true);
 	st->cpu_seconds = cpu_now() - cpu0;
 	st->seconds = wall_now() - wall0;
 	return ret;

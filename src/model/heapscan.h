@@ -55,6 +55,10 @@ int heapscan__new(const struct gobin *gb, pid_t pid, struct heapscan **out);
 void heapscan__free(struct heapscan *hs);
 
 typedef void (*heapscan_fn)(void *ctx, const struct heapscan_map *m);
+/* Told how far a scan that has run over a second is (fraction 0-1, maps validated so far), at
+ * most four times a second, and once more with done set at its end when it was told before. */
+typedef void (*heapscan_progress_fn)(void *ctx, double fraction, uint64_t maps, bool done);
+void heapscan__set_progress(struct heapscan *hs, heapscan_progress_fn fn, void *ctx);
 /* One scan of heap h (whose load bias is set) of a process with load bias `bias`: fn once per
  * validated map. Never stops or writes the target. Returns 0 or a negative errno (the target
  * is gone, or its span tables cannot be read). */

@@ -44,8 +44,7 @@ static int classic(pid_t pid, uint64_t addr, const struct mapread_layout *l, str
 	memcpy(&old, h + HMAP_OLDBUCKETS, 8);
 	memcpy(&extra, h + l->hmap_size - 8, 8);
 	/* flags holds four bits (iterator, oldIterator, hashWriting, sameSizeGrow). */
-	if (s->B > 62 || !mapread__classic_count_ok(count, s->B) ||
-	    (h[HMAP_FLAGS] & 0xf0))
+	if (s->B > 62 || !mapread__classic_count_ok(count, s->B) || (h[HMAP_FLAGS] & 0xf0))
 		return -EINVAL;
 	s->len = count;
 	s->capacity = 8ull << s->B;
@@ -148,6 +147,10 @@ static int swiss(pid_t pid, uint64_t addr, const struct mapread_layout *l, struc
 					       &s->tombstones);
 	}
 	free(tabs);
+	/* A table holds at most 7/8 of its slots; len was read before the tables, which only grow
+	 * meanwhile. */
+	if (!ret && s->len > s->capacity)
+		ret = -EINVAL;
 	return ret;
 }
 

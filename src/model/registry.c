@@ -343,6 +343,12 @@ static void on_scanned(void *ctx, const struct heapscan_map *hm)
 
 int registry__scan(struct registry *r, struct heapscan_stats *st)
 {
+	return registry__scan_progress(r, st, NULL, NULL);
+}
+
+int registry__scan_progress(struct registry *r, struct heapscan_stats *st,
+			    heapscan_progress_fn progress, void *ctx)
+{
 	int ret;
 
 	memset(st, 0, sizeof(*st));
@@ -353,6 +359,7 @@ int registry__scan(struct registry *r, struct heapscan_stats *st)
 		if (ret)
 			return ret;
 	}
+	heapscan__set_progress(r->hs, progress, ctx);
 	ret = heapscan__run(r->hs, r->heap, r->bias, on_scanned, r, st);
 	if (!ret) {
 		r->scan = *st;

@@ -91,4 +91,34 @@ TEST(burst_bursty_program_windows_land_on_runs)
 	CHECK(thirds[0] && thirds[1] && thirds[2]);
 }
 
+/* The same program, the window in four parts (cli/session.c spreads the other three over the
+ * run): once the rhythm is known, every first part opens from its own length before the run's
+ * start to the end of the run's first quarter (and a tick), so that the parts after it still
+ * fall in the run. Before, a window due mid-run opens where the run is seen (4-16 ms in). */
+TEST(burst_parts_open_in_the_first_quarter)
+{
+	const uint64_t period = 1000 * MS, run = 16 * MS;
+	struct burst b;
+	uint64_t due = 3500 * MS;
+	int early = 0, n = 0;
+
+	burst__init(&b, WAIT, DELAY, 5);
+	b.parts = 4;
+	b.win_ns = WIN / 4;
+	for (int i = 0; i < 12; i++) {
+		uint64_t t = open_at(&b, due, due + 3 * period, due, period, run), start;
+
+		CHECK(t != 0);
+		start = (t + BURST_LEAD_NS + b.win_ns) / period * period;
+		due = t + period;
+		if (!b.rhythm)
+			continue;
+		n++;
+		early += t + BURST_LEAD_NS + b.win_ns >= start && t <= start + run / 4 + TICK;
+	}
+	CHECK(n >= 4);
+	if (early < n)
+		T_FAIL("%d of %d first parts opened by the run's first quarter", early, n);
+}
+
 T_MAIN()
