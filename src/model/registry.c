@@ -2,6 +2,7 @@
 
 #include "inspect/gobin.h"
 #include "model/goheap.h"
+#include "model/sitetypes.h"
 #include "shared/inventory.h"
 
 #include <errno.h>
@@ -25,6 +26,8 @@ struct registry {
 	struct heapscan_stats scan; /* the last scan's */
 	unsigned int scans;
 	uint64_t invalid;
+	struct sitetypes *sites; /* the type each creation site makes, once learnt */
+	bool sites_news;	 /* a site's type was learnt since the last refresh */
 };
 
 static size_t slot_of(uint64_t addr, size_t cap)
@@ -116,6 +119,11 @@ struct registry *registry__new(const struct gobin *gb, pid_t pid)
 	r->gb = gb;
 	r->pid = pid;
 	r->have_bias = !gb->pie;
+	r->sites = sitetypes__new();
+	if (!r->sites) {
+		free(r);
+		return NULL;
+	}
 	/* Without the heap's span tables the registry drops only unreadable maps, as before. */
 	if (goheap__open(gb, pid, &r->heap))
 		r->heap = NULL;
@@ -138,6 +146,7 @@ void registry__free(struct registry *r)
 	free(r->growths);
 	goheap__free(r->heap);
 	heapscan__free(r->hs);
+	sitetypes__free(r->sites);
 	free(r);
 }
 
@@ -157,12 +166,20 @@ static void resolve_type(struct registry *r, struct reg_map *m)
 		m->ti_ok = gotype__maptype(r->gb, m->type - r->bias, &m->ti) == 0;
 }
 
+static uint64_t site_of(const struct reg_map *m)
+{
+	return m->origin == REG_CREATED && m->nstack ? sitetypes__key(m->stack, m->nstack) : 0;
+}
+
 static void set_type(struct registry *r, struct reg_map *m, uint64_t type)
 {
 	if (!type || m->type)
 		return;
 	m->type = type;
 	resolve_type(r, m);
+	/* The other maps of its creation site are typed at the next refresh (sitetypes.h). */
+	if (sitetypes__learn(r->sites, site_of(m), type) > 0)
+		r->sites_news = true;
 	/* The maps of one []map[K]V share their type: the first one typed types them all. */
 	for (size_t i = 0; m->array && i < r->n; i++)
 		if (r->maps[i].array == m->array && !r->maps[i].type) {
@@ -254,7 +271,7 @@ void registry__event(struct registry *r, const struct inv_event *e)
 		m->created_g = e->g;
 		if (!m->nstack)
 			set_stack(m, e);
-		set_type(r, m, e->type);
+		set_type(r, m, e->type ? e->type : sitetypes__type(r->sites, site_of(m)));
 		break;
 	case INV_EV_GROW_START:
 		m = lookup(r, e, REG_GREW);
@@ -391,6 +408,13 @@ void registry__refresh(struct registry *r, unsigned int max_misses)
 	l.count_tombstones = true;
 	/* A header is an object of its own, of the size class its size rounds to. */
 	hdr_class = l.swiss || l.hmap_size == 48 ? 48 : 64;
+	if (r->sites_news) {
+		r->sites_news = false;
+		for (size_t i = 0; i < r->n; i++)
+			if (!r->maps[i].type)
+				set_type(r, &r->maps[i],
+					 sitetypes__type(r->sites, site_of(&r->maps[i])));
+	}
 	for (size_t i = 0; i < r->n;) {
 		struct reg_map *m = &r->maps[i];
 		struct map_stats st;
