@@ -101,6 +101,9 @@ int cli__target_open(char **argv, int pid, struct cli_target *t);
  * returns it.
  * Waits up to 0.4 s for an attached process that is still a zombie. */
 int cli__attach_failed(struct cli_target *t, int err);
+/* Whether the target has ended (t->fate, t->status say how), after a probe failed to attach: an
+ * attached process is given up to 0.4 s to read as gone. */
+bool cli__target_ended(struct cli_target *t);
 /* Ends a launched program that was never released; one still running is sent SIGTERM, then
  * SIGKILL 5 s later, and reaped (or left running: leave_running); frees the binary. */
 void cli__target_close(struct cli_target *t);

@@ -461,6 +461,11 @@ static int run(struct state *s, struct cli_target *tg)
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 	}
 	hkduty__close(s->d);
+	/* A window's probes that cannot attach because the process just ended: that is its end. */
+	if (ret && tg->fate == CLI_RUNNING && cli__target_ended(tg)) {
+		err__clear();
+		ret = 0;
+	}
 	if (tg->fate != CLI_RUNNING)
 		cli__target_gone(tg, tg->fate, tg->status);
 	t = cli__now_ns(CLOCK_MONOTONIC);

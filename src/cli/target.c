@@ -159,23 +159,28 @@ void cli__target_gone(const struct cli_target *t, enum cli_fate fate, int status
  * a zombie for up to PROCWATCH_ZOMBIE_NS first. */
 #define ATTACH_GONE_WAIT_NS (2 * PROCWATCH_ZOMBIE_NS)
 
-int cli__attach_failed(struct cli_target *t, int err)
+bool cli__target_ended(struct cli_target *t)
 {
 	struct timespec tick = { 0, 10000000 };
 	uint64_t until = cli__now_ns(CLOCK_MONOTONIC) + ATTACH_GONE_WAIT_NS;
-	enum cli_fate fate;
-	int status = -1;
 
-	/* A launched program is held before its exec until the probes are in: it cannot end. */
-	while ((fate = cli__target_check(t, &status)) == CLI_RUNNING && !t->launched &&
+	if (t->launched)
+		return cli__target_check(t, &t->status) != CLI_RUNNING;
+	while (cli__target_check(t, &t->status) == CLI_RUNNING &&
 	       cli__now_ns(CLOCK_MONOTONIC) < until)
 		nanosleep(&tick, NULL);
-	if (fate == CLI_RUNNING) {
+	return t->fate != CLI_RUNNING;
+}
+
+int cli__attach_failed(struct cli_target *t, int err)
+{
+	/* A launched program is held before its exec until the probes are in: it cannot end. */
+	if (!cli__target_ended(t)) {
 		err__report(err, NULL);
 		return err;
 	}
 	err__clear();
-	cli__target_gone(t, fate, status);
+	cli__target_gone(t, t->fate, t->status);
 	return CLI_ENDED_IN_ATTACH;
 }
 

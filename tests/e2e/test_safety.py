@@ -289,3 +289,45 @@ def ends_under(argv, mode, cmd, end, path, report):
             out = f.read()
     check_end(cmd, end, path, pid, False, m.returncode, out, err, tout.splitlines(),
               t.returncode)
+
+
+ATTACH_DELAYS = (0.05, 0.15, 0.3, 0.6, 1.0)  # from mapscope's start to the target's end (s)
+
+
+@cases(lambda: [(VERSIONS[-1], cmd) for cmd in ("top", "hotkeys", "record")])
+def test_target_ends_during_attach(case):
+    """The target panics at several moments of mapscope's start (reading the binary, loading and
+    attaching the probes, the first window): each time one line on stderr says the process
+    exited, never that a probe could not be attached, and mapscope exits 0 (1 only when the
+    process was gone before its binary could be read, which that one line says)."""
+    lib.require_root()
+    version, cmd = case
+    path = binary(version)
+    tmp = tempfile.mkdtemp(prefix="mapscope-safety-")
+    argv = {"top": ["top", "--json"], "hotkeys": ["hotkeys", "--json"],
+            "record": ["record", "-d", "600", "-o", os.path.join(tmp, "report")]}[cmd]
+    try:
+        for delay in ATTACH_DELAYS:
+            t, pid = start(path, "panic")
+            m = subprocess.Popen([lib.MAPSCOPE] + argv + ["-p", str(pid)],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            try:
+                time.sleep(delay)
+                close_stdin(t)
+                _, err = m.communicate(timeout=TIMEOUT)
+            finally:
+                if m.poll() is None:
+                    m.kill()
+                    m.wait()
+                t.communicate(timeout=TIMEOUT)
+            # record's own lines: "recording PID ..." once attached, its summary at the end.
+            notes = [ln for ln in err.splitlines() if ln.startswith("mapscope:")
+                     and not ln.startswith(("mapscope: recording ", "mapscope: recorded "))]
+            said = [ln for ln in notes if f"process {pid} exited" in ln]
+            early = said and "before mapscope could read its binary" in said[0]
+            assert len(notes) == 1 and len(said) == 1, \
+                f"after {delay} s: stderr {notes}, want one line saying process {pid} exited"
+            assert m.returncode == (1 if early else 0), \
+                f"after {delay} s: exit {m.returncode}, stderr {notes}"
+    finally:
+        shutil.rmtree(tmp)
