@@ -3,6 +3,7 @@
 #include "collect/bpferr.h"
 #include "collect/bpfmap.h"
 #include "collect/calib.h"
+#include "collect/linkrel.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "inspect/goversion.h"
@@ -25,6 +26,7 @@ struct hotkeys {
 	pid_t pid;
 	struct bpf_link *link;
 	struct bpf_link *fatal_link;
+	struct linkrel *rel; /* closed windows' links, destroyed off the loop (linkrel.h) */
 	struct ring_buffer *rb;
 	hotkeys_event_cb efn;
 	void *ectx;
@@ -182,6 +184,7 @@ int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, unsigned
 	hk = calloc(1, sizeof(*hk));
 	if (!hk)
 		return -ENOMEM;
+	hk->rel = linkrel__new(); /* NULL: links are destroyed in place */
 	hk->gb = gb;
 	hk->pid = pid;
 	hk->ncpus = libbpf_num_possible_cpus();
@@ -247,8 +250,9 @@ size_t hotkeys__nsites(const struct hotkeys *hk)
 int hotkeys__attach(struct hotkeys *hk, bool on)
 {
 	if (!on) {
-		/* Returns once no probe of the link can still be running. */
-		bpf_link__destroy(hk->link);
+		/* Its probes stop at once; the link goes on a thread (a window closed on the loop
+		 * blocked it 20 ms, a whole burst). A hit still running counts only if armed. */
+		linkrel__release(hk->rel, &hk->link, 1);
 		hk->link = NULL;
 		return 0;
 	}
@@ -439,6 +443,7 @@ void hotkeys__free(struct hotkeys *hk)
 		close(hk->stats_fd);
 	bpf_link__destroy(hk->link);
 	bpf_link__destroy(hk->fatal_link);
+	linkrel__free(hk->rel);
 	ring_buffer__free(hk->rb);
 	hotkeys_bpf__destroy(hk->skel);
 	free(hk->kbuf);

@@ -3,6 +3,7 @@
 #include "collect/bpferr.h"
 #include "collect/calib.h"
 #include "collect/bpfmap.h"
+#include "collect/linkrel.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "inventory.skel.h"
@@ -11,18 +12,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_LINKS 512
-
-/* Closing a window's uprobe_multi link removes its breakpoints at once, then waits for the
- * kernel's grace periods: 20-24 ms measured on Linux 6.18, for about 30 sites, in which a window
- * in parts (cli/session.c) would miss the rest of the program's run. Closed links are handed to
- * a thread that destroys them, up to this many at a time; beyond, the closer waits. */
-#define MAX_RELEASERS 8
 
 struct inventory {
 	struct inventory_bpf *skel;
@@ -43,14 +37,7 @@ struct inventory {
 	__u64 batch_cookies[MAX_LINKS];
 	int ncpus;
 	double window_trap_ns; /* the trap's cost at the window's sites, once one opened */
-	pthread_t releasers[MAX_RELEASERS]; /* threads destroying closed windows' links */
-	size_t nreleasers;
-};
-
-/* Links a thread destroys. */
-struct release {
-	size_t n;
-	struct bpf_link *links[];
+	struct linkrel *rel; /* closed windows' links, destroyed off the loop (linkrel.h) */
 };
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -185,6 +172,7 @@ int inventory__open(const struct gobin *gb, pid_t pid, inventory_cb cb, void *ct
 	inv->cb = cb;
 	inv->ctx = ctx;
 	inv->ncpus = libbpf_num_possible_cpus();
+	inv->rel = linkrel__new(); /* NULL: links are destroyed in place */
 	bpferr__quiet_libbpf();
 	inv->skel = inventory_bpf__open();
 	if (!inv->skel) {
@@ -297,57 +285,14 @@ double inventory__hit_ns(const struct inventory *inv)
 	       (prog > 0 ? prog : 0);
 }
 
-static void *release_links(void *arg)
-{
-	struct release *r = arg;
-
-	for (size_t i = 0; i < r->n; i++)
-		bpf_link__destroy(r->links[i]);
-	free(r);
-	return NULL;
-}
-
-/* Joins the release threads that are done, or all of them. */
-static void reap(struct inventory *inv, bool all)
-{
-	for (size_t i = 0; i < inv->nreleasers;) {
-		if ((all ? pthread_join : pthread_tryjoin_np)(inv->releasers[i], NULL) == 0)
-			inv->releasers[i] = inv->releasers[--inv->nreleasers];
-		else
-			i++;
-	}
-}
-
-/* Takes the window's links off the inventory and destroys them on a thread of their own, or
- * here when no thread can be had. */
+/* Hands the window's links to the releaser: a window in parts (cli/session.c) opens its next
+ * part while the last one's links are still waiting for their grace periods. */
 static void window_release(struct inventory *inv)
 {
-	size_t n = (inv->window ? 1 : 0) + inv->nlinks - inv->nalways;
-	struct release *r;
-
-	if (!n)
-		return;
-	reap(inv, false);
-	r = malloc(sizeof(*r) + n * sizeof(r->links[0]));
-	if (!r) {
-		bpf_link__destroy(inv->window);
-		inv->window = NULL;
-		while (inv->nlinks > inv->nalways)
-			bpf_link__destroy(inv->links[--inv->nlinks]);
-		return;
-	}
-	r->n = 0;
-	if (inv->window)
-		r->links[r->n++] = inv->window;
+	linkrel__release(inv->rel, &inv->window, 1);
 	inv->window = NULL;
-	while (inv->nlinks > inv->nalways)
-		r->links[r->n++] = inv->links[--inv->nlinks];
-	if (inv->nreleasers == MAX_RELEASERS)
-		reap(inv, true);
-	if (pthread_create(&inv->releasers[inv->nreleasers], NULL, release_links, r) == 0)
-		inv->nreleasers++;
-	else
-		release_links(r);
+	linkrel__release(inv->rel, inv->links + inv->nalways, inv->nlinks - inv->nalways);
+	inv->nlinks = inv->nalways;
 }
 
 int inventory__window(struct inventory *inv, bool on)
@@ -415,7 +360,7 @@ void inventory__free(struct inventory *inv)
 	bpf_link__destroy(inv->window);
 	while (inv->nlinks)
 		bpf_link__destroy(inv->links[--inv->nlinks]);
-	reap(inv, true);
+	linkrel__free(inv->rel);
 	ring_buffer__free(inv->rb);
 	inventory_bpf__destroy(inv->skel);
 	free(inv);
