@@ -226,7 +226,7 @@ static int classic(const struct run *r, const uint8_t *h, struct found *f)
 		return -1;
 	if (!buckets)
 		return count || old || nevac || extra || B ? -1 : 0;
-	if (!mapread__classic_count_ok(count, B) || nevac > (1ull << B) ||
+	if (!mapread__classic_count_ok(count, B, old != 0) || nevac > (1ull << B) ||
 	    (old && !object_at(r, old, &sp, &usize, &hdr)) ||
 	    (extra && !goheap__span_of(r->spans, r->nspans, extra)))
 		return -1;

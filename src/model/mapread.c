@@ -20,11 +20,11 @@
 #define MAX_DIR_LEN (1u << 24)
 #define CTRL_DELETED 0xfe
 
-bool mapread__classic_count_ok(uint64_t count, uint8_t B)
+bool mapread__classic_count_ok(uint64_t count, uint8_t B, bool growing)
 {
 	if (B > 56)
 		return false;
-	return count <= (B ? 13ull << (B - 1) : 8);
+	return count <= (B ? 13ull << (B - 1) : 8) + (growing ? 1ull << B : 0);
 }
 
 static int classic(pid_t pid, uint64_t addr, const struct mapread_layout *l, struct map_stats *s)
@@ -44,7 +44,8 @@ static int classic(pid_t pid, uint64_t addr, const struct mapread_layout *l, str
 	memcpy(&old, h + HMAP_OLDBUCKETS, 8);
 	memcpy(&extra, h + l->hmap_size - 8, 8);
 	/* flags holds four bits (iterator, oldIterator, hashWriting, sameSizeGrow). */
-	if (s->B > 62 || !mapread__classic_count_ok(count, s->B) || (h[HMAP_FLAGS] & 0xf0))
+	if (s->B > 62 || !mapread__classic_count_ok(count, s->B, old != 0) ||
+	    (h[HMAP_FLAGS] & 0xf0))
 		return -EINVAL;
 	s->len = count;
 	s->capacity = 8ull << s->B;

@@ -30,10 +30,12 @@ struct mapread_layout {
 };
 
 /* Whether a classic map of 2^B buckets can hold count entries: an insert that would take it over
- * the load factor (6.5 a bucket; 8 with one bucket) grows it first, and one made while it grows
- * (B already the new size) cannot catch up with the doubled bound. Overflow buckets do not
- * raise it: a header that read 14 entries with B 0 and an overflow bucket was other memory. */
-bool mapread__classic_count_ok(uint64_t count, uint8_t B);
+ * the load factor (6.5 a bucket; 8 with one bucket) grows it first. While it grows, inserts are
+ * not checked, but each evacuates an old bucket first: a doubling (B already the new size) ends
+ * well under the bound, a same-size growth (too many overflow buckets) can pass it by at most
+ * its 2^B old buckets. Overflow buckets do not raise it: a header that read 14 entries with B 0
+ * and an overflow bucket was other memory. */
+bool mapread__classic_count_ok(uint64_t count, uint8_t B, bool growing);
 /* Returns 0, or a negative errno when the header cannot be read or is implausible. */
 int mapread__stats(pid_t pid, uint64_t addr, const struct mapread_layout *l, struct map_stats *out);
 
