@@ -87,7 +87,10 @@ static uint64_t on_beat(struct burst *b, uint64_t now)
 	len = len > BURST_LEAD_NS ? len : BURST_LEAD_NS; /* not learnt yet: its start at least */
 	if (next + len <= now)
 		next += ((now - next - len) / b->period_ns + 1) * b->period_ns;
-	at = next - lead + next_point(b, first_part(b, len) + lead);
+	/* A window in parts opens its first before the onset (it stays open until the program
+	 * runs, cli/session.c): the maps a run works on first are seen, and the later parts cover
+	 * the rest. */
+	at = next - lead + next_point(b, b->parts > 1 ? lead : first_part(b, len) + lead);
 	/* A point already past is taken in the next run: clamping it to now would pile every
 	 * window at the same late point. */
 	return at > now ? at : at + b->period_ns;
