@@ -181,13 +181,9 @@ def head_series(port):
     return int(float(m.group(1)))
 
 
-def test_prometheus_attach():
-    """Debian's Prometheus (scripts/install-deps), a real Go 1.19 server with 16,384 stripes of
-    series maps made at its start: after 15 s of 8 self-scrape jobs, `top -p` attached for
-    10 s. Its series maps (one map per stripe, typed through the []map slice that holds them
-    all) hold exactly the series its own prometheus_tsdb_head_series counts, within 1 %, in the
-    last report; it stays healthy."""
-    lib.require_root()
+def prometheus_setup():
+    """Debian's Prometheus with 8 jobs scraping itself every second, in a new directory:
+    (port, directory, argv)."""
     binary = shutil.which("prometheus")
     assert binary, "prometheus missing: scripts/install-deps installs it"
     port = free_port()
@@ -196,10 +192,19 @@ def test_prometheus_attach():
                    f"      - targets: ['127.0.0.1:{port}']\n" for i in range(8))
     with open(os.path.join(tmp, "prometheus.yml"), "w") as f:
         f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n" + jobs)
-    prom = subprocess.Popen([binary, f"--config.file={tmp}/prometheus.yml",
-                             f"--storage.tsdb.path={tmp}/data",
-                             f"--web.listen-address=127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return port, tmp, [binary, f"--config.file={tmp}/prometheus.yml",
+                       f"--storage.tsdb.path={tmp}/data", f"--web.listen-address=127.0.0.1:{port}"]
+
+
+def test_prometheus_attach():
+    """Debian's Prometheus (scripts/install-deps), a real Go 1.19 server with 16,384 stripes of
+    series maps made at its start: after 15 s of 8 self-scrape jobs, `top -p` attached for
+    10 s. Its series maps (one map per stripe, typed through the []map slice that holds them
+    all) hold exactly the series its own prometheus_tsdb_head_series counts, within 1 %, in the
+    last report; it stays healthy."""
+    lib.require_root()
+    port, tmp, argv = prometheus_setup()
+    prom = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 30
         while True:
@@ -242,20 +247,10 @@ def test_prometheus_launch():
     (model/sitetypes.h). Their entries sum to the server's own prometheus_tsdb_head_series,
     read during the run (its series are all made by the first scrapes), within 1 %."""
     lib.require_root()
-    binary = shutil.which("prometheus")
-    assert binary, "prometheus missing: scripts/install-deps installs it"
-    port = free_port()
-    tmp = tempfile.mkdtemp(prefix="mapscope-prom-")
-    jobs = "".join(f"  - job_name: self{i}\n    static_configs:\n"
-                   f"      - targets: ['127.0.0.1:{port}']\n" for i in range(8))
-    with open(os.path.join(tmp, "prometheus.yml"), "w") as f:
-        f.write("global:\n  scrape_interval: 1s\nscrape_configs:\n" + jobs)
+    port, tmp, argv = prometheus_setup()
     out = os.path.join(tmp, "top.json")
-    top = subprocess.Popen([lib.MAPSCOPE, "top", "--json", "-o", out, "-d", "25", "-i", "5", "--",
-                            binary, f"--config.file={tmp}/prometheus.yml",
-                            f"--storage.tsdb.path={tmp}/data",
-                            f"--web.listen-address=127.0.0.1:{port}"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    top = subprocess.Popen([lib.MAPSCOPE, "top", "--json", "-o", out, "-d", "25", "-i", "5", "--"]
+                           + argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(20)
         assert top.poll() is None, f"top ended early ({top.returncode})"
