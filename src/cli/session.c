@@ -159,7 +159,7 @@ static void heap_scan(struct session *s, uint64_t now_ns, heapscan_progress_fn p
 {
 	struct heapscan_stats st;
 	uint64_t gap;
-	int ret = registry__scan_progress(s->reg, &st, progress, s);
+	int ret = registry__scan(s->reg, &st, progress, s);
 
 	if (ret == -ENOTSUP || ret == -ENOMEM) {
 		s->scan_next_ns = UINT64_MAX;
@@ -409,6 +409,7 @@ bool session__step(struct session *s, uint64_t now_ns)
 void session__poll(struct session *s, int timeout_ms)
 {
 	uint64_t now, due, next = UINT64_MAX;
+	bool busy;
 
 	if (s->w.open && timeout_ms > 1)
 		timeout_ms = 1;
@@ -419,8 +420,8 @@ void session__poll(struct session *s, int timeout_ms)
 	    cli__now_ns(CLOCK_MONOTONIC) >= s->w.next_ns)
 		timeout_ms = WINDOW_POLL_MS;
 	/* Counting windows wait while a discovery window is open (session__step). */
-	for (int i = 0;
-	     !discovery_busy(&s->w, cli__now_ns(CLOCK_MONOTONIC)) && i < SESSION_NCOUNTERS; i++)
+	busy = discovery_busy(&s->w, cli__now_ns(CLOCK_MONOTONIC));
+	for (int i = 0; !busy && i < SESSION_NCOUNTERS; i++)
 		if (s->cnt[i].d && s->cnt[i].next_ns < next)
 			next = s->cnt[i].next_ns;
 	if (next != UINT64_MAX && timeout_ms > 0) {

@@ -427,7 +427,7 @@ static int judge(const struct goheap *h, const struct span *s, uint32_t hg, uint
 	return (byte >> (idx % 8)) & 1;
 }
 
-static int allocated(struct goheap *h, uint64_t addr, uint64_t elemsize)
+int goheap__allocated(struct goheap *h, uint64_t addr, uint64_t elemsize)
 {
 	uint64_t ri, ha, sp, mheap;
 	int ret;
@@ -471,14 +471,4 @@ static int allocated(struct goheap *h, uint64_t addr, uint64_t elemsize)
 			return verdict;
 	}
 	return -EAGAIN;
-}
-
-int goheap__allocated(struct goheap *h, uint64_t addr)
-{
-	return allocated(h, addr, 0);
-}
-
-int goheap__holds(struct goheap *h, uint64_t addr, uint64_t elemsize)
-{
-	return allocated(h, addr, elemsize);
 }

@@ -30,12 +30,11 @@ void goheap__free(struct goheap *h);
  * 0: free: the slot is unallocated, or no in-use span holds the page (the pages were freed).
  * Negative errno, liveness unknown: -ENOENT not in a heap span (a goroutine stack, C memory,
  * globals), -EAGAIN the span is being swept or changed while read, -EINVAL implausible span
- * contents, or the read error (-EFAULT, -ESRCH, -EPERM). */
-int goheap__allocated(struct goheap *h, uint64_t addr);
-/* The same for an object of elemsize bytes (a size class) starting at addr: also 0 when the
+ * contents, or the read error (-EFAULT, -ESRCH, -EPERM).
+ * elemsize (0: any) also asks for an object of that size class starting at addr, else 0: the
  * page is now in a span of another size class, or addr is not where one of its objects starts
  * (the memory was freed and reused for objects of another size, seen under map churn). */
-int goheap__holds(struct goheap *h, uint64_t addr, uint64_t elemsize);
+int goheap__allocated(struct goheap *h, uint64_t addr, uint64_t elemsize);
 
 /* One in-use heap span as mheap_.allspans showed it. An object of a span starts at
  * start + i*elemsize, i < nelems; it is allocated when i < freeindex or bit i of allocbits is

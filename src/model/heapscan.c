@@ -682,9 +682,12 @@ void heapscan__set_progress(struct heapscan *hs, heapscan_progress_fn fn, void *
 #define PROGRESS_EVERY_S 0.25
 static void progress(struct run *r, double wall0, double *last, double fraction, bool *shown)
 {
-	double t = wall_now();
+	double t;
 
-	if (!r->hs->progress || t - wall0 < PROGRESS_AFTER_S || t - *last < PROGRESS_EVERY_S)
+	if (!r->hs->progress)
+		return;
+	t = wall_now();
+	if (t - wall0 < PROGRESS_AFTER_S || t - *last < PROGRESS_EVERY_S)
 		return;
 	*last = t;
 	*shown = true;

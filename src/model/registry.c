@@ -358,13 +358,8 @@ static void on_scanned(void *ctx, const struct heapscan_map *hm)
 	m->cands = hm->cands;
 }
 
-int registry__scan(struct registry *r, struct heapscan_stats *st)
-{
-	return registry__scan_progress(r, st, NULL, NULL);
-}
-
-int registry__scan_progress(struct registry *r, struct heapscan_stats *st,
-			    heapscan_progress_fn progress, void *ctx)
+int registry__scan(struct registry *r, struct heapscan_stats *st, heapscan_progress_fn progress,
+		   void *ctx)
 {
 	int ret;
 
@@ -422,7 +417,8 @@ void registry__refresh(struct registry *r, unsigned int max_misses)
 
 		/* Go's heap stays mapped after a free: a freed header still reads, so the span's
 		 * allocation state decides. Unknown liveness (a stack map) keeps the read rule. */
-		live = r->heap && r->have_bias ? goheap__holds(r->heap, m->addr, hdr_class) : -ENOENT;
+		live = r->heap && r->have_bias ? goheap__allocated(r->heap, m->addr, hdr_class)
+					       : -ENOENT;
 		if (live == 0) {
 			drop(r, i);
 			continue;

@@ -77,11 +77,10 @@ struct reg_map *registry__find(struct registry *r, uint64_t addr);
 void registry__event(struct registry *r, const struct inv_event *e);
 /* Finds every live map in the heap (model/heapscan.h) and adds those not yet known; a known
  * map gains the type and holder the scan found when it had none. Needs the load bias. Returns
- * 0, -ENOTSUP when this binary's heap cannot be scanned, or the scan's error. */
-int registry__scan(struct registry *r, struct heapscan_stats *st);
-/* The same, telling progress how far it is (heapscan__set_progress); NULL: not told. */
-int registry__scan_progress(struct registry *r, struct heapscan_stats *st,
-			    heapscan_progress_fn progress, void *ctx);
+ * 0, -ENOTSUP when this binary's heap cannot be scanned, or the scan's error. progress (NULL:
+ * none) is told how far a long scan is (heapscan__set_progress). */
+int registry__scan(struct registry *r, struct heapscan_stats *st, heapscan_progress_fn progress,
+		   void *ctx);
 /* How many scans ran, and the last one's figures. */
 unsigned int registry__scans(const struct registry *r, struct heapscan_stats *last);
 /* Maps dropped because a read of their header no longer held together (memory reused). */

@@ -98,7 +98,7 @@ static const char *verdicts(int minor, uint64_t bias)
 
 #define EXPECT(want, what)                                                                         \
 	do {                                                                                       \
-		got = goheap__allocated(f.h, HEAP_P);                                              \
+		got = goheap__allocated(f.h, HEAP_P, 0);                                              \
 		if (got != (want)) {                                                               \
 			snprintf(why, sizeof(why), "go1.%d %s: got %d, want %d", minor, what, got, \
 				 want);                                                            \
@@ -170,13 +170,13 @@ static const char *verdicts(int minor, uint64_t bias)
 	EXPECT(-EFAULT, "unreadable span");
 	*spans_slot(&f, HEAP_P) = (uint64_t)(uintptr_t)f.span;
 	EXPECT(0, "restored");
-	got = goheap__allocated(f.h, HEAP_P + (1ull << 26));
+	got = goheap__allocated(f.h, HEAP_P + (1ull << 26), 0);
 	if (got != -ENOENT) {
 		snprintf(why, sizeof(why), "go1.%d other arena: got %d", minor, got);
 		fake_close(&f);
 		return why;
 	}
-	got = goheap__allocated(f.h, 0x0000800000000000ull);
+	got = goheap__allocated(f.h, 0x0000800000000000ull, 0);
 	if (got != -ENOENT) {
 		snprintf(why, sizeof(why), "go1.%d beyond the address space: got %d", minor, got);
 		fake_close(&f);
@@ -215,7 +215,7 @@ TEST(goheap_null_and_unsupported)
 	struct go_version v = {.major = 1, .minor = 20};
 	struct goheap *h = (struct goheap *)1;
 
-	CHECK_EQ(goheap__allocated(NULL, HEAP_P), -EINVAL);
+	CHECK_EQ(goheap__allocated(NULL, HEAP_P, 0), -EINVAL);
 	goheap__set_bias(NULL, 1);
 	goheap__free(NULL);
 	CHECK_EQ(goheap__open_at(goversion__layout(&v), getpid(), 0x1000, &h), -ENOTSUP);
