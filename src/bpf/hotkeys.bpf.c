@@ -22,6 +22,8 @@ const volatile __u32 goid_off = 0;
 const volatile __u32 writing_off = 0;
 const volatile __u32 writing_mask = 0;
 const volatile __u32 ncpus = 1;
+/* runtime.g.sched.bp: gobuf {sp, pc, g, ctxt, ret, lr, bp} at g + 56; 1.25 dropped ret. */
+const volatile __u32 sched_bp_off = 104;
 
 /* --samples N: Algorithm R over the counted writes (samples_seen of them so far). */
 const volatile __u32 samples_max = 0;
@@ -149,8 +151,20 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 64 * 1024);
+	__uint(max_entries, 256 * 1024); /* a death's HK_THREADS_MAX thread contexts fit */
 } events SEC(".maps");
+
+/* The thread on the runtime's fatal path for a map (0: none yet): once set, the first signal
+ * each other thread takes sends its interrupted context, up to HK_THREADS_MAX of them
+ * (the threads in signalled). */
+__u32 dying_tid = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, HK_THREADS_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+} signalled SEC(".maps");
 
 static __always_inline void read_bytes(struct hk_key *k, __u64 ptr, __u64 len, __u64 max)
 {
@@ -182,18 +196,12 @@ static __always_inline void count(void *map, const void *k)
 	}
 }
 
-/* Frame-pointer walk: stack[0] = pc, stack[1] = ret (the caller, whose frame is not set up yet
- * at the probe), then the return address of every frame from bp up. */
-static __always_inline __u32 walk(__u64 *stack, __u64 pc, __u64 ret, __u64 bp)
+/* The return address of every frame from bp up into stack[n...]; returns the new count. */
+static __always_inline __u32 chain(__u64 *stack, __u32 n, __u64 bp)
 {
 	__u64 fr[2];
-	__u32 n = 0;
 
-	stack[n++] = pc;
-	if (!ret)
-		return n;
-	stack[n++] = ret;
-	for (int i = 0; i < HK_STACK - 2; i++) {
+	for (int i = 0; i < HK_STACK - 1 && n < HK_STACK; i++) {
 		if (!bp || bp & 7 || bpf_probe_read_user(fr, sizeof(fr), (void *)bp) || !fr[1])
 			break;
 		stack[n & (HK_STACK - 1)] = fr[1];
@@ -203,6 +211,17 @@ static __always_inline __u32 walk(__u64 *stack, __u64 pc, __u64 ret, __u64 bp)
 		bp = fr[0];
 	}
 	return n;
+}
+
+/* Frame-pointer walk: stack[0] = pc, stack[1] = ret (the caller, whose frame is not set up yet
+ * at the probe), then the return address of every frame from bp up. */
+static __always_inline __u32 walk(__u64 *stack, __u64 pc, __u64 ret, __u64 bp)
+{
+	stack[0] = pc;
+	if (!ret)
+		return 1;
+	stack[1] = ret;
+	return chain(stack, 2, bp);
 }
 
 /* The other CPUs' last writes to map: the newest by another goroutine, read whole (its sequence
@@ -260,13 +279,26 @@ static __always_inline void send(struct pt_regs *ctx, __u64 map, __u64 g, __u64 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e)
 		return;
+	e->kind = HK_EV_WRITE;
 	e->map = map;
 	e->stamp = now;
 	e->other_stamp = other.stamp;
 	e->goid[0] = goid_of(g);
 	e->goid[1] = other.g ? goid_of(other.g) : 0;
 	e->fatal = fatal;
-	e->pad = 0;
+	__builtin_memset(e->args, 0, sizeof(e->args));
+	if (fatal) {
+		__u64 fr[4] = {};
+
+		/* fatal has no frame yet: bp is its caller's, [bp] the next one up. */
+		bpf_probe_read_user(fr, sizeof(fr), (void *)ctx->bp);
+		e->args[0][0] = fr[2];
+		e->args[0][1] = fr[3];
+		if (fr[0] > ctx->bp && !bpf_probe_read_user(fr, sizeof(fr), (void *)fr[0])) {
+			e->args[1][0] = fr[2];
+			e->args[1][1] = fr[3];
+		}
+	}
 	__builtin_memset(e->msg, 0, sizeof(e->msg));
 	if (msg)
 		__builtin_memcpy(e->msg, msg, sizeof(e->msg));
@@ -435,6 +467,85 @@ int hk_fatal(struct pt_regs *ctx)
 		return 0;
 	bpf_probe_read_user(&ret, sizeof(ret), (void *)ctx->sp);
 	send(ctx, map_of(ctx->r14), ctx->r14, READ_ONCE(stamp_clock), ret, msg, 1);
+	/* The first: the other writer may come here too, having found the flag in turn. */
+	if (!READ_ONCE(dying_tid))
+		dying_tid = (__u32)bpf_get_current_pid_tgid();
+	return 0;
+}
+
+/* Linux's ucontext_t: uc_mcontext.gregs at 40, in the kernel's order (REG_R8 = 0 ... REG_RIP). */
+#define UC_GREGS 40
+enum { G_R14 = 6, G_RDI = 8, G_RBP = 10, G_RBX = 11, G_RAX = 13, G_RCX = 14, G_RSP = 15,
+       G_RIP = 16, G_N };
+
+/* One thread's context: g its goroutine, (ip, sp, bp) where it stands, gr its registers (zero
+ * when not known). */
+static __always_inline void send_thread(__u32 tid, __u32 sig, __u64 g, __u64 ip, __u64 sp,
+					__u64 bp, const __u64 *gr)
+{
+	struct hk_thread *t = bpf_ringbuf_reserve(&events, sizeof(*t), 0);
+
+	if (!t)
+		return;
+	t->kind = HK_EV_THREAD;
+	t->tid = tid;
+	t->sig = sig;
+	t->goid = g ? goid_of(g) : 0;
+	t->ip = ip;
+	t->sp = sp;
+	t->bp = bp;
+	t->regs[0] = gr[G_RAX];
+	t->regs[1] = gr[G_RBX];
+	t->regs[2] = gr[G_RCX];
+	t->regs[3] = gr[G_RDI];
+	if (bpf_probe_read_user(t->words, sizeof(t->words), (void *)sp))
+		__builtin_memset(t->words, 0, sizeof(t->words));
+	__builtin_memset(t->stack, 0, sizeof(t->stack));
+	t->stack[0] = ip;
+	t->nframes = chain(t->stack, 1, bp);
+	bpf_ringbuf_submit(t, 0);
+}
+
+/* runtime.sigtramp, the handler of every signal (C ABI: DI = signal, DX = ucontext): after a
+ * map fatal, each other thread's first signal is the runtime's own SIGURG as it freezes the
+ * world (startpanic_m -> freezetheworld -> preemptall), sent to every thread running Go code
+ * within microseconds of the fatal. Before that the probe returns at once; signals are rare. */
+SEC("uprobe")
+int hk_signal(struct pt_regs *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), one = 1;
+	__u64 gr[G_N] = {};
+
+	if (!READ_ONCE(dying_tid) || tid == READ_ONCE(dying_tid))
+		return 0;
+	/* Full (HK_THREADS_MAX threads sent) or already there: fails. */
+	if (bpf_map_update_elem(&signalled, &tid, &one, BPF_NOEXIST))
+		return 0;
+	if (bpf_probe_read_user(gr, sizeof(gr), (void *)(ctx->dx + UC_GREGS)))
+		return 0;
+	send_thread(tid, (__u32)ctx->di, gr[G_R14], gr[G_RIP], gr[G_RSP], gr[G_RBP], gr);
+	return 0;
+}
+
+/* runtime.newstack's call of gopreempt_m(gp) (goschedImpl(gp, true) from 1.26 on): the
+ * runtime's freeze first asks every running goroutine to stop at its next stack check, so a
+ * writer often parks itself here before the signal comes, which then finds the scheduler. gp
+ * (AX) is the goroutine, its context saved in gp.sched by morestack (the PC inside the function
+ * whose stack check stopped it). */
+SEC("uprobe")
+int hk_sched(struct pt_regs *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), one = 1;
+	__u64 gp = ctx->ax, gb[2] = {}, bp = 0, gr[G_N] = {};
+
+	if (!READ_ONCE(dying_tid) || tid == READ_ONCE(dying_tid) || !gp)
+		return 0;
+	if (bpf_map_update_elem(&signalled, &tid, &one, BPF_NOEXIST))
+		return 0;
+	if (bpf_probe_read_user(gb, sizeof(gb), (void *)(gp + 56)))
+		return 0;
+	bpf_probe_read_user(&bp, sizeof(bp), (void *)(gp + sched_bp_off));
+	send_thread(tid, 0, gp, gb[1], gb[0], bp, gr);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "inspect/gobin.h"
 #include "model/registry.h"
 #include "model/sites.h"
+#include "output/cwrite.h"
 #include "output/prom.h"
 #include "version.h"
 
@@ -88,6 +89,8 @@ struct exporter {
 	const struct export_opts *o;
 	struct target *t[MAX_TARGETS];
 	size_t n;
+	struct prom_cwrite *cw; /* concurrent map writes seen, by target and site */
+	size_t ncw;
 	pthread_mutex_t lock; /* guards page */
 	char *page;
 	size_t page_len;
@@ -472,7 +475,7 @@ static void publish(struct exporter *ex, uint64_t now)
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return;
-	if (prom__write(f, pt, ex->n, MAPSCOPE_VERSION) || fclose(f)) {
+	if (prom__write(f, pt, ex->n, ex->cw, ex->ncw, MAPSCOPE_VERSION) || fclose(f)) {
 		free(buf);
 		return;
 	}
@@ -526,6 +529,51 @@ static bool untraced_alive(int pid)
 	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
 }
 
+static void cwrite_free(struct prom_cwrite *c)
+{
+	free((char *)c->exe);
+	free((char *)c->function);
+	free((char *)c->type);
+}
+
+/* A target that is gone: its concurrent map writes (the runtime's fatal one, with every thread
+ * as the runtime stopped it) are logged whole and counted by site, for as long as the exporter
+ * runs. */
+static void log_cwrites(struct exporter *ex, struct target *t)
+{
+	const struct cwrite_log *l = t->s.cw;
+	char func[160];
+	const char *type;
+
+	session__finish(&t->s);
+	for (size_t i = 0; i < cwrite__count(l); i++) {
+		struct prom_cwrite *n, *c = NULL;
+
+		fprintf(stderr, "mapscope: PID %d (%s):", t->pid, t->exe);
+		cwrite__print(l, i, stderr);
+		cwrite__site(l, i, func, sizeof(func), &type);
+		for (size_t k = 0; k < ex->ncw && !c; k++)
+			if (ex->cw[k].pid == t->pid && !strcmp(ex->cw[k].function, func) &&
+			    !strcmp(ex->cw[k].type, type))
+				c = &ex->cw[k];
+		if (!c) {
+			n = realloc(ex->cw, (ex->ncw + 1) * sizeof(*n));
+			if (!n)
+				return;
+			ex->cw = n;
+			c = &n[ex->ncw];
+			*c = (struct prom_cwrite){ .pid = t->pid, .exe = strdup(t->exe),
+						   .function = strdup(func), .type = strdup(type) };
+			if (!c->exe || !c->function || !c->type) {
+				cwrite_free(c);
+				return;
+			}
+			ex->ncw++;
+		}
+		c->n++;
+	}
+}
+
 /* One turn over the targets: drains probes, drops targets that exited (an untraceable one
  * too). Returns false when nothing is left to follow and nothing new can come. */
 static bool step(struct exporter *ex, uint64_t now)
@@ -541,6 +589,8 @@ static bool step(struct exporter *ex, uint64_t now)
 			ex->t[k++] = t;
 			continue;
 		}
+		if (t->up)
+			log_cwrites(ex, t);
 		fprintf(stderr, "mapscope: PID %d (%s) exited\n", t->pid, t->exe);
 		target_free(t);
 		dropped = true;
@@ -636,6 +686,9 @@ cleanup:
 		close(fd);
 	for (size_t i = 0; i < ex.n; i++)
 		target_free(ex.t[i]);
+	for (size_t i = 0; i < ex.ncw; i++)
+		cwrite_free(&ex.cw[i]);
+	free(ex.cw);
 	free(ex.page);
 	return ret ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

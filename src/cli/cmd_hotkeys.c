@@ -162,7 +162,7 @@ struct state {
 	struct cwrite_log *events;
 };
 
-static void on_event(const struct hk_event *e, void *ctx)
+static void on_event(const struct hk_event *e, const struct hk_thread *t, void *ctx)
 {
 	struct state *s = ctx;
 	int i;
@@ -170,16 +170,30 @@ static void on_event(const struct hk_event *e, void *ctx)
 	if (!s->have_bias && remote__load_bias(s->pid, s->gb->path, s->gb->pie,
 					       s->gb->first_vaddr, &s->bias) == 0)
 		s->have_bias = true;
-	i = cwrite__add(s->events, s->gb, s->bias, e);
-	if (i < 0)
+	if (t) {
+		cwrite__thread(s->events, s->gb, s->bias, t);
 		return;
-	/* At once, whatever the output: a fatal one means the program is dying now. */
-	cwrite__print(s->events, (size_t)i, s->o->json ? stderr : stdout);
+	}
+	i = cwrite__add(s->events, s->gb, s->bias, e);
+	/* At once, whatever the output; a fatal one once the other threads are in (the program
+	 * is dying: the run ends within milliseconds). */
+	if (i >= 0 && !e->fatal)
+		cwrite__print(s->events, (size_t)i, s->o->json ? stderr : stdout);
 }
 
 static int poll_events(struct state *s)
 {
 	return hotkeys__events(s->hk, on_event, s);
+}
+
+/* The end of the run: a fatal event is complete, and printed. */
+static void seal_events(struct state *s)
+{
+	size_t from = cwrite__count(s->events);
+
+	cwrite__seal(s->events);
+	for (size_t i = from; i < cwrite__count(s->events); i++)
+		cwrite__print(s->events, i, s->o->json ? stderr : stdout);
 }
 
 struct mview {
@@ -472,6 +486,7 @@ static int run(struct state *s, struct cli_target *tg)
 	if (ret)
 		return ret;
 	ret = poll_events(s);
+	seal_events(s);
 	if (!ret)
 		ret = hkduty__collect(s->d);
 	if (ret)

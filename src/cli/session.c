@@ -43,11 +43,14 @@ static void on_event(const struct inv_event *e, void *ctx)
 	registry__event(ctx, e);
 }
 
-static void on_cwrite(const struct hk_event *e, void *ctx)
+static void on_cwrite(const struct hk_event *e, const struct hk_thread *t, void *ctx)
 {
 	struct session *s = ctx;
 
-	cwrite__add(s->cw, s->t.gb, s->bias, e);
+	if (e)
+		cwrite__add(s->cw, s->t.gb, s->bias, e);
+	else
+		cwrite__thread(s->cw, s->t.gb, s->bias, t);
 }
 
 static void on_count(uint64_t map, const struct hk_mapstat *st, void *ctx)
@@ -491,6 +494,7 @@ void session__finish(struct session *s)
 			hkduty__close(s->cnt[i].d);
 	if (s->cnt[SESSION_WRITES].d)
 		hotkeys__events(hkduty__hotkeys(s->cnt[SESSION_WRITES].d), on_cwrite, s);
+	cwrite__seal(s->cw);
 	take_counts(s, cli__now_ns(CLOCK_MONOTONIC));
 	alive(s);
 }

@@ -25,7 +25,7 @@ struct hotkeys {
 	const struct gobin *gb;
 	pid_t pid;
 	struct bpf_link *link;
-	struct bpf_link *fatal_link;
+	struct bpf_link *fatal_link, *signal_link, *sched_link;
 	struct linkrel *rel; /* closed windows' links, destroyed off the loop (linkrel.h) */
 	struct ring_buffer *rb;
 	hotkeys_event_cb efn;
@@ -123,22 +123,44 @@ static int on_event(void *ctx, void *data, size_t len)
 {
 	struct hotkeys *hk = ctx;
 
-	if (len >= sizeof(struct hk_event) && hk->efn)
-		hk->efn(data, hk->ectx);
+	const unsigned int *kind = data;
+
+	if (!hk->efn || len < sizeof(*kind))
+		return 0;
+	if (*kind == HK_EV_WRITE && len >= sizeof(struct hk_event))
+		hk->efn(data, NULL, hk->ectx);
+	else if (*kind == HK_EV_THREAD && len >= sizeof(struct hk_thread))
+		hk->efn(NULL, data, hk->ectx);
 	return 0;
 }
 
 /* runtime.fatal is nosplit (no stack check), so its entry is the only site; it is hit once, as
  * the process dies, so the single-stepped entry of Go 1.19 (sub, not push) costs nothing.
- * Without it the probe-time reports still work: a failure here is not an error. */
+ * With it, for the other threads' contexts at a death: runtime.sigtramp's entry (every signal
+ * the target takes pays a trap there) and newstack's call that parks a goroutine asked to stop
+ * (gopreempt_m, inlined from 1.26 on, calling goschedImpl): both come a few hundred times a
+ * second at most, from the runtime's own preemption. Without them the probe-time reports still
+ * work: a failure here is not an error. */
 static void attach_fatal(struct hotkeys *hk)
 {
 	const struct gobin_func *f = gobin__func(hk->gb, "runtime.fatal");
+	const struct gobin_func *sig = gobin__func(hk->gb, "runtime.sigtramp");
+	uint64_t park;
 
 	if (!f)
 		return;
 	hk->fatal_link = bpf_program__attach_uprobe(hk->skel->progs.hk_fatal, false, hk->pid,
 						    hk->gb->path, (size_t)f->file_offset);
+	if (!hk->fatal_link)
+		return;
+	if (sig)
+		hk->signal_link = bpf_program__attach_uprobe(hk->skel->progs.hk_signal, false,
+							     hk->pid, hk->gb->path,
+							     (size_t)sig->file_offset);
+	if (gobin__call_site(hk->gb, "runtime.newstack", "runtime.gopreempt_m", &park) == 0 ||
+	    gobin__call_site(hk->gb, "runtime.newstack", "runtime.goschedImpl", &park) == 0)
+		hk->sched_link = bpf_program__attach_uprobe(hk->skel->progs.hk_sched, false,
+							    hk->pid, hk->gb->path, (size_t)park);
 }
 
 int hotkeys__samples(struct hotkeys *hk, void (*fn)(const struct hk_sample *s, void *ctx),
@@ -217,6 +239,7 @@ int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, unsigned
 		const struct go_map_writing *w = goversion__map_writing(gb->maps);
 
 		hk->skel->rodata->goid_off = gb->layout->goid_offset;
+		hk->skel->rodata->sched_bp_off = gb->layout->min_minor >= 25 ? 96 : 104;
 		hk->skel->rodata->writing_off = w->off;
 		hk->skel->rodata->writing_mask = w->mask;
 	}
@@ -442,6 +465,8 @@ void hotkeys__free(struct hotkeys *hk)
 	if (hk->stats_fd >= 0)
 		close(hk->stats_fd);
 	bpf_link__destroy(hk->link);
+	bpf_link__destroy(hk->sched_link);
+	bpf_link__destroy(hk->signal_link);
 	bpf_link__destroy(hk->fatal_link);
 	linkrel__free(hk->rel);
 	ring_buffer__free(hk->rb);

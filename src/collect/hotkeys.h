@@ -12,11 +12,14 @@ struct hotkeys;
 struct hk_key;
 struct hk_mapstat;
 struct hk_event;
+struct hk_thread;
 
 /* Cumulative counts since open; a key the kernel's LRU evicted starts again from zero. */
 typedef void (*hotkeys_key_cb)(const struct hk_key *k, uint64_t count, void *ctx);
 typedef void (*hotkeys_map_cb)(uint64_t map, const struct hk_mapstat *s, void *ctx);
-typedef void (*hotkeys_event_cb)(const struct hk_event *e, void *ctx);
+/* One record of the event ring: a concurrent write (e) or, after a fatal one, another thread's
+ * context at the death (t); the other is NULL. */
+typedef void (*hotkeys_event_cb)(const struct hk_event *e, const struct hk_thread *t, void *ctx);
 struct hk_sample;
 
 /* Loads the BPF object for process pid; only_map (non-zero) limits the counts to that map;
@@ -24,8 +27,9 @@ struct hk_sample;
  * the probes go on runtime.mapaccess* instead, and everything counted is reads. */
 int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, unsigned samples,
 		  bool reads, struct hotkeys **out);
-/* Concurrent-write events so far (at most one fatal one, probe-time ones capped per map) to fn.
- * The runtime.fatal probe stays attached from open to free, whatever the duty cycle. */
+/* Concurrent-write events so far (at most one fatal one, probe-time ones capped per map) to fn,
+ * and after a fatal one the other threads' contexts. The runtime.fatal and runtime.sigtramp
+ * probes stay attached from open to free, whatever the duty cycle. */
 int hotkeys__events(struct hotkeys *hk, hotkeys_event_cb fn, void *ctx);
 /* The reservoir's samples so far (at most the samples asked for), and the writes it drew from
  * in *seen. Returns 0 or a negative errno. */

@@ -71,6 +71,7 @@ static const struct mapfunc_spec {
 	{ MAPS "(*Map).installTableSplit", MF_GROW, L_SWISS },
 	{ MAPS "(*table).pruneTombstones", MF_GROW, L_SWISS },
 	{ "runtime.fatal", MF_FATAL, L_ALL },
+	{ "runtime.sigtramp", MF_SIGNAL, L_ALL },
 };
 
 #define NCATALOGUE (sizeof(catalogue) / sizeof(catalogue[0]))
@@ -78,18 +79,24 @@ static const struct mapfunc_spec {
 const char *gobin__role_name(enum mapfunc_role r)
 {
 	static const char *names[] = { "create", "assign", "access", "delete",
-				       "clear",  "iter",   "grow",   "fatal" };
+				       "clear",  "iter",   "grow",   "fatal", "signal" };
 
 	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
 }
 
-/* Resolves one function by the chosen symbol source. */
+/* Resolves one function by the chosen symbol source. The symtab names an assembly function
+ * NAME.abi0; the pclntab names it NAME. */
 static int resolve(const struct gobin *gb, const char *name, uint64_t *addr, uint64_t *size)
 {
+	char abi0[128];
 	uint64_t end;
 
-	if (strcmp(gb->symbols_from, "symtab") == 0)
-		return elf__symbol(gb->elf, name, addr, size);
+	if (strcmp(gb->symbols_from, "symtab") == 0) {
+		snprintf(abi0, sizeof(abi0), "%s.abi0", name);
+		if (elf__symbol(gb->elf, name, addr, size) == 0)
+			return 0;
+		return elf__symbol(gb->elf, abi0, addr, size);
+	}
 	if (pclntab__lookup(gb->pcln, name, addr, &end))
 		return -ENOENT;
 	*size = end - *addr;
@@ -269,4 +276,31 @@ const struct gobin_func *gobin__func(const struct gobin *gb, const char *name)
 		if (strcmp(gb->funcs[i].name, name) == 0)
 			return &gb->funcs[i];
 	return NULL;
+}
+
+int gobin__call_site(const struct gobin *gb, const char *caller, const char *callee,
+		     uint64_t *file_offset)
+{
+	uint64_t addr, size, target, tsize, off;
+	const uint8_t *file;
+	size_t flen;
+
+	if (resolve(gb, caller, &addr, &size) || resolve(gb, callee, &target, &tsize))
+		return -ENOENT;
+	file = elf__data(gb->elf, &flen);
+	if (elf__vaddr_to_offset(gb->elf, addr, &off) || off >= flen || size > flen - off)
+		return -ENOENT;
+	for (uint64_t i = 0; i + 5 <= size; i++) {
+		const uint8_t *p = file + off + i;
+		int32_t rel;
+
+		if (p[0] != 0xe8)
+			continue;
+		memcpy(&rel, p + 1, sizeof(rel));
+		if (addr + i + 5 + (uint64_t)(int64_t)rel == target) {
+			*file_offset = off + i;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }

@@ -24,6 +24,7 @@ enum mapfunc_role {
 	MF_ITER,
 	MF_GROW,   /* growth start / step; RET offsets listed */
 	MF_FATAL,  /* runtime.fatal: "concurrent map writes" */
+	MF_SIGNAL, /* runtime.sigtramp: the other threads at a fatal */
 };
 
 #define GOBIN_MAX_RETS 32
@@ -74,5 +75,10 @@ int gobin__open(const char *path, const struct gobin_opts *opts, struct gobin **
 void gobin__free(struct gobin *gb);
 const struct gobin_func *gobin__func(const struct gobin *gb, const char *name);
 const char *gobin__role_name(enum mapfunc_role r);
+/* The file offset of the first direct call (E8 rel32) in function caller to function callee.
+ * The byte scan may in principle match inside another instruction; the exact target makes that
+ * unlikely. Returns 0 or -ENOENT. */
+int gobin__call_site(const struct gobin *gb, const char *caller, const char *callee,
+		     uint64_t *file_offset);
 
 #endif

@@ -302,16 +302,13 @@ static int pcvalue(const struct pclntab *t, uint32_t tab_off, uint64_t entry, ui
 	return -ENOENT;
 }
 
-int pclntab__pc(const struct pclntab *t, uint64_t pc, const char **func, const char **file,
-		int *line)
+/* Index of the function containing pc, with its entry. */
+static int func_at(const struct pclntab *t, uint64_t pc, size_t *idx, uint64_t *entry,
+		   const char **func)
 {
 	size_t lo = 0, hi = t->nfunc;
-	uint32_t entryoff, next, pcfile, pcln, cuoff, fileoff;
-	uint64_t off, entry, end;
-	int32_t fileno, ln;
+	uint64_t end;
 
-	*file = NULL;
-	*line = 0;
 	if (pc < t->text_start)
 		return -ENOENT;
 	while (hi - lo > 1) {
@@ -325,9 +322,27 @@ int pclntab__pc(const struct pclntab *t, uint64_t pc, const char **func, const c
 		else
 			hi = mid;
 	}
-	if (pclntab__func(t, lo, &entry, &end, func) || pc >= end)
+	if (pclntab__func(t, lo, entry, &end, func) || pc >= end)
 		return -ENOENT;
-	if (func_off(t, lo, &off, &entryoff, &next) || rd32(t, off + 20, &pcfile) ||
+	*idx = lo;
+	return 0;
+}
+
+int pclntab__pc(const struct pclntab *t, uint64_t pc, const char **func, const char **file,
+		int *line)
+{
+	uint32_t entryoff, next, pcfile, pcln, cuoff, fileoff;
+	uint64_t off, entry;
+	int32_t fileno, ln;
+	size_t i;
+	int ret;
+
+	*file = NULL;
+	*line = 0;
+	ret = func_at(t, pc, &i, &entry, func);
+	if (ret)
+		return ret;
+	if (func_off(t, i, &off, &entryoff, &next) || rd32(t, off + 20, &pcfile) ||
 	    rd32(t, off + 24, &pcln) || rd32(t, off + 32, &cuoff))
 		return 0;
 	if (pcvalue(t, pcln, entry, pc, &ln) == 0)
@@ -337,4 +352,20 @@ int pclntab__pc(const struct pclntab *t, uint64_t pc, const char **func, const c
 	    fileoff != UINT32_MAX)
 		*file = cstr(t, t->filetab + fileoff);
 	return 0;
+}
+
+int pclntab__spdelta(const struct pclntab *t, uint64_t pc, int32_t *delta)
+{
+	uint32_t entryoff, next, pcsp;
+	const char *func;
+	uint64_t off, entry;
+	size_t i;
+	int ret;
+
+	ret = func_at(t, pc, &i, &entry, &func);
+	if (ret)
+		return ret;
+	if (func_off(t, i, &off, &entryoff, &next) || rd32(t, off + 16, &pcsp))
+		return -EINVAL;
+	return pcvalue(t, pcsp, entry, pc, delta);
 }

@@ -35,5 +35,8 @@ int pclntab__lookup(const struct pclntab *t, const char *name, uint64_t *entry, 
 /* Function containing pc, with the file and line of pc. file may be NULL if unavailable. */
 int pclntab__pc(const struct pclntab *t, uint64_t pc, const char **func, const char **file,
 		int *line);
+/* The SP delta at pc (the pcsp table): how far below the return address of pc's function SP
+ * is when pc is about to run; 0 at the entry and in frameless functions. */
+int pclntab__spdelta(const struct pclntab *t, uint64_t pc, int32_t *delta);
 
 #endif

@@ -21,6 +21,13 @@ int symbolize__pc(const struct gobin *gb, uint64_t bias, uint64_t pc, bool retur
 	return 0;
 }
 
+int symbolize__spdelta(const struct gobin *gb, uint64_t bias, uint64_t pc, int32_t *delta)
+{
+	if (!pc || pc < bias)
+		return -ENOENT;
+	return pclntab__spdelta(gb->pcln, pc - bias, delta);
+}
+
 static bool is_runtime(const char *func)
 {
 	return !strncmp(func, "runtime.", 8) || !strncmp(func, "internal/runtime/", 17);

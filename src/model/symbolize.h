@@ -18,6 +18,8 @@ struct frame {
  * call instruction is at pc-1. Returns 0 or -ENOENT. */
 int symbolize__pc(const struct gobin *gb, uint64_t bias, uint64_t pc, bool return_addr,
 		  struct frame *out);
+/* The SP delta at runtime PC pc (inspect/pclntab.h): where its return address is above SP. */
+int symbolize__spdelta(const struct gobin *gb, uint64_t bias, uint64_t pc, int32_t *delta);
 /* Index of the first frame outside the Go runtime (the map's user-code site), or -1. stack[0]
  * is the probed PC; the rest are return addresses. */
 int symbolize__site(const struct gobin *gb, uint64_t bias, const uint64_t *stack, size_t n,

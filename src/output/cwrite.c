@@ -1,6 +1,7 @@
 #include "output/cwrite.h"
 
 #include "core/json.h"
+#include "model/gotype.h"
 #include "model/symbolize.h"
 #include "shared/hotkeys.h"
 
@@ -13,26 +14,40 @@
 
 struct side {
 	uint64_t goid;
+	uint32_t tid;      /* threads only */
+	bool in_write;     /* threads: a frame is a map write function */
+	bool holds_map;    /* threads: the map's address is in its registers or top of stack */
+	bool caught;       /* threads: found the flag in turn, on the runtime's fatal path too */
 	size_t n;
-	char frames[HK_STACK][FRAME_TEXT]; /* "func file:line", or the hex PC when unknown */
+	char frames[HK_STACK + 1][FRAME_TEXT]; /* "func file:line", or the hex PC when unknown */
 };
 
 struct cwrite {
 	uint64_t map, writes_before; /* probed writes from the other goroutine's write to this */
 	bool fatal;
 	char msg[HK_MSG];
+	char type[192]; /* fatal: the map's type, from the map function's spilled arguments */
 	struct side g[2];
+	/* fatal: the other threads as the runtime stopped them, and the one in a write to this
+	 * map (-1: none was) */
+	struct side *th;
+	size_t nth;
+	int writer;
 };
 
 struct cwrite_log {
 	struct cwrite *ev;
 	size_t n, cap;
+	size_t open; /* index of a fatal event still taking its threads (SIZE_MAX: none) */
 };
 
 int cwrite__new(struct cwrite_log **out)
 {
 	*out = calloc(1, sizeof(**out));
-	return *out ? 0 : -ENOMEM;
+	if (!*out)
+		return -ENOMEM;
+	(*out)->open = SIZE_MAX;
+	return 0;
 }
 
 static void side_fill(struct side *s, const struct gobin *gb, uint64_t bias, uint64_t goid,
@@ -40,7 +55,7 @@ static void side_fill(struct side *s, const struct gobin *gb, uint64_t bias, uin
 {
 	s->goid = goid;
 	s->n = 0;
-	for (size_t i = 0; i < n && i < HK_STACK; i++) {
+	for (size_t i = 0; i < n && i < HK_STACK + 1; i++) {
 		struct frame fr = { 0 };
 		char fl[96];
 
@@ -56,11 +71,41 @@ static void side_fill(struct side *s, const struct gobin *gb, uint64_t bias, uin
 	}
 }
 
-int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
-		const struct hk_event *e)
+/* The map and type a fatal came from: the first frame above runtime.fatal that is a map
+ * function, whose spilled arguments args[i] hold them (runtime.map*: type, map; a method of
+ * Swiss maps' Map: map, type). Iterators' fatals name no map here. */
+static void fatal_map(struct cwrite *c, const struct gobin *gb, uint64_t bias,
+		      const struct hk_event *e)
 {
-	struct cwrite *c;
+	uint64_t map = 0, type = 0;
+	struct maptype_info ti;
 
+	for (int i = 0; i < 2 && (size_t)i + 1 < e->nframes[0]; i++) {
+		struct frame fr;
+
+		if (symbolize__pc(gb, bias, e->stack[0][i + 1], true, &fr) || !fr.func)
+			break;
+		if (!strncmp(fr.func, "runtime.mapiter", 15) || strstr(fr.func, "(*Iter)."))
+			break;
+		if (!strncmp(fr.func, "runtime.map", 11)) {
+			type = e->args[i][0];
+			map = e->args[i][1];
+			break;
+		}
+		if (!strncmp(fr.func, "internal/runtime/maps.(*Map).", 29)) {
+			map = e->args[i][0];
+			type = e->args[i][1];
+			break;
+		}
+	}
+	if (!c->map)
+		c->map = map;
+	if (type > bias && c->map == map && gotype__maptype(gb, type - bias, &ti) == 0)
+		snprintf(c->type, sizeof(c->type), "%s", ti.name);
+}
+
+static int grow(struct cwrite_log *l)
+{
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 8;
 		struct cwrite *n = realloc(l->ev, cap * sizeof(*n));
@@ -70,8 +115,52 @@ int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
 		l->ev = n;
 		l->cap = cap;
 	}
+	return 0;
+}
+
+static int add_thread(struct cwrite *c, struct side **out)
+{
+	struct side *th = realloc(c->th, (c->nth + 1) * sizeof(*th));
+
+	if (!th)
+		return -ENOMEM;
+	c->th = th;
+	*out = &th[c->nth];
+	memset(*out, 0, sizeof(**out));
+	return 0;
+}
+
+/* A second fatal while one is open: the other writer found the flag in turn and is dying on
+ * its own thread too. It joins the first as its other writer, caught in its write. */
+static int second_fatal(struct cwrite *c, const struct gobin *gb, uint64_t bias,
+			const struct hk_event *e)
+{
+	struct side *s;
+
+	if (add_thread(c, &s))
+		return -ENOMEM;
+	side_fill(s, gb, bias, e->goid[0], e->stack[0], e->nframes[0]);
+	s->in_write = true;
+	s->caught = true;
+	s->holds_map = !e->map || e->map == c->map;
+	if (c->writer < 0 || !c->th[c->writer].holds_map)
+		c->writer = (int)c->nth;
+	c->nth++;
+	return 0;
+}
+
+int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
+		const struct hk_event *e)
+{
+	struct cwrite *c;
+
+	if (e->fatal && l->open != SIZE_MAX)
+		return second_fatal(&l->ev[l->open], gb, bias, e) ? -ENOMEM : (int)l->open;
+	if (grow(l))
+		return -ENOMEM;
 	c = &l->ev[l->n];
 	memset(c, 0, sizeof(*c));
+	c->writer = -1;
 	c->map = e->map;
 	c->fatal = e->fatal != 0;
 	c->writes_before = e->goid[1] && e->stamp > e->other_stamp ? e->stamp - e->other_stamp : 0;
@@ -80,12 +169,87 @@ int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
 	side_fill(&c->g[0], gb, bias, e->goid[0], e->stack[0], e->nframes[0]);
 	if (e->goid[1])
 		side_fill(&c->g[1], gb, bias, e->goid[1], e->stack[1], e->nframes[1]);
+	if (c->fatal) {
+		fatal_map(c, gb, bias, e);
+		l->open = l->n;
+	}
 	return (int)l->n++;
+}
+
+static bool is_write_func(const char *frame)
+{
+	static const char *const pre[] = { "runtime.mapassign", "runtime.mapdelete",
+					   "runtime.mapclear", "internal/runtime/maps.(*Map).Put",
+					   "internal/runtime/maps.(*Map).Delete",
+					   "internal/runtime/maps.(*Map).Clear" };
+
+	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+		if (!strncmp(frame, pre[i], strlen(pre[i])))
+			return true;
+	return false;
+}
+
+/* The interrupted PC, its function's caller when that function had not set up its frame yet
+ * (bp is then still the caller's: its return address is at sp + the PC's SP delta), then the
+ * frame-pointer chain. */
+static size_t thread_pcs(const struct gobin *gb, uint64_t bias, const struct hk_thread *t,
+			 unsigned long long *pcs)
+{
+	size_t n = 0;
+	int32_t d;
+
+	pcs[n++] = t->ip;
+	if (symbolize__spdelta(gb, bias, t->ip, &d) == 0 && d >= 0 && d % 8 == 0 &&
+	    t->bp != t->sp + (uint64_t)d - 8 && (size_t)d / 8 < HK_WORDS && t->words[d / 8])
+		pcs[n++] = t->words[d / 8];
+	for (size_t i = 1; i < t->nframes && i < HK_STACK; i++)
+		pcs[n++] = t->stack[i];
+	return n;
+}
+
+int cwrite__thread(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
+		   const struct hk_thread *t)
+{
+	unsigned long long pcs[HK_STACK + 1];
+	struct cwrite *c;
+	struct side *s;
+	size_t n;
+
+	if (l->open == SIZE_MAX)
+		return 0;
+	c = &l->ev[l->open];
+	if (add_thread(c, &s))
+		return -ENOMEM;
+	n = thread_pcs(gb, bias, t, pcs);
+	side_fill(s, gb, bias, t->goid < (1ull << 48) ? t->goid : 0, pcs, n);
+	s->tid = t->tid;
+	for (size_t k = 0; k < s->n && !s->in_write; k++)
+		s->in_write = is_write_func(s->frames[k]);
+	for (size_t k = 0; c->map && k < HK_WORDS && !s->holds_map; k++)
+		s->holds_map = t->words[k] == c->map || (k < 4 && t->regs[k] == c->map);
+	/* The writer: in a map write, best with this map in hand. */
+	if (s->in_write &&
+	    (c->writer < 0 || (s->holds_map && !c->th[c->writer].holds_map)))
+		c->writer = (int)c->nth;
+	c->nth++;
+	return 0;
+}
+
+void cwrite__seal(struct cwrite_log *l)
+{
+	if (l)
+		l->open = SIZE_MAX;
 }
 
 size_t cwrite__count(const struct cwrite_log *l)
 {
-	return l ? l->n : 0;
+	return !l ? 0 : l->open == SIZE_MAX ? l->n : l->open;
+}
+
+static void print_side(const struct side *g, FILE *f)
+{
+	for (size_t k = 0; k < g->n; k++)
+		fprintf(f, "    %s\n", g->frames[k]);
 }
 
 void cwrite__print(const struct cwrite_log *l, size_t i, FILE *f)
@@ -93,28 +257,44 @@ void cwrite__print(const struct cwrite_log *l, size_t i, FILE *f)
 	const struct cwrite *c = &l->ev[i];
 
 	if (c->map)
-		fprintf(f, "\nconcurrent map writes on 0x%" PRIx64 "%s\n", c->map,
-			c->fatal ? " (the runtime is killing the program)" : "");
+		fprintf(f, "\n%s on 0x%" PRIx64 "%s%s%s\n",
+			c->msg[0] ? c->msg : "concurrent map writes", c->map, c->type[0] ? " " : "",
+			c->type, c->fatal ? " (the runtime is killing the program)" : "");
 	else
-		fprintf(f, "\n%s (map unknown: its writes were not being probed)\n",
-			c->msg[0] ? c->msg : "concurrent map writes");
-	for (int s = 0; s < 2; s++) {
-		const struct side *g = &c->g[s];
+		fprintf(f, "\n%s (map unknown)\n", c->msg[0] ? c->msg : "concurrent map writes");
+	fprintf(f, "  goroutine %" PRIu64 ", %s:\n", c->g[0].goid,
+		c->fatal ? "caught by the runtime" : "wrote while the map was being written");
+	print_side(&c->g[0], f);
+	if (c->writer >= 0) {
+		const struct side *w = &c->th[c->writer];
 
-		if (s && !g->goid) {
-			fprintf(f, "  no other writer of this map seen\n");
-			break;
-		}
-		if (s)
-			fprintf(f,
-				"  goroutine %" PRIu64 ", the map's last other writer (%" PRIu64
-				" probed writes earlier):\n",
-				g->goid, c->writes_before);
+		if (w->caught)
+			fprintf(f, "  goroutine %" PRIu64 ", the other writer, caught by the runtime in "
+				   "turn:\n",
+				w->goid);
 		else
-			fprintf(f, "  goroutine %" PRIu64 ", %s:\n", g->goid,
-				c->fatal ? "caught by the runtime" : "wrote while the map was being written");
-		for (size_t k = 0; k < g->n; k++)
-			fprintf(f, "    %s\n", g->frames[k]);
+			fprintf(f, "  goroutine %" PRIu64 " (thread %u), the other writer: inside a map "
+				   "write%s when the runtime stopped it:\n",
+				w->goid, w->tid, w->holds_map ? " with this map in hand" : "");
+		print_side(w, f);
+	}
+	if (c->g[1].goid) {
+		fprintf(f,
+			"  goroutine %" PRIu64 ", the map's last other writer seen by the write probes "
+			"(%" PRIu64 " probed writes earlier):\n",
+			c->g[1].goid, c->writes_before);
+		print_side(&c->g[1], f);
+	} else if (c->writer < 0 && !c->nth) {
+		fprintf(f, "  no other writer of this map seen\n");
+	}
+	if (c->writer < 0 && c->nth) {
+		fprintf(f, "  no other thread was inside a map write when the runtime stopped them "
+			   "(the other writer had left it); each thread was in:\n");
+		for (size_t k = 0; k < c->nth; k++) {
+			fprintf(f, "  goroutine %" PRIu64 " (thread %u):\n", c->th[k].goid,
+				c->th[k].tid);
+			print_side(&c->th[k], f);
+		}
 	}
 	fflush(f);
 }
@@ -129,9 +309,27 @@ static const char *writer_frame(const struct side *g)
 	return g->n ? g->frames[0] : "?";
 }
 
+/* The other writer: found inside a map write at the death, else the probes' last one. */
+static const struct side *other_side(const struct cwrite *c)
+{
+	if (c->writer >= 0)
+		return &c->th[c->writer];
+	return c->g[1].goid ? &c->g[1] : NULL;
+}
+
+void cwrite__site(const struct cwrite_log *l, size_t i, char *func, size_t n, const char **type)
+{
+	const struct cwrite *c = &l->ev[i];
+	const char *f = writer_frame(&c->g[0]);
+
+	snprintf(func, n, "%.*s", (int)strcspn(f, " "), f);
+	*type = c->type;
+}
+
 void cwrite__line(const struct cwrite_log *l, size_t i, char *buf, size_t n)
 {
 	const struct cwrite *c = &l->ev[i];
+	const struct side *o = other_side(c);
 	int w;
 
 	if (c->map)
@@ -142,18 +340,44 @@ void cwrite__line(const struct cwrite_log *l, size_t i, char *buf, size_t n)
 			     writer_frame(&c->g[0]));
 	if (w < 0 || (size_t)w >= n)
 		return;
-	if (c->g[1].goid)
-		w += snprintf(buf + w, n - (size_t)w, "  and goroutine %" PRIu64 " %s",
-			      c->g[1].goid, writer_frame(&c->g[1]));
+	if (o)
+		w += snprintf(buf + w, n - (size_t)w, "  and goroutine %" PRIu64 " %s", o->goid,
+			      writer_frame(o));
 	else
 		w += snprintf(buf + w, n - (size_t)w, "  (no other writer seen)");
 	if (c->fatal && w >= 0 && (size_t)w < n)
 		snprintf(buf + w, n - (size_t)w, "  [the runtime is killing the program]");
 }
 
+static void json_side(struct json *j, const struct side *g, const char *role, bool thread)
+{
+	json__obj_begin(j);
+	json__key(j, "goid");
+	json__uint(j, g->goid);
+	json__key(j, "role");
+	json__str(j, role);
+	if (thread) {
+		if (g->tid) {
+			json__key(j, "tid");
+			json__uint(j, g->tid);
+		}
+		json__key(j, "caught");
+		json__bool(j, g->caught);
+		json__key(j, "in_map_write");
+		json__bool(j, g->in_write);
+		json__key(j, "holds_map");
+		json__bool(j, g->holds_map);
+	}
+	json__key(j, "stack");
+	json__arr_begin(j);
+	for (size_t k = 0; k < g->n; k++)
+		json__str(j, g->frames[k]);
+	json__arr_end(j);
+}
+
 void cwrite__json_items(const struct cwrite_log *l, size_t from, struct json *j)
 {
-	for (size_t i = from; l && i < l->n; i++) {
+	for (size_t i = from; i < cwrite__count(l); i++) {
 		const struct cwrite *c = &l->ev[i];
 
 		json__obj_begin(j);
@@ -164,36 +388,43 @@ void cwrite__json_items(const struct cwrite_log *l, size_t from, struct json *j)
 			json__hex(j, c->map);
 		else
 			json__null(j);
+		if (c->type[0]) {
+			json__key(j, "type");
+			json__str(j, c->type);
+		}
 		json__key(j, "fatal");
 		json__bool(j, c->fatal);
 		if (c->msg[0]) {
 			json__key(j, "message");
 			json__str(j, c->msg);
 		}
+		/* caught (or writer), the other writer found at the death, the probes' last one */
 		json__key(j, "goroutines");
 		json__arr_begin(j);
-		for (int s = 0; s < 2; s++) {
-			const struct side *g = &c->g[s];
-
-			if (!g->goid)
-				continue;
-			json__obj_begin(j);
-			json__key(j, "goid");
-			json__uint(j, g->goid);
-			json__key(j, "role");
-			json__str(j, s ? "last_other_writer" : c->fatal ? "caught" : "writer");
-			if (s) {
-				json__key(j, "writes_before");
-				json__uint(j, c->writes_before);
-			}
-			json__key(j, "stack");
-			json__arr_begin(j);
-			for (size_t k = 0; k < g->n; k++)
-				json__str(j, g->frames[k]);
-			json__arr_end(j);
+		json_side(j, &c->g[0], c->fatal ? "caught" : "writer", false);
+		json__obj_end(j);
+		if (c->writer >= 0) {
+			json_side(j, &c->th[c->writer], "other_writer", true);
+			json__obj_end(j);
+		}
+		if (c->g[1].goid) {
+			json_side(j, &c->g[1], "last_other_writer", false);
+			json__key(j, "writes_before");
+			json__uint(j, c->writes_before);
 			json__obj_end(j);
 		}
 		json__arr_end(j);
+		if (c->fatal) {
+			/* every other thread as the runtime stopped it */
+			json__key(j, "threads");
+			json__arr_begin(j);
+			for (size_t k = 0; k < c->nth; k++) {
+				json_side(j, &c->th[k], (int)k == c->writer ? "other_writer" : "running",
+					  true);
+				json__obj_end(j);
+			}
+			json__arr_end(j);
+		}
 		json__obj_end(j);
 	}
 }
@@ -209,6 +440,8 @@ void cwrite__free(struct cwrite_log *l)
 {
 	if (!l)
 		return;
+	for (size_t i = 0; i < l->n; i++)
+		free(l->ev[i].th);
 	free(l->ev);
 	free(l);
 }

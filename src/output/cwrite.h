@@ -11,6 +11,7 @@
 struct gobin;
 struct json;
 struct hk_event;
+struct hk_thread;
 struct cwrite_log;
 
 int cwrite__new(struct cwrite_log **out);
@@ -18,12 +19,23 @@ int cwrite__new(struct cwrite_log **out);
  * Returns the new event's index, or a negative errno. */
 int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
 		const struct hk_event *e);
+/* Another thread's context at a fatal event's death (struct hk_thread): joins the open fatal
+ * event, and names it its other writer when it was inside a map write (ignored when no fatal
+ * event is open). Returns 0 or -ENOMEM. */
+int cwrite__thread(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
+		   const struct hk_thread *t);
+/* The target is gone: a fatal event takes no more threads, and is counted from now on. */
+void cwrite__seal(struct cwrite_log *l);
+/* Events complete so far: a fatal one only once sealed (its threads come after it). */
 size_t cwrite__count(const struct cwrite_log *l);
 /* Event i as text: which map, both goroutines and their stacks. */
 void cwrite__print(const struct cwrite_log *l, size_t i, FILE *f);
 /* Event i in one line of at most n - 1 bytes: the map, and each goroutine with the frame that
  * called into the runtime (its first frame outside package runtime). */
 void cwrite__line(const struct cwrite_log *l, size_t i, char *buf, size_t n);
+/* Event i's site for a counter: the caught goroutine's function (its first frame outside the
+ * runtime) in func, and the map's type ("" when unknown). */
+void cwrite__site(const struct cwrite_log *l, size_t i, char *func, size_t n, const char **type);
 /* Every event as a JSON array of {"kind": "concurrent_write", ...}. */
 void cwrite__json(const struct cwrite_log *l, struct json *j);
 /* Events from index from on as elements of the JSON array open in j (NULL l: none). */

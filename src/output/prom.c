@@ -246,7 +246,24 @@ static void self(FILE *out, const struct prom_target *t, size_t n, const char *v
 	}
 }
 
-int prom__write(FILE *out, const struct prom_target *t, size_t n, const char *version)
+static void cwrites(FILE *out, const struct prom_cwrite *cw, size_t n)
+{
+	header(out, "mapscope_concurrent_map_writes_total", "counter",
+	       "Targets the Go runtime killed for concurrent map writes, by the caught goroutine's "
+	       "function and the map's type.");
+	for (size_t i = 0; i < n; i++) {
+		struct prom_target t = { .pid = cw[i].pid, .exe = cw[i].exe };
+
+		fputs("mapscope_concurrent_map_writes_total{", out);
+		target_labels(out, &t);
+		label(out, "function", cw[i].function, false);
+		label(out, "type", cw[i].type, false);
+		fprintf(out, "} %" PRIu64 "\n", cw[i].n);
+	}
+}
+
+int prom__write(FILE *out, const struct prom_target *t, size_t n, const struct prom_cwrite *cw,
+		size_t ncw, const char *version)
 {
 	self(out, t, n, version);
 	for (size_t k = 0; k < sizeof(site_families) / sizeof(site_families[0]); k++) {
@@ -266,5 +283,6 @@ int prom__write(FILE *out, const struct prom_target *t, size_t n, const char *ve
 	histogram(out, t, n);
 	eta(out, t, n);
 	writes(out, t, n);
+	cwrites(out, cw, ncw);
 	return ferror(out) ? -EIO : 0;
 }

@@ -24,7 +24,17 @@ struct prom_target {
 	bool writes;            /* writes are counted: write mapscope_map_writes_total */
 };
 
-/* Writes the page for n targets. Returns 0, or -EIO when the stream failed. */
-int prom__write(FILE *out, const struct prom_target *t, size_t n, const char *version);
+/* Concurrent map writes the runtime killed a target for, by the caught goroutine's function
+ * and the map's type: kept after the target is gone. */
+struct prom_cwrite {
+	int pid;
+	const char *exe, *function, *type;
+	uint64_t n;
+};
+
+/* Writes the page for n targets and ncw concurrent-write series. Returns 0, or -EIO when the
+ * stream failed. */
+int prom__write(FILE *out, const struct prom_target *t, size_t n, const struct prom_cwrite *cw,
+		size_t ncw, const char *version);
 
 #endif

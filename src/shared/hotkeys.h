@@ -76,19 +76,48 @@ struct hk_writer {
 #define HK_MAX_CPUS 128 /* CPUs searched for the other writer */
 #define HK_EVENTS_PER_MAP 4 /* probe-time reports per map; the fatal one is always sent */
 
+/* What a record on the event ring is: its first field. */
+enum hk_event_kind {
+	HK_EV_WRITE = 1, /* struct hk_event */
+	HK_EV_THREAD,    /* struct hk_thread */
+};
+
 /* Two goroutines writing one map at once: [0] is the one that found the map's writing flag set
  * at its write (fatal: the one the runtime is killing), [1] the last other goroutine that wrote
  * the map (goid 0 when none was seen). stack[i][0] is the probed PC, the rest return addresses.
- * stamp - other_stamp is the number of probed writes (to any map) from [1]'s write to [0]'s. */
+ * stamp - other_stamp is the number of probed writes (to any map) from [1]'s write to [0]'s.
+ * args (fatal only): the spill slots of the first two register arguments of the two frames
+ * above runtime.fatal ([bp + 16], [bp + 24]), where the map function that called it keeps its
+ * map and type across the call (regabi spills a register argument only to its own slot). */
 struct hk_event {
+	unsigned int kind; /* HK_EV_WRITE */
+	unsigned int fatal; /* 1: seen on the runtime's fatal path, the process is dying */
 	unsigned long long map;
 	unsigned long long stamp, other_stamp;
 	unsigned long long goid[2];
-	unsigned int fatal; /* 1: seen on the runtime's fatal path, the process is dying */
 	unsigned int nframes[2];
-	unsigned int pad;
 	char msg[HK_MSG]; /* fatal's message */
+	unsigned long long args[2][2];
 	unsigned long long stack[2][HK_STACK];
+};
+
+#define HK_WORDS 64 /* stack words from the interrupted SP in a struct hk_thread (512 bytes) */
+#define HK_THREADS_MAX 64 /* thread contexts sent per death */
+
+/* Another thread of the dying process, at the first signal it took after the fatal probe (the
+ * runtime's own SIGURG, as it freezes the world): its interrupted context. stack[0] is the
+ * interrupted PC, the rest the frame-pointer chain from bp; the caller of a function that had
+ * not yet set up its frame is in words, at sp plus that PC's SP delta. */
+struct hk_thread {
+	unsigned int kind; /* HK_EV_THREAD */
+	unsigned int tid;
+	unsigned int sig;
+	unsigned int nframes;
+	unsigned long long goid; /* from R14, the goroutine register (0: not a g) */
+	unsigned long long ip, sp, bp;
+	unsigned long long regs[4]; /* AX, BX, CX, DI: a map function's arguments at entry */
+	unsigned long long words[HK_WORDS]; /* [sp, sp + 8 * HK_WORDS), zero where unreadable */
+	unsigned long long stack[HK_STACK];
 };
 
 #define HK_SAMPLES_MAX 4096 /* --samples N: the most individual writes kept */
