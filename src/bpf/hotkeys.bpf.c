@@ -161,7 +161,7 @@ __u32 dying_tid = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, HK_THREADS_MAX);
+	__uint(max_entries, 2 * HK_THREADS_MAX); /* a signal and a park per thread */
 	__type(key, __u32);
 	__type(value, __u32);
 } signalled SEC(".maps");
@@ -280,6 +280,7 @@ static __always_inline void send(struct pt_regs *ctx, __u64 map, __u64 g, __u64 
 	if (!e)
 		return;
 	e->kind = HK_EV_WRITE;
+	e->ns = bpf_ktime_get_ns();
 	e->map = map;
 	e->stamp = now;
 	e->other_stamp = other.stamp;
@@ -481,12 +482,13 @@ enum { G_R14 = 6, G_RDI = 8, G_RBP = 10, G_RBX = 11, G_RAX = 13, G_RCX = 14, G_R
 /* One thread's context: g its goroutine, (ip, sp, bp) where it stands, gr its registers (zero
  * when not known). */
 static __always_inline void send_thread(__u32 tid, __u32 sig, __u64 g, __u64 ip, __u64 sp,
-					__u64 bp, const __u64 *gr)
+					__u64 bp, const __u64 *gr, __u64 t0)
 {
 	struct hk_thread *t = bpf_ringbuf_reserve(&events, sizeof(*t), 0);
 
 	if (!t)
 		return;
+	t->ns = t0;
 	t->kind = HK_EV_THREAD;
 	t->tid = tid;
 	t->sig = sig;
@@ -503,6 +505,7 @@ static __always_inline void send_thread(__u32 tid, __u32 sig, __u64 g, __u64 ip,
 	__builtin_memset(t->stack, 0, sizeof(t->stack));
 	t->stack[0] = ip;
 	t->nframes = chain(t->stack, 1, bp);
+	t->run_ns = bpf_ktime_get_ns() - t0;
 	bpf_ringbuf_submit(t, 0);
 }
 
@@ -514,16 +517,17 @@ SEC("uprobe")
 int hk_signal(struct pt_regs *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), one = 1;
-	__u64 gr[G_N] = {};
+	__u64 gr[G_N] = {}, t0;
 
 	if (!READ_ONCE(dying_tid) || tid == READ_ONCE(dying_tid))
 		return 0;
+	t0 = bpf_ktime_get_ns();
 	/* Full (HK_THREADS_MAX threads sent) or already there: fails. */
 	if (bpf_map_update_elem(&signalled, &tid, &one, BPF_NOEXIST))
 		return 0;
 	if (bpf_probe_read_user(gr, sizeof(gr), (void *)(ctx->dx + UC_GREGS)))
 		return 0;
-	send_thread(tid, (__u32)ctx->di, gr[G_R14], gr[G_RIP], gr[G_RSP], gr[G_RBP], gr);
+	send_thread(tid, (__u32)ctx->di, gr[G_R14], gr[G_RIP], gr[G_RSP], gr[G_RBP], gr, t0);
 	return 0;
 }
 
@@ -536,16 +540,21 @@ SEC("uprobe")
 int hk_sched(struct pt_regs *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), one = 1;
-	__u64 gp = ctx->ax, gb[2] = {}, bp = 0, gr[G_N] = {};
+	__u64 gp = ctx->ax, gb[2] = {}, bp = 0, gr[G_N] = {}, t0;
 
 	if (!READ_ONCE(dying_tid) || tid == READ_ONCE(dying_tid) || !gp)
 		return 0;
+	t0 = bpf_ktime_get_ns();
+	/* Apart from the signal's: a signal that came first may have found the thread already in
+	 * newstack, on the scheduler's stack, with the goroutine's own context only here. */
+	tid |= 1u << 31;
 	if (bpf_map_update_elem(&signalled, &tid, &one, BPF_NOEXIST))
 		return 0;
+	tid &= ~(1u << 31);
 	if (bpf_probe_read_user(gb, sizeof(gb), (void *)(gp + 56)))
 		return 0;
 	bpf_probe_read_user(&bp, sizeof(bp), (void *)(gp + sched_bp_off));
-	send_thread(tid, 0, gp, gb[1], gb[0], bp, gr);
+	send_thread(tid, 0, gp, gb[1], gb[0], bp, gr, t0);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define FRAME_TEXT 160
 
@@ -33,6 +34,9 @@ struct cwrite {
 	struct side *th;
 	size_t nth;
 	int writer;
+	/* fatal: CLOCK_MONOTONIC ns of the fatal probe, of the last thread's context and of the
+	 * seal (the report), and the longest a thread's probe ran */
+	uint64_t ns, last_ns, sealed_ns, run_ns_max;
 };
 
 struct cwrite_log {
@@ -171,6 +175,7 @@ int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
 		side_fill(&c->g[1], gb, bias, e->goid[1], e->stack[1], e->nframes[1]);
 	if (c->fatal) {
 		fatal_map(c, gb, bias, e);
+		c->ns = e->ns;
 		l->open = l->n;
 	}
 	return (int)l->n++;
@@ -218,8 +223,24 @@ int cwrite__thread(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
 	if (l->open == SIZE_MAX)
 		return 0;
 	c = &l->ev[l->open];
+	if (t->ns > c->last_ns)
+		c->last_ns = t->ns;
+	if (t->run_ns > c->run_ns_max)
+		c->run_ns_max = t->run_ns;
+	/* A thread's park after its signal is the goroutine's own context, where the signal may
+	 * have found only the scheduler: it replaces the signal's unless that was in a write. */
+	for (size_t k = 0; k < c->nth; k++)
+		if (c->th[k].tid == t->tid) {
+			if (t->sig || c->th[k].in_write || (int)k == c->writer)
+				return 0;
+			s = &c->th[k];
+			memset(s, 0, sizeof(*s));
+			goto fill;
+		}
 	if (add_thread(c, &s))
 		return -ENOMEM;
+	c->nth++;
+fill:
 	n = thread_pcs(gb, bias, t, pcs);
 	side_fill(s, gb, bias, t->goid < (1ull << 48) ? t->goid : 0, pcs, n);
 	s->tid = t->tid;
@@ -228,17 +249,26 @@ int cwrite__thread(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
 	for (size_t k = 0; c->map && k < HK_WORDS && !s->holds_map; k++)
 		s->holds_map = t->words[k] == c->map || (k < 4 && t->regs[k] == c->map);
 	/* The writer: in a map write, best with this map in hand. */
-	if (s->in_write &&
-	    (c->writer < 0 || (s->holds_map && !c->th[c->writer].holds_map)))
-		c->writer = (int)c->nth;
-	c->nth++;
+	if (s->in_write && (c->writer < 0 || (s->holds_map && !c->th[c->writer].holds_map)))
+		c->writer = (int)(s - c->th);
 	return 0;
 }
 
 void cwrite__seal(struct cwrite_log *l)
 {
-	if (l)
-		l->open = SIZE_MAX;
+	struct timespec ts;
+
+	if (!l || l->open == SIZE_MAX)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	l->ev[l->open].sealed_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	l->open = SIZE_MAX;
+}
+
+/* ms from the fatal probe to ns (0 when either is unknown). */
+static double after_fatal_ms(const struct cwrite *c, uint64_t ns)
+{
+	return c->ns && ns > c->ns ? (double)(ns - c->ns) / 1e6 : 0;
 }
 
 size_t cwrite__count(const struct cwrite_log *l)
@@ -296,6 +326,12 @@ void cwrite__print(const struct cwrite_log *l, size_t i, FILE *f)
 			print_side(&c->th[k], f);
 		}
 	}
+	if (c->fatal && c->nth)
+		fprintf(f,
+			"  (%zu other threads read %.2f ms after the fatal, each by a probe run of at "
+			"most %.1f us plus its trap; reported %.1f ms after)\n",
+			c->nth, after_fatal_ms(c, c->last_ns), (double)c->run_ns_max / 1e3,
+			after_fatal_ms(c, c->sealed_ns));
 	fflush(f);
 }
 
@@ -415,6 +451,15 @@ void cwrite__json_items(const struct cwrite_log *l, size_t from, struct json *j)
 		}
 		json__arr_end(j);
 		if (c->fatal) {
+			json__key(j, "timing");
+			json__obj_begin(j);
+			json__key(j, "threads_ms");
+			json__double(j, after_fatal_ms(c, c->last_ns));
+			json__key(j, "report_ms");
+			json__double(j, after_fatal_ms(c, c->sealed_ns));
+			json__key(j, "probe_run_us_max");
+			json__double(j, (double)c->run_ns_max / 1e3);
+			json__obj_end(j);
 			/* every other thread as the runtime stopped it */
 			json__key(j, "threads");
 			json__arr_begin(j);

@@ -98,6 +98,7 @@ struct hk_event {
 	unsigned int nframes[2];
 	char msg[HK_MSG]; /* fatal's message */
 	unsigned long long args[2][2];
+	unsigned long long ns; /* CLOCK_MONOTONIC at the probe */
 	unsigned long long stack[2][HK_STACK];
 };
 
@@ -105,7 +106,9 @@ struct hk_event {
 #define HK_THREADS_MAX 64 /* thread contexts sent per death */
 
 /* Another thread of the dying process, at the first signal it took after the fatal probe (the
- * runtime's own SIGURG, as it freezes the world): its interrupted context. stack[0] is the
+ * runtime's own SIGURG, as it freezes the world): its interrupted context; or (sig 0) the
+ * goroutine it parked as the freeze asked it to stop, from the goroutine's saved context. A
+ * thread may send one of each. stack[0] is the
  * interrupted PC, the rest the frame-pointer chain from bp; the caller of a function that had
  * not yet set up its frame is in words, at sp plus that PC's SP delta. */
 struct hk_thread {
@@ -114,6 +117,7 @@ struct hk_thread {
 	unsigned int sig;
 	unsigned int nframes;
 	unsigned long long goid; /* from R14, the goroutine register (0: not a g) */
+	unsigned long long ns, run_ns; /* CLOCK_MONOTONIC at the probe, and the probe's run */
 	unsigned long long ip, sp, bp;
 	unsigned long long regs[4]; /* AX, BX, CX, DI: a map function's arguments at entry */
 	unsigned long long words[HK_WORDS]; /* [sp, sp + 8 * HK_WORDS), zero where unreadable */

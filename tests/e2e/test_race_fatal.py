@@ -1,0 +1,166 @@
+"""Both writers of a "concurrent map writes" crash, when it comes at a random moment long after
+mapscope attached (or launched the program), at default budgets: the latecrash target starts
+main.ingestOrders and main.refreshPrices writing one map without a lock 2-10 s after it starts,
+and prints the map's address and type and each writer's goroutine id just before. The report of
+top --json, hotkeys (JSON and text) and export (its log) must name the map, its type, the
+goroutine the runtime caught and the other writer, each with a stack through its own function.
+
+Ten runs per mode; run i uses toolchain i mod 4 and plain or stripped by turns, so each mode
+covers classic and Swiss maps, stripped binaries included. The delays come from a seeded
+generator: a failure message names the seed and the delay."""
+import json
+import random
+import re
+import subprocess
+import time
+
+import lib
+from lib import cases
+
+VERSIONS = [v for v in ("1.19", "1.23", "1.26", "1.27") if v in lib.GO_VERSIONS]
+RUNS = 10
+MODES = ("top-p", "hotkeys-p", "export-p", "launched")
+LAUNCHED = ("top", "hotkeys", "export")  # launched runs take these commands by turns
+
+
+def truth_of(lines):
+    """The target's own words: (map address, type, {goid: writer function})."""
+    addr = typ = None
+    writers = {}
+    for line in lines:
+        f = line.split()
+        if line.startswith("map ") and len(f) == 3:
+            addr, typ = f[1], f[2]
+        elif line.startswith("writer ") and len(f) == 3:
+            writers[int(f[2])] = "main." + f[1]
+    return addr, typ, writers
+
+
+def funcs(stack):
+    return [fr.split()[0] for fr in stack]
+
+
+def parse_text(text):
+    """A fatal report printed as text: {"map", "type", "goroutines": [(goid, role, funcs)]}."""
+    lines = text.splitlines()
+    head = [i for i, ln in enumerate(lines)
+            if re.search(r"concurrent map writes on 0x.*the runtime is killing", ln)]
+    assert head, f"no concurrent-write report in: {text[-3000:]}"
+    m = re.search(r"concurrent map writes on (0x[0-9a-f]+)(?: (map\S+))?", lines[head[0]])
+    rep = {"map": m.group(1), "type": m.group(2), "goroutines": []}
+    cur = None
+    for ln in lines[head[0] + 1:]:
+        g = re.match(r"  goroutine (\d+)(?: \(thread \d+\))?(?:, (.*))?:$", ln)
+        if g:
+            what = g.group(2) or ""
+            role = ("caught" if what.startswith("caught") else
+                    "other_writer" if what.startswith("the other writer") else
+                    "last_other_writer" if "last other writer" in what else "running")
+            cur = [int(g.group(1)), role, []]
+            rep["goroutines"].append(cur)
+        elif ln.startswith("    ") and cur:
+            cur[2].append(ln.split()[0])
+        elif not ln.startswith("  "):
+            break
+    return rep
+
+
+def from_json(ev):
+    gs = [(g["goid"], g["role"], funcs(g["stack"])) for g in ev["goroutines"]]
+    gs += [(t["goid"], t["role"], funcs(t["stack"])) for t in ev.get("threads", [])]
+    return {"map": ev["map"], "type": ev.get("type"), "goroutines": gs}
+
+
+def json_events(stdout):
+    out = []
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            r = json.loads(line)
+            out += [e for e in r.get("events", []) if e.get("kind") == "concurrent_write"]
+    return out
+
+
+def check(rep, addr, typ, writers):
+    """The map and both writers: the caught one, and the other named as the other writer or,
+    when it had left the map function, among the threads as the runtime stopped them, each with
+    its own function in its stack. Returns whether the other was found inside its write."""
+    assert rep["map"] == addr, f"map {rep['map']}, the target's {addr}"
+    assert rep["type"] == typ, f"type {rep['type']}, the target's {typ}"
+    caught = [g for g in rep["goroutines"] if g[1] == "caught"]
+    assert len(caught) == 1 and caught[0][0] in writers, f"caught {caught}, writers {writers}"
+    goid = caught[0][0]
+    assert writers[goid] in caught[0][2], f"caught goroutine {goid}: {caught[0][2]}"
+    other = [g for g in writers if g != goid][0]
+    seen = [g for g in rep["goroutines"] if g[0] == other and writers[other] in g[2]]
+    assert seen, (f"the other writer, goroutine {other} ({writers[other]}), is not in the "
+                  f"report: {rep['goroutines']}")
+    return any(g[1] == "other_writer" for g in seen)
+
+
+def start_target(binary, delay_ms):
+    return subprocess.Popen([binary, str(delay_ms)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def one_run(mode, i, delay_ms):
+    version = VERSIONS[i % len(VERSIONS)]
+    variant = ("plain", "stripped")[(i // len(VERSIONS)) % 2]
+    binary = lib.target("latecrash", version, variant)
+    if mode == "launched":
+        cmd = LAUNCHED[i % len(LAUNCHED)]
+        argv = [lib.MAPSCOPE, cmd] + (["--json"] if cmd != "export" else
+                                      ["--listen", "127.0.0.1:0"]) + ["--", binary,
+                                                                      str(delay_ms)]
+        p = lib.run(argv, check=False, timeout=60)
+        target_out = p.stdout
+    else:
+        cmd = mode[:-2]
+        t = start_target(binary, delay_ms)
+        try:
+            time.sleep(0.2)
+            argv = [lib.MAPSCOPE, cmd, "-p", str(t.pid)] + (
+                ["--json"] if cmd != "export" else ["--listen", "127.0.0.1:0"])
+            p = lib.run(argv, check=False, timeout=60)
+            target_out = t.communicate(timeout=30)[0]
+        finally:
+            if t.poll() is None:
+                t.kill()
+                t.wait()
+    addr, typ, writers = truth_of(target_out.splitlines())
+    where = f"{cmd} {version} {variant} delay {delay_ms} ms"
+    assert addr and len(writers) == 2, f"{where}: target printed {target_out[-500:]!r}"
+    assert "survived" not in target_out, f"{where}: the runtime did not catch the race"
+    if cmd == "top":
+        evs = [e for e in json_events(p.stdout) if e["fatal"]]
+        assert len(evs) == 1, f"{where}: fatal events {evs}; stderr {p.stderr[-1500:]}"
+        rep = from_json(evs[0])
+    elif cmd == "hotkeys":
+        evs = [e for e in json_events(p.stdout) if e["fatal"]]
+        assert len(evs) == 1, f"{where}: fatal events {evs}; stderr {p.stderr[-1500:]}"
+        rep = from_json(evs[0])
+        try:
+            check(parse_text(p.stderr), addr, typ, writers)
+        except AssertionError as e:
+            raise AssertionError(f"{where}: the text report: {e}") from None
+    else:
+        rep = parse_text(p.stderr)
+    try:
+        return check(rep, addr, typ, writers)
+    except AssertionError as e:
+        raise AssertionError(f"{where}: {e}") from None
+
+
+@cases(lambda: list(MODES))
+def test_both_writers(mode):
+    """Ten races at random moments, every one reported with both writers."""
+    lib.require_root()
+    seed = random.randrange(1 << 30)
+    rng = random.Random(seed)
+    inside = 0
+    for i in range(RUNS):
+        delay = rng.randrange(2000, 10000)
+        try:
+            inside += one_run(mode, i, delay)
+        except AssertionError as e:
+            raise AssertionError(f"run {i + 1} of {RUNS} (seed {seed}): {e}") from None
+    print(f"  {mode}: the other writer inside its map write in {inside} of {RUNS} runs")

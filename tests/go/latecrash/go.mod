@@ -1,0 +1,3 @@
+module latecrash
+
+go 1.19
