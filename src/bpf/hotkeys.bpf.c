@@ -500,8 +500,18 @@ static __always_inline void send_thread(__u32 tid, __u32 sig, __u64 g, __u64 ip,
 	t->regs[1] = gr[G_RBX];
 	t->regs[2] = gr[G_RCX];
 	t->regs[3] = gr[G_RDI];
-	if (bpf_probe_read_user(t->words, sizeof(t->words), (void *)sp))
+	/* A goroutine near the top of its stack may have no mapped page past it: then up to the
+	 * page's end. */
+	if (bpf_probe_read_user(t->words, sizeof(t->words), (void *)sp)) {
+		__u64 n = 4096 - (sp & 4095);
+
 		__builtin_memset(t->words, 0, sizeof(t->words));
+		if (n > sizeof(t->words))
+			n = sizeof(t->words);
+		asm volatile("%[n] &= 0x3ff" : [n] "+r"(n));
+		if (n && n <= sizeof(t->words))
+			bpf_probe_read_user(t->words, n, (void *)sp);
+	}
 	__builtin_memset(t->stack, 0, sizeof(t->stack));
 	t->stack[0] = ip;
 	t->nframes = chain(t->stack, 1, bp);

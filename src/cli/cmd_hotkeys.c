@@ -170,11 +170,7 @@ static void on_event(const struct hk_event *e, const struct hk_thread *t, void *
 	if (!s->have_bias && remote__load_bias(s->pid, s->gb->path, s->gb->pie,
 					       s->gb->first_vaddr, &s->bias) == 0)
 		s->have_bias = true;
-	if (t) {
-		cwrite__thread(s->events, s->gb, s->bias, t);
-		return;
-	}
-	i = cwrite__add(s->events, s->gb, s->bias, e);
+	i = cwrite__event(s->events, s->gb, s->bias, e, t);
 	/* At once, whatever the output; a fatal one once the other threads are in (the program
 	 * is dying: the run ends within milliseconds). */
 	if (i >= 0 && !e->fatal)

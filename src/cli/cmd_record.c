@@ -1,6 +1,7 @@
 /* mapscope record: map writes and growths by call stack over a bounded session, written as a
  * pprof profile, folded stacks or an SVG flame graph. */
 #include "cli/cli.h"
+#include "collect/hotkeys.h"
 #include "collect/inventory.h"
 #include "collect/launch.h"
 #include "collect/record.h"
@@ -9,6 +10,7 @@
 #include "model/registry.h"
 #include "model/remote.h"
 #include "model/symbolize.h"
+#include "output/cwrite.h"
 #include "output/flame.h"
 #include "output/hkeys.h"
 #include "output/folded.h"
@@ -169,7 +171,28 @@ struct rec_session {
 	bool have_bias;
 	int err; /* first failure while adding to the profile */
 	double cost_ns;
+	/* "concurrent map writes": hotkeys' fatal probes only (its write probes never attach) */
+	struct hotkeys *hk;
+	struct cwrite_log *cw;
 };
+
+static void on_cwrite(const struct hk_event *e, const struct hk_thread *t, void *ctx)
+{
+	struct rec_session *s = ctx;
+
+	cwrite__event(s->cw, s->gb, s->bias, e, t);
+}
+
+/* Whatever fatal came is complete once the target is gone: printed on stderr. */
+static void print_cwrites(struct rec_session *s)
+{
+	if (!s->hk)
+		return;
+	hotkeys__events(s->hk, on_cwrite, s);
+	cwrite__seal(s->cw);
+	for (size_t i = 0; i < cwrite__count(s->cw); i++)
+		cwrite__print(s->cw, i, stderr);
+}
 
 static void on_event(const struct inv_event *e, void *ctx)
 {
@@ -349,6 +372,8 @@ static void run(struct rec_session *s, struct cli_target *tg)
 			registry__set_bias(s->reg, s->bias);
 		}
 		inventory__poll(s->inv, 0);
+		if (s->hk)
+			hotkeys__events(s->hk, on_cwrite, s);
 		if (!alive || now >= end)
 			break;
 		if (now >= next_refresh) {
@@ -367,6 +392,7 @@ static void run(struct rec_session *s, struct cli_target *tg)
 	inventory__poll(s->inv, 0);
 	take_growths(s);
 	take_unfinished(s);
+	print_cwrites(s);
 }
 
 /* The main binary's mapping as pprof expects it: the file from offset 0 at its runtime address. */
@@ -469,6 +495,9 @@ int cmd_record(int argc, char **argv)
 	ret = s.reg ? inventory__open(t.gb, t.pid, on_event, s.reg, &s.inv) : -ENOMEM;
 	if (!ret)
 		ret = record__open(t.gb, t.pid, o.export_keys, &s.rc);
+	/* Optional: without it the profile is the same, only a crash goes unexplained. */
+	if (!ret && (cwrite__new(&s.cw) || hotkeys__open(t.gb, t.pid, 0, 0, false, &s.hk)))
+		err__clear();
 	/* Every write counted: the probes go in once, before a launched program starts. */
 	if (!ret) {
 		ret = record__attach(s.rc, true);
@@ -488,6 +517,8 @@ int cmd_record(int argc, char **argv)
 	if (ret)
 		err__report(ret, NULL);
 cleanup:
+	hotkeys__free(s.hk);
+	cwrite__free(s.cw);
 	record__free(s.rc);
 	inventory__free(s.inv);
 	registry__free(s.reg);

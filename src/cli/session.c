@@ -47,10 +47,7 @@ static void on_cwrite(const struct hk_event *e, const struct hk_thread *t, void 
 {
 	struct session *s = ctx;
 
-	if (e)
-		cwrite__add(s->cw, s->t.gb, s->bias, e);
-	else
-		cwrite__thread(s->cw, s->t.gb, s->bias, t);
+	cwrite__event(s->cw, s->t.gb, s->bias, e, t);
 }
 
 static void on_count(uint64_t map, const struct hk_mapstat *st, void *ctx)

@@ -254,6 +254,12 @@ fill:
 	return 0;
 }
 
+int cwrite__event(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
+		  const struct hk_event *e, const struct hk_thread *t)
+{
+	return e ? cwrite__add(l, gb, bias, e) : cwrite__thread(l, gb, bias, t) ? -ENOMEM : -1;
+}
+
 void cwrite__seal(struct cwrite_log *l)
 {
 	struct timespec ts;

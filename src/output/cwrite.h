@@ -24,6 +24,10 @@ int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
  * event is open). Returns 0 or -ENOMEM. */
 int cwrite__thread(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
 		   const struct hk_thread *t);
+/* One record of the hotkeys event ring (collect/hotkeys.h: e or t): cwrite__add's index for an
+ * event, -1 for a thread, or -ENOMEM. */
+int cwrite__event(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
+		  const struct hk_event *e, const struct hk_thread *t);
 /* The target is gone: a fatal event takes no more threads, and is counted from now on. */
 void cwrite__seal(struct cwrite_log *l);
 /* Events complete so far: a fatal one only once sealed (its threads come after it). */

@@ -2,17 +2,22 @@
 mapscope attached (or launched the program), at default budgets: the latecrash target starts
 main.ingestOrders and main.refreshPrices writing one map without a lock 2-10 s after it starts,
 and prints the map's address and type and each writer's goroutine id just before. The report of
-top --json, hotkeys (JSON and text) and export (its log) must name the map, its type, the
-goroutine the runtime caught and the other writer, each with a stack through its own function.
+top --json, hotkeys (JSON and text), export (its log) and record (stderr) must name the map, its
+type, the goroutine the runtime caught and the other writer, each with a stack through its own
+function.
 
 Ten runs per mode; run i uses toolchain i mod 4 and plain or stripped by turns, so each mode
 covers classic and Swiss maps, stripped binaries included. The delays come from a seeded
 generator: a failure message names the seed and the delay."""
 import json
+import os
 import random
 import re
+import socket
 import subprocess
+import tempfile
 import time
+import urllib.request
 
 import lib
 from lib import cases
@@ -20,7 +25,7 @@ from lib import cases
 VERSIONS = [v for v in ("1.19", "1.23", "1.26", "1.27") if v in lib.GO_VERSIONS]
 RUNS = 10
 MODES = ("top-p", "hotkeys-p", "export-p", "launched")
-LAUNCHED = ("top", "hotkeys", "export")  # launched runs take these commands by turns
+LAUNCHED = ("top", "hotkeys", "export", "record")  # launched runs take these by turns
 
 
 def truth_of(lines):
@@ -108,10 +113,12 @@ def one_run(mode, i, delay_ms):
     binary = lib.target("latecrash", version, variant)
     if mode == "launched":
         cmd = LAUNCHED[i % len(LAUNCHED)]
-        argv = [lib.MAPSCOPE, cmd] + (["--json"] if cmd != "export" else
-                                      ["--listen", "127.0.0.1:0"]) + ["--", binary,
-                                                                      str(delay_ms)]
-        p = lib.run(argv, check=False, timeout=60)
+        with tempfile.TemporaryDirectory(prefix="mapscope-race-") as tmp:
+            opts = {"export": ["--listen", "127.0.0.1:0"],
+                    "record": ["-d", "30", "-o", os.path.join(tmp, "r.pb.gz")]}
+            argv = ([lib.MAPSCOPE, cmd] + opts.get(cmd, ["--json"])
+                    + ["--", binary, str(delay_ms)])
+            p = lib.run(argv, check=False, timeout=60)
         target_out = p.stdout
     else:
         cmd = mode[:-2]
@@ -164,3 +171,57 @@ def test_both_writers(mode):
         except AssertionError as e:
             raise AssertionError(f"run {i + 1} of {RUNS} (seed {seed}): {e}") from None
     print(f"  {mode}: the other writer inside its map write in {inside} of {RUNS} runs")
+
+
+def counter_series(port):
+    """The mapscope_concurrent_map_writes_total series of the exporter's page: [(labels, value)]."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+            page = r.read().decode()
+    except OSError:
+        return []
+    out = []
+    for line in page.splitlines():
+        m = re.match(r'mapscope_concurrent_map_writes_total\{(.*)\} (\S+)$', line)
+        if m:
+            out.append((dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(1))),
+                        float(m.group(2))))
+    return out
+
+
+def test_export_counter():
+    """export --comm follows the target by name and outlives it: after the crash its page counts
+    it once, by the caught goroutine's function and the map's type, and its log has the report."""
+    lib.require_root()
+    binary = lib.target("latecrash", VERSIONS[-1], "plain")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    t = start_target(binary, 4000)
+    ex = None
+    try:
+        time.sleep(0.2)
+        ex = subprocess.Popen([lib.MAPSCOPE, "export", "--comm", "latecrash", "-d", "20",
+                               "--listen", f"127.0.0.1:{port}"], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+        target_out = t.communicate(timeout=30)[0]
+        addr, typ, writers = truth_of(target_out.splitlines())
+        series, deadline = [], time.time() + 10
+        while not series and time.time() < deadline:
+            time.sleep(0.5)
+            # Another program of that name (not this test's) may be followed too.
+            series = [x for x in counter_series(port) if x[0].get("pid") == str(t.pid)]
+    finally:
+        if t.poll() is None:
+            t.kill()
+        if ex:
+            ex.terminate()
+            err = ex.communicate(timeout=30)[1]
+    assert len(series) == 1, f"counter series {series}; exporter stderr {err[-2000:]}"
+    labels, value = series[0]
+    assert value == 1 and labels["exe"] == "latecrash", series
+    assert labels["type"] == typ and labels["function"] in writers.values(), (series, writers)
+    rep = parse_text(err)
+    check(rep, addr, typ, writers)
+    caught = [g for g in rep["goroutines"] if g[1] == "caught"][0]
+    assert labels["function"] == writers[caught[0]], (labels, caught)
