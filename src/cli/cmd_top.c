@@ -47,7 +47,8 @@ const char cmd_top_usage[] =
 	"      --limit-bytes SIZE  the same for the bytes they hold (K, M, G, T: powers of 1024)\n"
 	"      --forecast-history S  history a forecast needs before it warns (default 600)\n"
 	"      --no-tui         the plain table even on a terminal (the full-screen view's keys:\n"
-	"                       b, l, g sort by bytes, len, growths; q quits)\n"
+	"                       b, l, g, w sort by bytes, len, growths, writes; s toggles\n"
+	"                       one row per creation site; q quits)\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"Needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE. See docs/top.md.\n";

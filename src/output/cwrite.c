@@ -305,19 +305,21 @@ void cwrite__print(const struct cwrite_log *l, size_t i, FILE *f)
 		const struct side *w = &c->th[c->writer];
 
 		if (w->caught)
-			fprintf(f, "  goroutine %" PRIu64 ", the other writer, caught by the runtime in "
-				   "turn:\n",
+			fprintf(f,
+				"  goroutine %" PRIu64 ", the other writer, caught by the runtime "
+				"in turn:\n",
 				w->goid);
 		else
-			fprintf(f, "  goroutine %" PRIu64 " (thread %u), the other writer: inside a map "
-				   "write%s when the runtime stopped it:\n",
+			fprintf(f,
+				"  goroutine %" PRIu64 " (thread %u), the other writer: inside a "
+				"map write%s when the runtime stopped it:\n",
 				w->goid, w->tid, w->holds_map ? " with this map in hand" : "");
 		print_side(w, f);
 	}
 	if (c->g[1].goid) {
 		fprintf(f,
-			"  goroutine %" PRIu64 ", the map's last other writer seen by the write probes "
-			"(%" PRIu64 " probed writes earlier):\n",
+			"  goroutine %" PRIu64 ", the map's last other writer seen by the write "
+			"probes (%" PRIu64 " probed writes earlier):\n",
 			c->g[1].goid, c->writes_before);
 		print_side(&c->g[1], f);
 	} else if (c->writer < 0 && !c->nth) {
@@ -334,8 +336,8 @@ void cwrite__print(const struct cwrite_log *l, size_t i, FILE *f)
 	}
 	if (c->fatal && c->nth)
 		fprintf(f,
-			"  (%zu other threads read %.2f ms after the fatal, each by a probe run of at "
-			"most %.1f us plus its trap; reported %.1f ms after)\n",
+			"  (%zu other threads read %.2f ms after the fatal, each by a probe run of "
+			"at most %.1f us plus its trap; reported %.1f ms after)\n",
 			c->nth, after_fatal_ms(c, c->last_ns), (double)c->run_ns_max / 1e3,
 			after_fatal_ms(c, c->sealed_ns));
 	fflush(f);
@@ -470,8 +472,9 @@ void cwrite__json_items(const struct cwrite_log *l, size_t from, struct json *j)
 			json__key(j, "threads");
 			json__arr_begin(j);
 			for (size_t k = 0; k < c->nth; k++) {
-				json_side(j, &c->th[k], (int)k == c->writer ? "other_writer" : "running",
-					  true);
+				bool w = (int)k == c->writer;
+
+				json_side(j, &c->th[k], w ? "other_writer" : "running", true);
 				json__obj_end(j);
 			}
 			json__arr_end(j);

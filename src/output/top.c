@@ -5,6 +5,7 @@
 #include "model/registry.h"
 #include "model/sites.h"
 #include "model/symbolize.h"
+#include "output/bysite.h"
 #include "output/cwrite.h"
 
 #include <inttypes.h>
@@ -265,6 +266,69 @@ static void json_scan(struct json *j, const struct registry *r)
 	json__obj_end(j);
 }
 
+/* "function file:line" of a site row, or its holder when it has no stack. */
+/* "name.go:42" of a site row, as the maps' site_file. */
+static const char *site_file(const struct bysite_row *s, char *buf, size_t n)
+{
+	struct frame f = { .func = s->func, .file = s->file, .line = s->line };
+
+	return symbolize__file_line(&f, buf, n);
+}
+
+const char *top__site_text(const struct bysite_row *s, char *buf, size_t n)
+{
+	char fl[256];
+
+	if (!s->func)
+		snprintf(buf, n, "%s", s->held);
+	else
+		snprintf(buf, n, "%s %s", s->func, site_file(s, fl, sizeof(fl)));
+	return buf;
+}
+
+static void json_sites(struct json *j, const struct gobin *gb, struct registry *r,
+		       const struct top_frame *tf)
+{
+	struct bysite_row *v;
+	char fl[256];
+	size_t n;
+
+	json__key(j, "sites");
+	if (bysite__build(gb, tf->bias, r, tf->counts, tf->counts_ctx, &v, &n)) {
+		json__null(j);
+		return;
+	}
+	json__arr_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		json__obj_begin(j);
+		json__key(j, "site");
+		json__str(j, v[i].func);
+		json__key(j, "site_file");
+		json__str(j, v[i].func ? site_file(&v[i], fl, sizeof(fl)) : NULL);
+		json__key(j, "held_by");
+		json__str(j, v[i].func ? NULL : v[i].held);
+		json__key(j, "type");
+		json__str(j, strcmp(v[i].type, "?") ? v[i].type : NULL);
+		json__key(j, "maps");
+		json__uint(j, v[i].maps);
+		json__key(j, "entries");
+		json__uint(j, v[i].entries);
+		json__key(j, "capacity");
+		json__uint(j, v[i].capacity);
+		json__key(j, "bytes");
+		json__uint(j, v[i].bytes);
+		json__key(j, "growths");
+		json__uint(j, v[i].growths);
+		json__key(j, "writes");
+		tf->counts ? json__uint(j, v[i].writes) : json__null(j);
+		json__key(j, "reads");
+		tf->counts ? json__uint(j, v[i].reads) : json__null(j);
+		json__obj_end(j);
+	}
+	json__arr_end(j);
+	free(v);
+}
+
 void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *tf)
 {
 	struct json *j = json__new(out);
@@ -285,6 +349,7 @@ void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top
 	for (size_t i = 0; i < registry__count(r); i++)
 		json_map(j, gb, registry__at(r, i), tf);
 	json__arr_end(j);
+	json_sites(j, gb, r, tf);
 	json__key(j, "events");
 	json__arr_begin(j);
 	g = registry__take_growths(r, &ng);
@@ -421,6 +486,34 @@ static void summary(FILE *out, const struct gobin *gb, const struct reg_map **ro
 			growths, grown, secs * 1e3, most->ti_ok ? most->ti.name : "?", most->growths);
 }
 
+#define SITE_ROWS 10
+
+/* The biggest sites: what a server's thousands of maps come to. */
+static void table_sites(FILE *out, const struct gobin *gb, struct registry *r,
+			const struct top_frame *tf)
+{
+	char hb[32], sb[512], wb[24];
+	struct bysite_row *v;
+	size_t n;
+
+	if (bysite__build(gb, tf->bias, r, tf->counts, tf->counts_ctx, &v, &n))
+		return;
+	fprintf(out, "%-7s %11s %11s %8s %7s %10s  %-28s %s\n", "MAPS", "ENTRIES", "CAP", "BYTES",
+		"GROW", "WRITES", "TYPE", "SITE (by creation site)");
+	for (size_t i = 0; i < n && i < SITE_ROWS; i++) {
+		snprintf(wb, sizeof(wb), tf->counts ? "%" PRIu64 : "-", v[i].writes);
+		fprintf(out,
+			"%-7" PRIu64 " %11" PRIu64 " %11" PRIu64 " %8s %7" PRIu64
+			" %10s  %-28.28s %s\n",
+			v[i].maps, v[i].entries, v[i].capacity,
+			top__bytes(v[i].bytes, hb, sizeof(hb)), v[i].growths, wb, v[i].type,
+			top__site_text(&v[i], sb, sizeof(sb)));
+	}
+	if (n > SITE_ROWS)
+		fprintf(out, "... and %zu smaller sites (--json lists all)\n", n - SITE_ROWS);
+	free(v);
+}
+
 void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *tf)
 {
 	size_t n = registry__count(r), ng;
@@ -436,6 +529,11 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct to
 	fprintf(out, "\nmapscope top: pid %d, %s (%s maps), %zu maps, %zu growths%s\n", tf->pid,
 		gb->bi.version, goversion__layout_name(gb->maps), n, ng,
 		tf->exited ? " (final: the program has exited)" : tf->final ? " (final)" : "");
+	/* A server's thousands of maps read first by site; a few maps, map by map. */
+	if (n > TABLE_ROWS) {
+		table_sites(out, gb, r, tf);
+		fputc('\n', out);
+	}
 	fprintf(out, "%-14s %-28s %9s %9s %5s %8s %5s %10s %10s  %s\n", "ADDR", "TYPE", "LEN",
 		"CAP", "LOAD", "BYTES", "GROW", "WRITES", "READS", "SITE");
 	for (size_t i = 0; i < n && i < TABLE_ROWS; i++) {
@@ -467,6 +565,10 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct to
 	}
 	if (n > TABLE_ROWS)
 		fprintf(out, "... and %zu smaller maps (--json lists all)\n", n - TABLE_ROWS);
+	else if (n > 1) {
+		fputc('\n', out);
+		table_sites(out, gb, r, tf);
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct reg_map *m = rows[i];
 

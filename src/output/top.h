@@ -11,6 +11,7 @@ struct gobin;
 struct registry;
 struct reg_map;
 struct cwrite_log;
+struct bysite_row;
 
 struct top_range {
 	uint64_t writes_low, writes_high, reads_low, reads_high;
@@ -54,6 +55,8 @@ const char *top__origin_note(const struct reg_map *m);
 /* What a SITE column shows for a map with no stack (found by a heap scan): the global variable
  * holding it, or "?". */
 const char *top__no_site(const struct reg_map *m);
+/* A site row's "function file:line", or the global holding its maps when it has no stack. */
+const char *top__site_text(const struct bysite_row *s, char *buf, size_t n);
 void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *f);
 void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *f);
 

@@ -4,6 +4,7 @@
 #include "inspect/gobin.h"
 #include "model/registry.h"
 #include "model/symbolize.h"
+#include "output/bysite.h"
 #include "output/cwrite.h"
 #include "output/top.h"
 
@@ -58,6 +59,7 @@ struct tui {
 	SCREEN *scr;
 	bool utf8, color;
 	enum tui_sort sort;
+	bool by_site; /* rows are creation sites ('s' toggles) */
 	int spark_w, x_flag, x_site; /* from the terminal's width, at each draw */
 	struct hist *hist; /* sorted by addr: one per map in the registry at the last frame */
 	size_t nhist;
@@ -348,6 +350,63 @@ static void draw_growths(struct tui *t, int y, int rows)
 	}
 }
 
+/* Sites sort by the same keys as maps: bytes, entries, growths, writes. */
+static int cmp_site(const void *pa, const void *pb, void *arg)
+{
+	const struct bysite_row *a = pa, *b = pb;
+	uint64_t x, y;
+
+	switch (*(const enum tui_sort *)arg) {
+	case SORT_LEN:
+		x = a->entries, y = b->entries;
+		break;
+	case SORT_GROWTHS:
+		x = a->growths, y = b->growths;
+		break;
+	case SORT_WRITES:
+		x = a->writes, y = b->writes;
+		break;
+	default:
+		x = a->bytes, y = b->bytes;
+	}
+	if (x != y)
+		return x < y ? 1 : -1;
+	return a->bytes < b->bytes ? 1 : a->bytes > b->bytes ? -1 : 0;
+}
+
+/* The sites view: nrows rows from y on, under its own header at y - 1. */
+static void draw_sites(struct tui *t, int y, int nrows)
+{
+	char buf[512], hb[32], sb[512], wb[24] = "-";
+	struct bysite_row *v;
+	size_t n;
+
+	attron(A_BOLD);
+	snprintf(buf, sizeof(buf), "%-7s %11s %11s %8s %7s %7s  %-*s %s", "MAPS", "ENTRIES", "CAP",
+		 "BYTES", "GROWTHS", "WRITES", TYPE_W, "TYPE", "SITE (by creation site)");
+	put(y - 1, 0, buf);
+	attroff(A_BOLD);
+	if (bysite__build(t->gb, t->f->bias, t->r, t->f->counts, t->f->counts_ctx, &v, &n))
+		return;
+	qsort_r(v, n, sizeof(*v), cmp_site, &t->sort);
+	for (int i = 0; i < nrows && (size_t)i < n; i++) {
+		if (i == nrows - 1 && n > (size_t)nrows) {
+			snprintf(buf, sizeof(buf), "... and %zu more sites", n - (size_t)i);
+			put(y + i, 0, buf);
+			break;
+		}
+		if (t->f->counts)
+			fmt_count(v[i].writes, wb, sizeof(wb));
+		snprintf(buf, sizeof(buf),
+			 "%-7" PRIu64 " %11" PRIu64 " %11" PRIu64 " %8s %7" PRIu64 " %7s  %-*.*s %s",
+			 v[i].maps, v[i].entries, v[i].capacity,
+			 top__bytes(v[i].bytes, hb, sizeof(hb)), v[i].growths, wb, TYPE_W, TYPE_W,
+			 v[i].type, top__site_text(&v[i], sb, sizeof(sb)));
+		put(y + i, 0, buf);
+	}
+	free(v);
+}
+
 static void draw_footer(struct tui *t, int y, const struct row *rows, size_t n)
 {
 	const struct reg_map *first = NULL;
@@ -395,7 +454,8 @@ static void draw_legend(struct tui *t, int y)
 		attroff(attr);
 		x += (int)strlen(keys[i]) + 2;
 	}
-	put(y, x + 2, "q quit (the last table stays on screen)");
+	put(y, x + 2, t->by_site ? "s maps" : "s sites");
+	put(y, x + 10, "q quit (the last table stays on screen)");
 }
 
 /* On a narrow terminal the sparkline gives up its oldest cells before SITE is cut: where a map
@@ -450,16 +510,19 @@ static void draw(struct tui *t)
 	mvhline(0, 0, ' ', COLS);
 	put(0, 0, buf);
 	attroff(A_REVERSE);
-	snprintf(buf, sizeof(buf), "%-14s %-*s %9s %9s %5s %8s %7s %7s %7s", "ADDR", TYPE_W,
-		 "TYPE", "LEN", "CAP", "LOAD", "BYTES", "GROWTHS", "WRITES", "READS");
-	attron(A_BOLD);
-	put(1, 0, buf);
-	snprintf(buf, sizeof(buf), "LEN, LAST %d INTERVALS", t->spark_w);
-	if ((int)strlen(buf) > t->spark_w)
-		snprintf(buf, sizeof(buf), "LEN, LAST %d", t->spark_w);
-	put(1, X_SPARK, buf);
-	put(1, t->x_site, "SITE");
-	attroff(A_BOLD);
+	if (!t->by_site) {
+		snprintf(buf, sizeof(buf), "%-14s %-*s %9s %9s %5s %8s %7s %7s %7s", "ADDR",
+			 TYPE_W, "TYPE", "LEN", "CAP", "LOAD", "BYTES", "GROWTHS", "WRITES",
+			 "READS");
+		attron(A_BOLD);
+		put(1, 0, buf);
+		snprintf(buf, sizeof(buf), "LEN, LAST %d INTERVALS", t->spark_w);
+		if ((int)strlen(buf) > t->spark_w)
+			snprintf(buf, sizeof(buf), "LEN, LAST %d", t->spark_w);
+		put(1, X_SPARK, buf);
+		put(1, t->x_site, "SITE");
+		attroff(A_BOLD);
+	}
 
 	/* Bottom up: legend, bloat footer, growth pane; the maps get what is left. */
 	pane = LINES / 5 < 3 ? 3 : LINES / 5 > 10 ? 10 : LINES / 5;
@@ -468,7 +531,9 @@ static void draw(struct tui *t)
 		pane = (LINES - 5) / 2 > 0 ? (LINES - 5) / 2 : 0;
 	y_pane = LINES - 3 - pane;
 	nrows = y_pane - 2;
-	for (int i = 0; i < nrows && (size_t)i < n; i++) {
+	if (t->by_site)
+		draw_sites(t, 2, nrows);
+	for (int i = 0; !t->by_site && i < nrows && (size_t)i < n; i++) {
 		if (i == nrows - 1 && n > (size_t)nrows) {
 			snprintf(buf, sizeof(buf), "... and %zu more maps", n - (size_t)i);
 			put(2 + i, 0, buf);
@@ -557,6 +622,10 @@ int tui__key(struct tui *t)
 			break;
 		case 'w':
 			t->sort = SORT_WRITES;
+			redraw = true;
+			break;
+		case 's':
+			t->by_site = !t->by_site;
 			redraw = true;
 			break;
 		case 'L' & 0x1f:

@@ -1,5 +1,6 @@
 /* tui: the full-screen view of `mapscope top` on a terminal (ncursesw): one row per map with a
- * sparkline of its len, the interval's growths in a bottom pane, sorting keys. */
+ * sparkline of its len, or ('s') one row per creation site; the interval's growths in a bottom
+ * pane, sorting keys. */
 #ifndef MAPSCOPE_OUTPUT_TUI_H
 #define MAPSCOPE_OUTPUT_TUI_H
 

@@ -267,6 +267,10 @@ def test_prometheus_launch():
         assert truth > 0 and abs(got - truth) <= truth / 100, \
             (f"{len(series)} series maps hold {got} series, Prometheus counts {truth}; "
              f"{len(untyped)} non-empty maps untyped")
+        # The by-site view: the series maps' site rows hold the same maps and series.
+        sites = [s for s in last["sites"] if s["type"] == SERIES_TYPE]
+        assert sites and sum(s["entries"] for s in sites) == got, (sites, got)
+        assert sum(s["maps"] for s in sites) == len(series), (sites, len(series))
     finally:
         if top.poll() is None:
             top.terminate()

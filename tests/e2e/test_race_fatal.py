@@ -6,8 +6,9 @@ top --json, hotkeys (JSON and text), export (its log) and record (stderr) must n
 type, the goroutine the runtime caught and the other writer, each with a stack through its own
 function.
 
-Ten runs per mode; run i uses toolchain i mod 4 and plain or stripped by turns, so each mode
-covers classic and Swiss maps, stripped binaries included. The delays come from a seeded
+Ten runs per mode, over every toolchain, plain and stripped, by turns continued from mode to
+mode (the modes together cover each pair two or three times): classic and Swiss maps, stripped
+binaries included. The delays come from a seeded
 generator: a failure message names the seed and the delay."""
 import json
 import os
@@ -22,7 +23,8 @@ import urllib.request
 import lib
 from lib import cases
 
-VERSIONS = [v for v in ("1.19", "1.23", "1.26", "1.27") if v in lib.GO_VERSIONS]
+VERSIONS = lib.GO_VERSIONS
+COMBOS = [(v, var) for var in ("plain", "stripped") for v in VERSIONS]
 RUNS = 10
 MODES = ("top-p", "hotkeys-p", "export-p", "launched")
 LAUNCHED = ("top", "hotkeys", "export", "record")  # launched runs take these by turns
@@ -108,8 +110,7 @@ def start_target(binary, delay_ms):
 
 
 def one_run(mode, i, delay_ms):
-    version = VERSIONS[i % len(VERSIONS)]
-    variant = ("plain", "stripped")[(i // len(VERSIONS)) % 2]
+    version, variant = COMBOS[(MODES.index(mode) * RUNS + i) % len(COMBOS)]
     binary = lib.target("latecrash", version, variant)
     if mode == "launched":
         cmd = LAUNCHED[i % len(LAUNCHED)]

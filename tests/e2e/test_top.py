@@ -115,3 +115,54 @@ def test_attach(case):
             assert target.stdout.readline().strip() == "done"
         finally:
             target.kill()
+
+
+EXPORTMAPS_SITES = ("main.makeUsers", "main.makeIDs", "main.makePairs")
+
+
+def site_sums(report):
+    """The report's maps summed by (site, site_file, type), as its "sites" should hold them."""
+    sums = {}
+    for m in report["maps"]:
+        k = (m["site"], m["site_file"] if m["site"] else None, m["type"])
+        s = sums.setdefault(k, {"maps": 0, "entries": 0, "capacity": 0, "bytes": 0,
+                                "growths": 0})
+        s["maps"] += 1
+        s["entries"] += m["len"]
+        s["capacity"] += m["capacity"]
+        s["bytes"] += m["bytes"]
+        s["growths"] += m["growths"]
+    return sums
+
+
+@cases(lambda: [v for v in ("1.21", "1.26") if v in lib.GO_VERSIONS])
+def test_sites(version):
+    """The by-site view: exportmaps builds three maps at main.makeUsers, one at makeIDs and one
+    at makePairs and prints each site's map count and entries; the final report's "sites" holds
+    exactly those, and every site row is the sum of its maps' rows, sorted by bytes."""
+    lib.require_root()
+    binary = lib.target("exportmaps", version, "plain")
+    p = lib.run([lib.MAPSCOPE, "top", "--json", "-i", "0.5", "--", binary, "3"], timeout=120)
+    truth, reports = {}, []
+    for line in p.stdout.splitlines():
+        f = line.split()
+        if f and f[0] == "site":
+            truth[f[1]] = (f[2], int(f[3]), int(f[4]))
+        elif line.startswith("{"):
+            reports.append(json.loads(line))
+    assert set(truth) == set(EXPORTMAPS_SITES), p.stdout[-2000:]
+    final = reports[-1]
+    assert final["stats"]["final"], final["stats"]
+    for r in reports:
+        sums = site_sums(r)
+        got = {(s["site"], s["site_file"], s["type"]): {k: s[k] for k in sums.get(
+            (s["site"], s["site_file"], s["type"]), {})} for s in r["sites"]}
+        assert got == sums, f"sites {r['sites']} are not the sums of the maps {sums}"
+        assert [s["bytes"] for s in r["sites"]] == sorted((s["bytes"] for s in r["sites"]),
+                                                          reverse=True), r["sites"]
+        assert sum(s["maps"] for s in r["sites"]) == len(r["maps"])
+    by_func = {s["site"]: s for s in final["sites"] if s["site"] in EXPORTMAPS_SITES}
+    for func, (typ, maps, entries) in truth.items():
+        s = by_func.get(func)
+        assert s and (s["type"], s["maps"], s["entries"]) == (typ, maps, entries), \
+            f"{func}: site {s}, the target's ({typ}, {maps}, {entries})"

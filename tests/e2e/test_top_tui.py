@@ -344,3 +344,55 @@ def test_races(case):
                     tmux.close()
                 target.kill()
     raise AssertionError("no run showed the race in the view: " + " | ".join(runs))
+
+
+SITE_ROW = re.compile(r"^(\d+) +(\d+) +(\d+) +\d+(?:B|KiB|MiB) +\d+ +\S+  (.{28}) (.+)$")
+
+
+def site_rows(lines):
+    """[(maps, entries, type)] of the sites view's rows."""
+    return [(int(m[1]), int(m[2]), m[4].strip()) for m in map(SITE_ROW.match, lines) if m]
+
+
+@cases(lambda: [v for v in ("1.21", "1.26") if v in lib.GO_VERSIONS])
+def test_sites_view(version):
+    """`s` turns the rows into creation sites: exportmaps' three sites (attached after they were
+    built, so found by type) show the map counts and entries the target printed; `s` again
+    brings back the maps."""
+    need_tmux()
+    binary = lib.target("exportmaps", version, "plain")
+    with subprocess.Popen([binary, str(HOLD)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True) as target:
+        tmux = None
+        try:
+            truth = {}
+            for line in target.stdout:
+                f = line.split()
+                if f and f[0] == "site":
+                    truth[f[2]] = (int(f[3]), int(f[4]))
+                if line.strip() == "ready":
+                    break
+            assert len(truth) == 3, truth
+            tmux = Tmux([lib.MAPSCOPE, "top", "-p", str(target.pid), "-i", "0.5", "-d",
+                         str(DURATION)])
+            tmux.wait("the map rows", lambda ls: len(rows(ls)) >= 5)
+            tmux.keys("s")
+
+            def by_type(lines):
+                got = {}
+                for maps, entries, typ in site_rows(lines):
+                    if typ in truth:
+                        m, e = got.get(typ, (0, 0))
+                        got[typ] = (m + maps, e + entries)
+                return got == truth
+
+            lines = tmux.wait("the sites with the target's maps and entries", by_type)
+            assert any("by creation site" in line for line in lines), "\n".join(lines)
+            assert not rows(lines), "map rows in the sites view:\n" + "\n".join(lines)
+            tmux.keys("s")
+            tmux.wait("the map rows again", lambda ls: len(rows(ls)) >= 5)
+            tmux.keys("q")
+        finally:
+            if tmux:
+                tmux.close()
+            target.kill()

@@ -1,0 +1,33 @@
+/* bysite: one report's maps aggregated by creation site, the view a server's maps read best in:
+ * thousands of maps made at one place are one row. Stateless: built from the registry as it
+ * stands, for top's JSON, table and live view (the exporter's model/sites.h keeps counters and
+ * forecasts across updates instead). */
+#ifndef MAPSCOPE_OUTPUT_BYSITE_H
+#define MAPSCOPE_OUTPUT_BYSITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct gobin;
+struct registry;
+
+/* A map's writes, reads and deletes over the run (top_frame.counts). */
+typedef void (*bysite_counts_fn)(void *ctx, uint64_t map, uint64_t *writes, uint64_t *reads,
+				 uint64_t *deletes);
+
+struct bysite_row {
+	const char *func; /* the site: the first frame outside the runtime; NULL without a stack */
+	const char *file; /* its file, NULL when unknown */
+	int line;
+	const char *held; /* without a stack: the global holding the maps, or "?" */
+	const char *type; /* "?" while unknown */
+	uint64_t maps, entries, capacity, bytes, growths, writes, reads;
+};
+
+/* The registry's maps by (site, type), the biggest in bytes first; counts NULL: writes and
+ * reads 0. The rows point into gb's tables and the registry's maps: valid until the registry
+ * changes. Returns 0 with *out (free it) and *n, or -ENOMEM. */
+int bysite__build(const struct gobin *gb, uint64_t bias, struct registry *r,
+		  bysite_counts_fn counts, void *ctx, struct bysite_row **out, size_t *n);
+
+#endif
