@@ -21,7 +21,8 @@
 
 const char cmd_top_usage[] =
 	"Usage: mapscope top (-p PID | -- PROGRAM [ARGS...]) [-d SECONDS] [-i SECONDS] [--json]\n"
-	"                    [--budget PCT] [--count-budget PCT] [--no-tui] [-o FILE]\n"
+	"                    [--max-maps N] [--budget PCT] [--count-budget PCT] [--no-tui]\n"
+	"                    [-o FILE]\n"
 	"\n"
 	"The live inventory of a Go program's maps: for each map its type, where it was created,\n"
 	"len and capacity as the program itself would report them, load, overflow buckets\n"
@@ -36,6 +37,8 @@ const char cmd_top_usage[] =
 	CLI_TRACE_LEAVE_USAGE
 	"  -i, --interval S     report every S seconds (default 1)\n"
 	"      --json           one JSON object per interval (JSON Lines), see docs/top.md\n"
+	"      --max-maps N     list only the N biggest maps in each JSON report (the by-site\n"
+	"                       view and the stats still cover every map)\n"
 	"      --budget PCT     slowdown allowed for discovery windows, in percent (default 1;\n"
 	"                       0 disables them)\n"
 	"      --count-budget PCT  slowdown allowed for counting writes, reads and deletes\n"
@@ -59,6 +62,7 @@ struct top_opts {
 	bool json, no_tui;
 	const char *output; /* -o FILE, NULL for stdout */
 	double limit_entries, limit_bytes, history;
+	size_t max_maps;
 	FILE *out;
 };
 
@@ -70,6 +74,7 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 		CLI_TRACE_LONGOPTS,
 		{ "interval", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "max-maps", required_argument, NULL, 'M' },
 		{ "budget", required_argument, NULL, 'b' },
 		{ "count-budget", required_argument, NULL, 'W' },
 		{ "no-tui", no_argument, NULL, 'T' },
@@ -100,6 +105,14 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 		case 'j':
 			o->json = true;
 			break;
+		case 'M': {
+			double n;
+
+			if (cli__parse_amount(optarg, &n, false) || n != (double)(size_t)n)
+				return err__usage("top", "--max-maps takes a positive whole number");
+			o->max_maps = (size_t)n;
+			break;
+		}
 		case 'b':
 			if (cli__parse_pct(optarg, &o->budget))
 				return err__usage("top", "--budget takes a percentage from 0 to 100");
@@ -154,6 +167,7 @@ static void report(const struct top_opts *o, const struct gobin *gb, struct regi
 static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 {
 	struct top_frame tf = { .pid = s->t.pid,
+				.max_maps = o->max_maps,
 				.sites = sites,
 				.limit_entries = o->limit_entries,
 				.limit_bytes = o->limit_bytes,

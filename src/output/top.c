@@ -8,6 +8,7 @@
 #include "output/bysite.h"
 #include "output/cwrite.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,9 +69,81 @@ static void json_stack(struct json *j, const struct gobin *gb, uint64_t bias, co
 	json__arr_end(j);
 }
 
-static void json_map(struct json *j, const struct gobin *gb, const struct reg_map *m,
-		     const struct top_frame *tf)
+/* A report's distinct creation stacks, each symbolized once: a server's thousands of maps from
+ * one site share one. Maps refer to them by index (their "stack_id"). */
+struct stack_tab {
+	const struct reg_map **first; /* the first map with each stack, in index order */
+	size_t n, cap;
+	uint32_t *slot; /* open addressing over nslot (a power of two): index + 1, 0 when free */
+	size_t nslot;
+};
+
+static uint64_t stack_hash(const uint64_t *st, uint32_t n)
 {
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (uint32_t i = 0; i < n; i++)
+		h = (h ^ st[i]) * 0x100000001b3ull;
+	return h ^ (h >> 29);
+}
+
+static bool same_stack(const struct reg_map *a, const struct reg_map *b)
+{
+	return a->nstack == b->nstack && !memcmp(a->stack, b->stack, a->nstack * sizeof(a->stack[0]));
+}
+
+static int stack_tab_grow(struct stack_tab *t)
+{
+	size_t nslot = t->nslot ? t->nslot * 2 : 1024;
+	uint32_t *slot = calloc(nslot, sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct reg_map *m = t->first[i];
+		size_t k = stack_hash(m->stack, m->nstack) & (nslot - 1);
+
+		while (slot[k])
+			k = (k + 1) & (nslot - 1);
+		slot[k] = (uint32_t)i + 1;
+	}
+	free(t->slot);
+	t->slot = slot;
+	t->nslot = nslot;
+	return 0;
+}
+
+/* m's stack's index, added if new; -1 without a stack or memory. */
+static long stack_id(struct stack_tab *t, const struct reg_map *m)
+{
+	size_t k;
+
+	if (!m->nstack)
+		return -1;
+	if ((t->n + 1) * 2 > t->nslot && stack_tab_grow(t))
+		return -1;
+	for (k = stack_hash(m->stack, m->nstack) & (t->nslot - 1); t->slot[k];
+	     k = (k + 1) & (t->nslot - 1))
+		if (same_stack(t->first[t->slot[k] - 1], m))
+			return (long)t->slot[k] - 1;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 256;
+		const struct reg_map **f = realloc(t->first, cap * sizeof(*f));
+
+		if (!f)
+			return -1;
+		t->first = f;
+		t->cap = cap;
+	}
+	t->first[t->n] = m;
+	t->slot[k] = (uint32_t)++t->n;
+	return (long)t->n - 1;
+}
+
+static void json_map(struct json *j, const struct gobin *gb, const struct reg_map *m,
+		     const struct top_frame *tf, struct stack_tab *stacks)
+{
+	long sid = stack_id(stacks, m);
 	bool swiss = gb->maps == GO_LAYOUT_SWISS;
 	uint64_t writes = 0, reads = 0, deletes = 0;
 	struct top_range rg = { 0 };
@@ -95,8 +168,8 @@ static void json_map(struct json *j, const struct gobin *gb, const struct reg_ma
 	json__str(j, origin_name(m->origin));
 	json__key(j, "held_by");
 	json__str(j, m->held_by);
-	json__key(j, "stack");
-	json_stack(j, gb, tf->bias, m->stack, m->nstack);
+	json__key(j, "stack_id");
+	sid >= 0 ? json__uint(j, (uint64_t)sid) : json__null(j);
 	json__key(j, "len");
 	json__uint(j, m->st.len);
 	json__key(j, "peak_len");
@@ -329,11 +402,33 @@ static void json_sites(struct json *j, const struct gobin *gb, struct registry *
 	free(v);
 }
 
+static int by_bytes(const void *a, const void *b);
+
+/* With max (> 0) below the map count: the max biggest maps by bytes in *rows (free it; NULL
+ * when out of memory: then every map, in the registry's order). Returns how many to list. */
+static size_t sorted_maps(struct registry *r, size_t max, const struct reg_map ***rows)
+{
+	size_t n = registry__count(r);
+
+	*rows = NULL;
+	if (!max || max >= n)
+		return n;
+	*rows = calloc(n, sizeof(**rows));
+	if (!*rows)
+		return n;
+	for (size_t i = 0; i < n; i++)
+		(*rows)[i] = registry__at(r, i);
+	qsort(*rows, n, sizeof(**rows), by_bytes);
+	return max;
+}
+
 void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *tf)
 {
 	struct json *j = json__new(out);
+	struct stack_tab stacks = { 0 };
+	const struct reg_map **rows;
 	const struct reg_growth *g;
-	size_t ng;
+	size_t ng, n;
 
 	json__obj_begin(j);
 	json__key(j, "time");
@@ -346,9 +441,18 @@ void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top
 	json__str(j, goversion__layout_name(gb->maps));
 	json__key(j, "maps");
 	json__arr_begin(j);
-	for (size_t i = 0; i < registry__count(r); i++)
-		json_map(j, gb, registry__at(r, i), tf);
+	n = sorted_maps(r, tf->max_maps, &rows);
+	for (size_t i = 0; i < n; i++)
+		json_map(j, gb, rows ? rows[i] : registry__at(r, i), tf, &stacks);
 	json__arr_end(j);
+	free(rows);
+	json__key(j, "stacks");
+	json__arr_begin(j);
+	for (size_t i = 0; i < stacks.n; i++)
+		json_stack(j, gb, tf->bias, stacks.first[i]->stack, stacks.first[i]->nstack);
+	json__arr_end(j);
+	free(stacks.first);
+	free(stacks.slot);
 	json_sites(j, gb, r, tf);
 	json__key(j, "events");
 	json__arr_begin(j);

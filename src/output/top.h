@@ -25,6 +25,7 @@ struct top_frame {
 	double overhead_pct;
 	double trap_ns; /* a probe's trap on this host, as calibrated at start */
 	bool final;     /* the last report of the run */
+	size_t max_maps; /* --max-maps: JSON lists only the biggest this many maps (0: all) */
 	bool exited;    /* the target has exited: values are the last ones read */
 	uint64_t boot_to_unix_ns; /* add to BPF timestamps to get unix time */
 	/* With --limit-entries or --limit-bytes: the sites whose forecast reaches a limit within

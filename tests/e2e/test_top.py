@@ -166,3 +166,27 @@ def test_sites(version):
         s = by_func.get(func)
         assert s and (s["type"], s["maps"], s["entries"]) == (typ, maps, entries), \
             f"{func}: site {s}, the target's ({typ}, {maps}, {entries})"
+
+
+def test_max_maps():
+    """--max-maps 2 lists the two biggest maps: exportmaps' makeIDs map (50,000 entries, more
+    than any other map of the program holds) first; each map's stack_id names its creation
+    stack in the report's "stacks"; the sites still count every map."""
+    lib.require_root()
+    binary = lib.target("exportmaps", "1.26", "plain")
+    p = lib.run([lib.MAPSCOPE, "top", "--json", "-i", "0.5", "--max-maps", "2", "--", binary,
+                 "2"], timeout=120)
+    truth = {f[1]: (f[2], int(f[3]), int(f[4])) for f in map(str.split, p.stdout.splitlines())
+             if f and f[0] == "site"}
+    assert truth.get("main.makeIDs", (None, 0, 0))[1:] == (1, 50000), truth
+    final = [json.loads(ln) for ln in p.stdout.splitlines() if ln.startswith("{")][-1]
+    maps = final["maps"]
+    assert len(maps) == 2 and maps[0]["bytes"] >= maps[1]["bytes"], maps
+    assert maps[0]["len"] == 50000 and maps[0]["type"] == truth["main.makeIDs"][0], maps[0]
+    stack = final["stacks"][maps[0]["stack_id"]]
+    assert any(f.startswith("main.makeIDs ") for f in stack), stack
+    assert final["stats"]["maps"] > 2, final["stats"]
+    assert sum(s["maps"] for s in final["sites"]) == final["stats"]["maps"], final["sites"]
+    smaller = [s for s in final["sites"] if s["bytes"] > maps[1]["bytes"] and
+               s["maps"] == 1 and s["site"] not in ("main.makeIDs", maps[1]["site"])]
+    assert not smaller, f"a single-map site bigger than the second map listed: {smaller}"
