@@ -280,6 +280,8 @@ static __always_inline void send(struct pt_regs *ctx, __u64 map, __u64 g, __u64 
 	if (!e)
 		return;
 	e->kind = HK_EV_WRITE;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->pad = 0;
 	e->ns = bpf_ktime_get_ns();
 	e->map = map;
 	e->stamp = now;

@@ -144,6 +144,7 @@ static int second_fatal(struct cwrite *c, const struct gobin *gb, uint64_t bias,
 	if (add_thread(c, &s))
 		return -ENOMEM;
 	side_fill(s, gb, bias, e->goid[0], e->stack[0], e->nframes[0]);
+	s->tid = e->tid; /* its signal, later, finds it on the fatal path: ignored */
 	s->in_write = true;
 	s->caught = true;
 	s->holds_map = !e->map || e->map == c->map;

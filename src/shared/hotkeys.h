@@ -96,6 +96,8 @@ struct hk_event {
 	unsigned long long stamp, other_stamp;
 	unsigned long long goid[2];
 	unsigned int nframes[2];
+	unsigned int tid; /* [0]'s thread */
+	unsigned int pad;
 	char msg[HK_MSG]; /* fatal's message */
 	unsigned long long args[2][2];
 	unsigned long long ns; /* CLOCK_MONOTONIC at the probe */
