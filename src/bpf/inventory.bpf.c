@@ -14,7 +14,9 @@ const volatile __u32 hmap_oldbuckets_off = 24;
 const volatile __u32 hmap_b_off = 9;
 const volatile __u32 table_capacity_off = 2;
 
-#define RING_BYTES (1 << 22)
+/* A launched server's startup makes tens of thousands of maps in a burst: with events cut to
+ * their stacks' length (~150 bytes), 8 MiB holds about 50,000 of them. */
+#define RING_BYTES (1 << 23)
 #define RING_WAKE_BYTES (RING_BYTES / 4)
 
 struct {
@@ -65,6 +67,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } dropped SEC(".maps");
+
+/* An event is built here and copied to the ring only as long as its stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct inv_event);
+} ev_scratch SEC(".maps");
 
 /* Hits at touch sites, for the discovery windows' overhead budget. */
 struct {
@@ -123,12 +133,12 @@ static __always_inline void fill_stack(struct pt_regs *ctx, struct inv_event *e)
 static __always_inline bool emit(struct pt_regs *ctx, __u32 kind, __u64 cookie, __u64 map,
 				 __u64 type, __u64 arg, __u64 arg2, __u64 dur, bool stack)
 {
-	struct inv_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	__u32 zero = 0;
+	struct inv_event *e = bpf_map_lookup_elem(&ev_scratch, &zero);
+	__u64 size;
 
-	if (!e) {
-		count_drop();
+	if (!e)
 		return false;
-	}
 	e->kind = kind;
 	e->func = (cookie >> INV_COOKIE_FUNC_SHIFT) & 0xffff;
 	e->ts = bpf_ktime_get_ns();
@@ -142,11 +152,18 @@ static __always_inline bool emit(struct pt_regs *ctx, __u32 kind, __u64 cookie, 
 	e->pad = 0;
 	if (stack)
 		fill_stack(ctx, e);
+	size = INV_EVENT_HEAD + (__u64)(e->nstack & (INV_STACK_DEPTH_POW2 - 1)) * 8;
+	if (size > sizeof(*e))
+		size = sizeof(*e);
 	/* A wakeup costs the probed thread ~9 us (measured with bpf_stats); user space drains the
 	 * ring every 10 ms anyway, so only a filling ring wakes it early. */
-	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RING_WAKE_BYTES
-				      ? BPF_RB_FORCE_WAKEUP
-				      : BPF_RB_NO_WAKEUP);
+	if (bpf_ringbuf_output(&events, e, size,
+			       bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) > RING_WAKE_BYTES
+				       ? BPF_RB_FORCE_WAKEUP
+				       : BPF_RB_NO_WAKEUP)) {
+		count_drop();
+		return false;
+	}
 	return true;
 }
 

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,9 +44,16 @@ struct inventory {
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct inventory *inv = ctx;
+	struct inv_event e;
 
-	if (len >= sizeof(struct inv_event))
-		inv->cb(data, inv->ctx);
+	_Static_assert(offsetof(struct inv_event, stack) == INV_EVENT_HEAD, "INV_EVENT_HEAD");
+	if (len < INV_EVENT_HEAD)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	memcpy(&e, data, len < sizeof(e) ? len : sizeof(e));
+	if (e.nstack > (len - INV_EVENT_HEAD) / 8)
+		e.nstack = (unsigned int)((len - INV_EVENT_HEAD) / 8);
+	inv->cb(&e, inv->ctx);
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #define MAPSCOPE_SHARED_INVENTORY_H
 
 #define INV_STACK_DEPTH 24
+#define INV_STACK_DEPTH_POW2 32 /* a power of two above it, to bound nstack for the verifier */
 
 /* What a probe site does; the attach cookie carries it in its low 8 bits. */
 enum inv_site {
@@ -47,6 +48,9 @@ struct inv_event {
 	unsigned int pad;
 	unsigned long long stack[INV_STACK_DEPTH];
 };
+
+/* The ring carries an event up to its last stack frame: stack[nstack...] are not sent. */
+#define INV_EVENT_HEAD 72 /* offsetof(struct inv_event, stack) */
 
 #define X86_EFLAGS_CF 0x0001
 #define X86_EFLAGS_ZF 0x0040

@@ -19,7 +19,7 @@ import lib
 from lib import cases
 
 VERSIONS = [v for v in ("1.23", "1.26") if v in lib.GO_VERSIONS]  # classic, Swiss
-N = 50000  # the ring buffer holds about 15,000 creation events
+N = 200000  # the ring buffer holds about 65,000 of these creation events (short stacks)
 SITE = "main.burst"
 
 
