@@ -170,7 +170,7 @@ static void on_event(const struct hk_event *e, const struct hk_thread *t, void *
 	if (!s->have_bias && remote__load_bias(s->pid, s->gb->path, s->gb->pie,
 					       s->gb->first_vaddr, &s->bias) == 0)
 		s->have_bias = true;
-	i = cwrite__event(s->events, s->gb, s->bias, e, t);
+	i = cwrite__event(s->events, s->gb, s->bias, NULL, e, t);
 	/* At once, whatever the output; a fatal one once the other threads are in (the program
 	 * is dying: the run ends within milliseconds). */
 	if (i >= 0 && !e->fatal)

@@ -180,7 +180,7 @@ static void on_cwrite(const struct hk_event *e, const struct hk_thread *t, void 
 {
 	struct rec_session *s = ctx;
 
-	cwrite__event(s->cw, s->gb, s->bias, e, t);
+	cwrite__event(s->cw, s->gb, s->bias, s->reg, e, t);
 }
 
 /* Whatever fatal came is complete once the target is gone: printed on stderr. */

@@ -47,7 +47,7 @@ static void on_cwrite(const struct hk_event *e, const struct hk_thread *t, void 
 {
 	struct session *s = ctx;
 
-	cwrite__event(s->cw, s->t.gb, s->bias, e, t);
+	cwrite__event(s->cw, s->t.gb, s->bias, s->reg, e, t);
 }
 
 static void on_count(uint64_t map, const struct hk_mapstat *st, void *ctx)

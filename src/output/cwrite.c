@@ -2,7 +2,9 @@
 
 #include "core/json.h"
 #include "model/gotype.h"
+#include "model/registry.h"
 #include "model/symbolize.h"
+#include "output/top.h"
 #include "shared/hotkeys.h"
 
 #include <errno.h>
@@ -28,6 +30,7 @@ struct cwrite {
 	bool fatal;
 	char msg[HK_MSG];
 	char type[192]; /* fatal: the map's type, from the map function's spilled arguments */
+	char site[192]; /* fatal: where the map was made, or the global holding it ("": unknown) */
 	struct side g[2];
 	/* fatal: the other threads as the runtime stopped them, and the one in a write to this
 	 * map (-1: none was) */
@@ -154,8 +157,26 @@ static int second_fatal(struct cwrite *c, const struct gobin *gb, uint64_t bias,
 	return 0;
 }
 
+/* The map's creation site (or holder) and, when still unknown, type, from the registry. */
+static void map_site(struct cwrite *c, const struct gobin *gb, uint64_t bias, struct registry *r)
+{
+	struct reg_map *m = r && c->map ? registry__find(r, c->map) : NULL;
+	struct frame f;
+	char fl[96];
+
+	if (!m)
+		return;
+	if (symbolize__site(gb, bias, m->stack, m->nstack, &f) >= 0 && f.func)
+		snprintf(c->site, sizeof(c->site), "%s %s%s", f.func,
+			 symbolize__file_line(&f, fl, sizeof(fl)), top__origin_note(m));
+	else if (m->held_by)
+		snprintf(c->site, sizeof(c->site), "%s", m->held_by);
+	if (!c->type[0] && m->ti_ok)
+		snprintf(c->type, sizeof(c->type), "%s", m->ti.name);
+}
+
 int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
-		const struct hk_event *e)
+		const struct hk_event *e, struct registry *r)
 {
 	struct cwrite *c;
 
@@ -176,6 +197,7 @@ int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
 		side_fill(&c->g[1], gb, bias, e->goid[1], e->stack[1], e->nframes[1]);
 	if (c->fatal) {
 		fatal_map(c, gb, bias, e);
+		map_site(c, gb, bias, r);
 		c->ns = e->ns;
 		l->open = l->n;
 	}
@@ -256,9 +278,9 @@ fill:
 }
 
 int cwrite__event(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
-		  const struct hk_event *e, const struct hk_thread *t)
+		  struct registry *r, const struct hk_event *e, const struct hk_thread *t)
 {
-	return e ? cwrite__add(l, gb, bias, e) : cwrite__thread(l, gb, bias, t) ? -ENOMEM : -1;
+	return e ? cwrite__add(l, gb, bias, e, r) : cwrite__thread(l, gb, bias, t) ? -ENOMEM : -1;
 }
 
 void cwrite__seal(struct cwrite_log *l)
@@ -294,9 +316,10 @@ void cwrite__print(const struct cwrite_log *l, size_t i, FILE *f)
 	const struct cwrite *c = &l->ev[i];
 
 	if (c->map)
-		fprintf(f, "\n%s on 0x%" PRIx64 "%s%s%s\n",
+		fprintf(f, "\n%s on 0x%" PRIx64 "%s%s%s\n%s%s%s",
 			c->msg[0] ? c->msg : "concurrent map writes", c->map, c->type[0] ? " " : "",
-			c->type, c->fatal ? " (the runtime is killing the program)" : "");
+			c->type, c->fatal ? " (the runtime is killing the program)" : "",
+			c->site[0] ? "  the map: made at " : "", c->site, c->site[0] ? "\n" : "");
 	else
 		fprintf(f, "\n%s (map unknown)\n", c->msg[0] ? c->msg : "concurrent map writes");
 	fprintf(f, "  goroutine %" PRIu64 ", %s:\n", c->g[0].goid,
@@ -436,6 +459,10 @@ void cwrite__json_items(const struct cwrite_log *l, size_t from, struct json *j)
 		if (c->type[0]) {
 			json__key(j, "type");
 			json__str(j, c->type);
+		}
+		if (c->fatal) {
+			json__key(j, "site");
+			json__str(j, c->site[0] ? c->site : NULL);
 		}
 		json__key(j, "fatal");
 		json__bool(j, c->fatal);

@@ -13,12 +13,14 @@ struct json;
 struct hk_event;
 struct hk_thread;
 struct cwrite_log;
+struct registry;
 
 int cwrite__new(struct cwrite_log **out);
-/* Records e, its PCs resolved against gb at load bias (runtime PCs minus bias = file PCs).
- * Returns the new event's index, or a negative errno. */
+/* Records e, its PCs resolved against gb at load bias (runtime PCs minus bias = file PCs); a
+ * fatal one's map is looked up in r (NULL: none) for its creation site. Returns the new event's
+ * index, or a negative errno. */
 int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
-		const struct hk_event *e);
+		const struct hk_event *e, struct registry *r);
 /* Another thread's context at a fatal event's death (struct hk_thread): joins the open fatal
  * event, and names it its other writer when it was inside a map write (ignored when no fatal
  * event is open). Returns 0 or -ENOMEM. */
@@ -27,7 +29,7 @@ int cwrite__thread(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
 /* One record of the hotkeys event ring (collect/hotkeys.h: e or t): cwrite__add's index for an
  * event, -1 for a thread, or -ENOMEM. */
 int cwrite__event(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
-		  const struct hk_event *e, const struct hk_thread *t);
+		  struct registry *r, const struct hk_event *e, const struct hk_thread *t);
 /* The target is gone: a fatal event takes no more threads, and is counted from now on. */
 void cwrite__seal(struct cwrite_log *l);
 /* Events complete so far: a fatal one only once sealed (its threads come after it). */
