@@ -10,9 +10,15 @@
 
 #include "shared/inventory.h"
 
+#define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+
 const volatile __u32 hmap_oldbuckets_off = 24;
 const volatile __u32 hmap_b_off = 9;
 const volatile __u32 table_capacity_off = 2;
+
+/* Set by user space (inventory__hold_exit): runtime.exit stops the process (SIGSTOP) until
+ * user space has read its maps one last time and sends SIGCONT. */
+__u32 hold_exit = 0;
 
 /* A launched server's startup makes tens of thousands of maps in a burst: with events cut to
  * their stacks' length (~150 bytes), 8 MiB holds about 50,000 of them. */
@@ -240,6 +246,11 @@ static __always_inline int handle(struct pt_regs *ctx)
 		bpf_map_delete_elem(&stashes, &gkey);
 		emit(ctx, INV_EV_SWISS_REHASH, cookie, st.map, st.type, st.arg, st.split,
 		     bpf_ktime_get_ns() - st.ts, true);
+		return 0;
+	case INV_EXIT:
+		/* The stop comes as this thread returns to user space, before the exit syscall. */
+		if (READ_ONCE(hold_exit) && emit(ctx, INV_EV_EXIT, cookie, 0, 0, 0, 0, 0, false))
+			bpf_send_signal(19 /* SIGSTOP */);
 		return 0;
 	case INV_TOUCH:
 		bump(&touch_hits);

@@ -78,7 +78,7 @@ static int parse_args(int argc, char **argv, struct count_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	o->roles = ~(1u << MF_FATAL | 1u << MF_SIGNAL);
+	o->roles = (1u << MF_FATAL) - 1; /* the map functions' roles come first */
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+p:d:h", opts, NULL)) != -1) {

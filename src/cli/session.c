@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,8 +201,11 @@ void session__release(struct session *s)
 	for (int i = 0; i < SESSION_NCOUNTERS; i++)
 		if (s->cnt[i].d)
 			hkduty__start(s->cnt[i].d, s->start_ns, i * 250000000ull);
-	if (s->launched)
+	if (s->launched) {
+		/* Its last values are read as it exits (release_exit), not up to an interval old. */
+		inventory__hold_exit(s->inv, true);
 		launch__release(&s->t.l);
+	}
 }
 
 /* An exec counts as an end too: the traced maps are gone with the old program's memory. */
@@ -377,6 +381,41 @@ static bool discovery_busy(const struct session_windows *w, uint64_t now)
 	       (w->budget_pct > 0 && now >= w->next_ns && b->active_ns && !b->endless);
 }
 
+/* Whether the process is stopped (state T in /proc/PID/stat). */
+static bool stopped(int pid)
+{
+	char path[64], buf[512], *p;
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'T';
+}
+
+/* A launched program stopped at runtime.exit (inventory__hold_exit): every map is read once
+ * more, then it goes on to exit. The stop is pending when the event is seen; it is waited for
+ * (at most EXIT_STOP_WAIT_MS) so that no thread still writes while the maps are read. */
+#define EXIT_STOP_WAIT_MS 100
+
+static void release_exit(struct session *s, uint64_t now_ns)
+{
+	for (int i = 0; i < EXIT_STOP_WAIT_MS && !stopped(s->t.pid); i++) {
+		struct timespec ts = { 0, 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	session__refresh(s, now_ns, false);
+	s->exit_held = false;
+	kill(s->t.pid, SIGCONT);
+}
+
 bool session__step(struct session *s, uint64_t now_ns)
 {
 	bool up = alive(s), open;
@@ -384,6 +423,10 @@ bool session__step(struct session *s, uint64_t now_ns)
 	if (up)
 		learn_bias(s);
 	inventory__poll(s->inv, 0);
+	if (inventory__exit_held(s->inv)) {
+		s->exit_held = true;
+		release_exit(s, now_ns);
+	}
 	if (up && s->have_bias && !s->w.open && !s->w.parts_left && now_ns >= s->scan_next_ns)
 		heap_scan(s, now_ns, NULL);
 	/* The two kinds of window never overlap: a write probed by both costs twice what the
@@ -546,6 +589,12 @@ bool session__counts_settled(const struct session *s)
 
 void session__close(struct session *s)
 {
+	/* Never leave a launched program stopped at its exit, whatever ended the session. */
+	if (s->launched && s->inv) {
+		inventory__hold_exit(s->inv, false);
+		if (s->exit_held && !s->exited)
+			kill(s->t.pid, SIGCONT);
+	}
 	for (int i = 0; i < SESSION_NCOUNTERS; i++) {
 		hkduty__free(s->cnt[i].d);
 		free(s->cnt[i].m);

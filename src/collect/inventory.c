@@ -39,6 +39,7 @@ struct inventory {
 	int ncpus;
 	double window_trap_ns; /* the trap's cost at the window's sites, once one opened */
 	struct linkrel *rel; /* closed windows' links, destroyed off the loop (linkrel.h) */
+	bool exit_held; /* an INV_EV_EXIT came: the process is stopped at runtime.exit */
 };
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -53,7 +54,10 @@ static int on_event(void *ctx, void *data, size_t len)
 	memcpy(&e, data, len < sizeof(e) ? len : sizeof(e));
 	if (e.nstack > (len - INV_EVENT_HEAD) / 8)
 		e.nstack = (unsigned int)((len - INV_EVENT_HEAD) / 8);
-	inv->cb(&e, inv->ctx);
+	if (e.kind == INV_EV_EXIT)
+		inv->exit_held = true;
+	else
+		inv->cb(&e, inv->ctx);
 	return 0;
 }
 
@@ -125,8 +129,13 @@ static int attach_always(struct inventory *inv)
 
 	/* Classic growth ends in advanceEvacuationMark, called for every evacuated bucket: only
 	 * its evacuation-complete block is probed (one hit per growth). */
+	const struct gobin_func *ex = gobin__func(inv->gb, "runtime.exit");
+
 	if (evac && evac->done_offset)
 		ret = attach_at(inv, evac, evac->done_offset, INV_CLASSIC_EVAC_DONE);
+	/* Assembly without a stack check: its entry, hit once. */
+	if (!ret && ex)
+		ret = attach_at(inv, ex, 0, INV_EXIT);
 	for (size_t i = 0; i < sizeof(plan) / sizeof(plan[0]) && !ret; i++) {
 		const struct gobin_func *f = gobin__func(inv->gb, plan[i].name);
 
@@ -301,6 +310,19 @@ static void window_release(struct inventory *inv)
 	inv->window = NULL;
 	linkrel__release(inv->rel, inv->links + inv->nalways, inv->nlinks - inv->nalways);
 	inv->nlinks = inv->nalways;
+}
+
+void inventory__hold_exit(struct inventory *inv, bool on)
+{
+	__atomic_store_n(&inv->skel->bss->hold_exit, on ? 1u : 0u, __ATOMIC_RELAXED);
+}
+
+bool inventory__exit_held(struct inventory *inv)
+{
+	bool held = inv->exit_held;
+
+	inv->exit_held = false;
+	return held;
 }
 
 int inventory__window(struct inventory *inv, bool on)

@@ -17,6 +17,13 @@ typedef void (*inventory_count_cb)(uint64_t map, uint64_t count, void *ctx);
 /* Loads the BPF object and attaches creation and growth probes to gb for process pid. */
 int inventory__open(const struct gobin *gb, pid_t pid, inventory_cb cb, void *ctx,
 		    struct inventory **out);
+/* On: the process stops (SIGSTOP) at runtime.exit, after an INV_EV_EXIT event, until the
+ * caller sends SIGCONT: for a launched program's last read. Only for a process the caller
+ * started, and only by a caller that sends SIGCONT whatever happens. */
+void inventory__hold_exit(struct inventory *inv, bool on);
+/* Whether the process stopped at runtime.exit since the last call (seen by inventory__poll):
+ * the caller reads what it needs, then sends SIGCONT. */
+bool inventory__exit_held(struct inventory *inv);
 /* Attaches (on) or detaches (off) the per-call touch probes: a discovery window. */
 int inventory__window(struct inventory *inv, bool on);
 /* Waits up to timeout_ms, then delivers every pending event to the callback. */

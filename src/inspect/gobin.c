@@ -72,6 +72,7 @@ static const struct mapfunc_spec {
 	{ MAPS "(*table).pruneTombstones", MF_GROW, L_SWISS },
 	{ "runtime.fatal", MF_FATAL, L_ALL },
 	{ "runtime.sigtramp", MF_SIGNAL, L_ALL },
+	{ "runtime.exit", MF_EXIT, L_ALL },
 };
 
 #define NCATALOGUE (sizeof(catalogue) / sizeof(catalogue[0]))
@@ -79,7 +80,7 @@ static const struct mapfunc_spec {
 const char *gobin__role_name(enum mapfunc_role r)
 {
 	static const char *names[] = { "create", "assign", "access", "delete",
-				       "clear",  "iter",   "grow",   "fatal", "signal" };
+				       "clear",  "iter",   "grow",   "fatal", "signal", "exit" };
 
 	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "?";
 }

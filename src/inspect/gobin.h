@@ -25,6 +25,7 @@ enum mapfunc_role {
 	MF_GROW,   /* growth start / step; RET offsets listed */
 	MF_FATAL,  /* runtime.fatal: "concurrent map writes" */
 	MF_SIGNAL, /* runtime.sigtramp: the other threads at a fatal */
+	MF_EXIT,   /* runtime.exit: a launched program's last read */
 };
 
 #define GOBIN_MAX_RETS 32

@@ -17,6 +17,7 @@ enum inv_site {
 	INV_SWISS_SPLIT,       /* (*table).split: marks the stashed rehash as a split */
 	INV_SWISS_REHASH_RET,  /* RET of rehash: one table growth done, timed */
 	INV_TOUCH,             /* map{assign,access,delete}*(t, h): AX = type, BX = map */
+	INV_EXIT,              /* runtime.exit's entry: the process is about to end */
 };
 
 #define INV_COOKIE_JCC (1ULL << 32)      /* site is a stack-check jbe: drop morestack hits */
@@ -32,6 +33,7 @@ enum inv_event_kind {
 	INV_EV_SWISS_TABLE, /* growToTable */
 	INV_EV_SWISS_REHASH, /* arg = old table capacity, arg2 = 1 if split; dur_ns */
 	INV_EV_TOUCH,       /* first touch of a map seen in a window */
+	INV_EV_EXIT,        /* runtime.exit; the process is stopped when held (inventory.h) */
 };
 
 struct inv_event {
