@@ -17,7 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FINAL_READ_NS 250000000ull
 
 const char cmd_top_usage[] =
 	"Usage: mapscope top (-p PID | -- PROGRAM [ARGS...]) [-d SECONDS] [-i SECONDS] [--json]\n"
@@ -186,10 +185,6 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 		if (err)
 			err__report(err, NULL);
 	}
-	/* A launched program's memory is gone once it exits: reading its maps often between
-	 * reports keeps the final report at most FINAL_READ_NS old. */
-	if (s->launched && read_every > FINAL_READ_NS)
-		read_every = FINAL_READ_NS;
 	tf.boot_to_unix_ns = cli__now_ns(CLOCK_REALTIME) - cli__now_ns(CLOCK_MONOTONIC);
 	tf.trap_ns = calib__trap_ns(false);
 	while (!cli__stop) {
