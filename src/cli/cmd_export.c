@@ -7,6 +7,7 @@
 #include "cli/session.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
+#include "model/procwatch.h"
 #include "model/registry.h"
 #include "model/sites.h"
 #include "output/cwrite.h"
@@ -513,20 +514,9 @@ static void refresh(struct exporter *ex, uint64_t now)
  * it does not exist or is a zombie (exited, not yet reaped by its parent). */
 static bool untraced_alive(int pid)
 {
-	char path[64], buf[512], *p;
-	FILE *f;
-	size_t n;
+	char state = procwatch__state(pid);
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	/* The state follows the command name, which may itself hold ") ". */
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	return state && state != 'Z' && state != 'X';
 }
 
 static void cwrite_free(struct prom_cwrite *c)

@@ -7,6 +7,7 @@
 #include "collect/inventory.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
+#include "model/procwatch.h"
 #include "model/registry.h"
 #include "model/remote.h"
 #include "model/taskclock.h"
@@ -381,24 +382,6 @@ static bool discovery_busy(const struct session_windows *w, uint64_t now)
 	       (w->budget_pct > 0 && now >= w->next_ns && b->active_ns && !b->endless);
 }
 
-/* Whether the process is stopped (state T in /proc/PID/stat). */
-static bool stopped(int pid)
-{
-	char path[64], buf[512], *p;
-	size_t n;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] == 'T';
-}
-
 /* A launched program stopped at runtime.exit (inventory__hold_exit): every map is read once
  * more, then it goes on to exit. The stop is pending when the event is seen; it is waited for
  * (at most EXIT_STOP_WAIT_MS) so that no thread still writes while the maps are read. */
@@ -406,7 +389,7 @@ static bool stopped(int pid)
 
 static void release_exit(struct session *s, uint64_t now_ns)
 {
-	for (int i = 0; i < EXIT_STOP_WAIT_MS && !stopped(s->t.pid); i++) {
+	for (int i = 0; i < EXIT_STOP_WAIT_MS && procwatch__state(s->t.pid) != 'T'; i++) {
 		struct timespec ts = { 0, 1000000 };
 
 		nanosleep(&ts, NULL);

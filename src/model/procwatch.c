@@ -47,6 +47,15 @@ static bool is_zombie(int pid)
 	return state == 0 || state == 'Z' || state == 'X';
 }
 
+char procwatch__state(int pid)
+{
+	unsigned long long v;
+	char state;
+
+	proc_stat(pid, &state, &v);
+	return state;
+}
+
 unsigned long long procwatch__start_time(int pid)
 {
 	unsigned long long v;

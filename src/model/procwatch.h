@@ -32,6 +32,9 @@ int procwatch__init(struct procwatch *w, int pid);
 /* What became of the process at now_ns (CLOCK_MONOTONIC): an exit is seen once the PID is gone,
  * or PROCWATCH_ZOMBIE_NS after it became a zombie, so callers check in a loop. */
 enum procwatch_fate procwatch__check(struct procwatch *w, uint64_t now_ns);
+/* Field 3 of /proc/PID/stat, the state letter ('R', 'S', 'T' stopped, 'Z' zombie, ...); 0 when
+ * the process is gone or cannot be read. */
+char procwatch__state(int pid);
 /* Field 22 of /proc/PID/stat, clock ticks since boot; 0 if unknown. An exec keeps it. */
 unsigned long long procwatch__start_time(int pid);
 
