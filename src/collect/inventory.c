@@ -125,12 +125,11 @@ static int attach_always(struct inventory *inv)
 		{ "internal/runtime/maps.(*table).split", INV_SWISS_SPLIT, 0 },
 	};
 	const struct gobin_func *evac = gobin__func(inv->gb, "runtime.advanceEvacuationMark");
+	const struct gobin_func *ex = gobin__func(inv->gb, "runtime.exit");
 	int ret = 0;
 
 	/* Classic growth ends in advanceEvacuationMark, called for every evacuated bucket: only
 	 * its evacuation-complete block is probed (one hit per growth). */
-	const struct gobin_func *ex = gobin__func(inv->gb, "runtime.exit");
-
 	if (evac && evac->done_offset)
 		ret = attach_at(inv, evac, evac->done_offset, INV_CLASSIC_EVAC_DONE);
 	/* Assembly without a stack check: its entry, hit once. */
