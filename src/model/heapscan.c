@@ -90,6 +90,13 @@ struct run {
 	struct heapscan_stats *st;
 	struct found *found;
 	size_t nfound, cap;
+	/* Empty maps' headers (no storage: not told from other objects by themselves), sorted;
+	 * those an array of maps points at are added as its maps (pending, until the arrays are
+	 * all found: adding moves r->found). */
+	uint64_t *empty;
+	size_t nempty, cap_empty;
+	struct found *pending;
+	size_t npending, cap_pending;
 };
 
 static int cmp_global(const void *a, const void *b)
@@ -331,6 +338,21 @@ static int swiss(const struct run *r, const uint8_t *h, struct found *f)
 	return swiss_dir(r, dir, dirlen, depth, f);
 }
 
+static int push_addr(uint64_t **v, size_t *n, size_t *cap, uint64_t addr)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 1024;
+		uint64_t *nv = realloc(*v, c * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = addr;
+	return 0;
+}
+
 static int add_found(struct run *r, const struct found *f)
 {
 	if (r->nfound == r->cap) {
@@ -375,8 +397,10 @@ static int scan_span(struct run *r, const struct goheap_span *s, uint32_t hg)
 			continue;
 		r->st->slots++;
 		is = r->hs->swiss ? swiss(r, objs + i * es, &f) : classic(r, objs + i * es, &f);
-		if (is == 0)
+		if (is == 0) {
 			r->st->empty++;
+			ret = push_addr(&r->empty, &r->nempty, &r->cap_empty, f.m.addr);
+		}
 		if (is == 1)
 			ret = add_found(r, &f);
 	}
@@ -555,7 +579,7 @@ static bool has_cand(const struct found *f, uint64_t type)
 /* The maps of one array share a type: one a member has (or the only candidate they all
  * share) when every member fits it; else the array's address, for a later touch to type them
  * all (registry). Members that cannot share a type are no array of maps. */
-static void type_array(struct found **m, size_t n, uint64_t array)
+static bool type_array(struct found **m, size_t n, uint64_t array, uint64_t *type)
 {
 	uint64_t t = 0, only = 0;
 	uint32_t shared = 0;
@@ -574,11 +598,11 @@ static void type_array(struct found **m, size_t n, uint64_t array)
 			only = c->types[k];
 	}
 	if (!t && !shared)
-		return;
+		return false;
 	t = t ? t : shared == 1 ? only : 0;
 	for (size_t i = 0; t && i < n; i++)
 		if (!has_cand(m[i], t))
-			return;
+			return false;
 	for (size_t i = 0; i < n; i++) {
 		m[i]->m.array = array;
 		if (t && !m[i]->m.type) {
@@ -586,18 +610,55 @@ static void type_array(struct found **m, size_t n, uint64_t array)
 			m[i]->m.cands = NULL;
 		}
 	}
+	*type = t;
+	return true;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool is_empty_map(const struct run *r, uint64_t addr)
+{
+	return bsearch(&addr, r->empty, r->nempty, sizeof(addr), cmp_u64) != NULL;
+}
+
+/* An accepted array's empty members become its maps: a []map[K]V that holds validated maps
+ * holds maps in its other slots too. */
+static int add_empties(struct run *r, const uint64_t *addrs, size_t n, uint64_t array,
+		       uint64_t type)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (r->npending == r->cap_pending) {
+			size_t cap = r->cap_pending ? r->cap_pending * 2 : 256;
+			struct found *p = realloc(r->pending, cap * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			r->pending = p;
+			r->cap_pending = cap;
+		}
+		r->pending[r->npending++] =
+			(struct found){.m = {.addr = addrs[i], .type = type, .array = array}};
+	}
+	return 0;
 }
 
 /* Runs of words pointing at map headers (found maps, or empty ones) in large objects that hold
  * pointers: slices and arrays of maps. */
-static void find_arrays(struct run *r)
+static int find_arrays(struct run *r)
 {
-	uint64_t budget = ARRAY_READ_MAX;
+	uint64_t budget = ARRAY_READ_MAX, *empties = NULL;
 	struct found **members = NULL;
+	int ret = 0;
 
-	for (size_t i = 0; i < r->nspans && budget; i++) {
+	qsort(r->empty, r->nempty, sizeof(*r->empty), cmp_u64);
+	for (size_t i = 0; i < r->nspans && budget && !ret; i++) {
 		const struct goheap_span *s = &r->spans[i];
-		size_t nw, n = 0, start = 0;
+		size_t nw, n = 0, ne = 0, start = 0;
 		uint64_t *w;
 
 		if (s->spanclass != 0 || s->elemsize > budget || s->elemsize < 8 * ARRAY_MIN_MAPS)
@@ -605,28 +666,57 @@ static void find_arrays(struct run *r)
 		w = malloc(s->elemsize);
 		nw = s->elemsize / 8;
 		free(members);
+		free(empties);
 		members = malloc(nw * sizeof(*members));
-		if (!w || !members || remote__read(r->hs->pid, s->start, w, s->elemsize)) {
+		empties = malloc(nw * sizeof(*empties));
+		if (!w || !members || !empties || remote__read(r->hs->pid, s->start, w, s->elemsize)) {
 			free(w);
 			continue;
 		}
 		budget -= s->elemsize;
 		r->st->bytes_read += s->elemsize;
-		for (size_t k = 0; k <= nw; k++) {
+		for (size_t k = 0; k <= nw && !ret; k++) {
 			struct found *f = k < nw ? found_at(r, w[k]) : NULL;
+			uint64_t type = 0;
 
 			if (f) {
 				start = n ? start : k;
 				members[n++] = f;
-			} else if (k == nw || !header_slot(r, w[k])) {
-				if (n >= ARRAY_MIN_MAPS)
-					type_array(members, n, s->start + start * 8);
-				n = 0;
+			} else if (k < nw && header_slot(r, w[k])) {
+				if (is_empty_map(r, w[k]))
+					empties[ne++] = w[k];
+			} else {
+				if (n >= ARRAY_MIN_MAPS &&
+				    type_array(members, n, s->start + start * 8, &type))
+					ret = add_empties(r, empties, ne, s->start + start * 8, type);
+				n = ne = 0;
 			}
 		}
 		free(w);
 	}
 	free(members);
+	free(empties);
+	return ret;
+}
+
+/* The pending empty maps of arrays join the found ones, once each, r->found sorted again. */
+static int add_pending(struct run *r)
+{
+	size_t sorted = r->nfound;
+	uint64_t last = 0;
+
+	qsort(r->pending, r->npending, sizeof(*r->pending), cmp_found);
+	for (size_t i = 0; i < r->npending; i++) {
+		if (r->pending[i].m.addr == last ||
+		    bsearch(&r->pending[i], r->found, sorted, sizeof(*r->found), cmp_found))
+			continue;
+		last = r->pending[i].m.addr;
+		if (add_found(r, &r->pending[i]))
+			return -ENOMEM;
+		r->st->empty--; /* counted as skipped when its slot was read */
+	}
+	qsort(r->found, r->nfound, sizeof(*r->found), cmp_found);
+	return 0;
 }
 
 static double cpu_now(void)
@@ -735,7 +825,13 @@ int heapscan__run(struct heapscan *hs, struct goheap *h, uint64_t bias, heapscan
 		st->rejected = r.nfound - kept;
 		r.nfound = kept;
 		qsort(r.found, r.nfound, sizeof(*r.found), cmp_found);
-		find_arrays(&r);
+		ret = find_arrays(&r);
+	}
+	/* The arrays' empty maps join once every array is found (found_at needs r.found sorted
+	 * and in place). */
+	if (!ret)
+		ret = add_pending(&r);
+	if (!ret) {
 		find_holders(&r);
 		progress(&r, wall0, &last, 0.85, &shown);
 		for (size_t i = 0; i < r.nfound; i++) {
@@ -748,6 +844,8 @@ int heapscan__run(struct heapscan *hs, struct goheap *h, uint64_t bias, heapscan
 	}
 	free(words);
 	free(r.found);
+	free(r.empty);
+	free(r.pending);
 	free(spans);
 	if (shown)
 		hs->progress(hs->progress_ctx, 1, st->maps, true);

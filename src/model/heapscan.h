@@ -42,7 +42,7 @@ struct heapscan_stats {
 	uint64_t spans;	     /* in-use spans in the heap */
 	uint64_t slots;	     /* allocated objects of the header size class read */
 	uint64_t maps;	     /* validated maps */
-	uint64_t empty;	     /* empty maps with no storage, skipped */
+	uint64_t empty;	     /* empty maps with no storage, skipped (not those in an array) */
 	uint64_t rejected;   /* held together, but their storage fits no map type of the binary */
 	uint64_t typed;	     /* maps typed by an allocation header or largeType */
 	uint64_t bytes_read; /* from the target */
