@@ -159,6 +159,10 @@ def test_attach(case):
 
 
 SERIES_TYPE = "map[chunks.HeadSeriesRef]*tsdb.memSeries"
+# The server's own stripe count: tsdb.DefaultStripeSize (1 << 14) series maps, one per stripe
+# of its []map, most of them empty (a few thousand series spread over them); no flag of this
+# Prometheus changes it.
+STRIPES = 16384
 SHOW = ("addr", "type", "type_candidates", "len", "capacity", "buckets", "overflow_buckets",
         "site_origin", "site", "held_by")
 
@@ -229,6 +233,8 @@ def test_prometheus_attach():
         assert abs(got - truth) <= truth / 100, \
             (f"{len(series)} series maps hold {got} series, Prometheus counts {truth}; "
              f"scan {scan}; {sum(1 for m in last['maps'] if m['type'] is None)} maps untyped")
+        # The empty stripes too: the []map that holds the others holds maps (heapscan.c).
+        assert len(series) == STRIPES, f"{len(series)} series maps, {STRIPES} stripes; {scan}"
         bad = [m for m in last["maps"] if m["len"] > m["capacity"]]
         assert not bad, f"len > capacity: {[{k: m[k] for k in SHOW} for m in bad[:5]]}"
         assert http_get(port, "/-/healthy")[0] == 200, "Prometheus unhealthy after the attach"
@@ -268,6 +274,7 @@ def test_prometheus_launch():
             (f"{len(series)} series maps hold {got} series, Prometheus counts {truth}; "
              f"{len(untyped)} non-empty maps untyped")
         # The by-site view: the series maps' site rows hold the same maps and series.
+        assert len(series) == STRIPES, f"{len(series)} series maps, {STRIPES} stripes"
         sites = [s for s in last["sites"] if s["type"] == SERIES_TYPE]
         assert sites and sum(s["entries"] for s in sites) == got, (sites, got)
         assert sum(s["maps"] for s in sites) == len(series), (sites, len(series))
