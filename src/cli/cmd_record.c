@@ -379,7 +379,7 @@ static void run(struct rec_session *s, struct cli_target *tg)
 		if (now >= next_refresh) {
 			/* Before the re-read: a growth's map may be dropped by it. */
 			take_growths(s);
-			registry__refresh(s->reg, MAX_MISSES);
+			registry__refresh(s->reg, MAX_MISSES, false);
 			next_refresh = now + REFRESH_NS;
 		}
 		inventory__poll(s->inv, POLL_MS);

@@ -501,7 +501,7 @@ void session__refresh(struct session *s, uint64_t now_ns, bool report)
 	 * (a map made meanwhile: its entry starts over, unread, instead of showing the old map's
 	 * type with the new map's len, seen under 2,000 maps made a second). */
 	inventory__poll(s->inv, 0);
-	registry__refresh(s->reg, MAX_MISSES);
+	registry__refresh(s->reg, MAX_MISSES, s->exit_held);
 	inventory__poll(s->inv, 0);
 }
 

@@ -87,8 +87,9 @@ unsigned int registry__scans(const struct registry *r, struct heapscan_stats *la
 uint64_t registry__invalid(const struct registry *r);
 /* Re-reads every map; a map unreadable for `max_misses` refreshes in a row is dropped, and so
  * is, at once, a map whose header the Go heap says is free (garbage collected; model/goheap.h)
- * or whose header reads implausible (registry__invalid counts those). */
-void registry__refresh(struct registry *r, unsigned int max_misses);
+ * or whose header reads implausible (registry__invalid counts those). at_exit: the process is
+ * stopped at runtime.exit; maps outside the heap (on stacks) keep their last read. */
+void registry__refresh(struct registry *r, unsigned int max_misses, bool at_exit);
 size_t registry__count(const struct registry *r);
 struct reg_map *registry__at(struct registry *r, size_t i);
 /* Classic growWork* totals per map (from the windows' counters): each map's growwork_per_sec
