@@ -174,8 +174,7 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 				.ranges = session__ranges,
 				.counts_ctx = s,
 				.cw = s->cw };
-	uint64_t every = (uint64_t)(o->t.interval * 1e9), read_every = every;
-	uint64_t next = s->start_ns + every, next_read = s->start_ns;
+	uint64_t every = (uint64_t)(o->t.interval * 1e9), next = s->start_ns + every;
 	struct tui *tui = NULL;
 
 	/* A terminal that ncurses cannot drive still gets the plain table. */
@@ -195,10 +194,6 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 		tf.bias = s->bias;
 		if (o->t.duration > 0 && now - s->start_ns >= (uint64_t)(o->t.duration * 1e9))
 			break;
-		if (now >= next_read && now < next) {
-			session__refresh(s, now, false);
-			next_read = now + read_every;
-		}
 		if (now >= next) {
 			session__refresh(s, now, true);
 			if (sites)
@@ -208,7 +203,6 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 			tf.overhead_pct = session__overhead_pct(s, now);
 			report(o, s->t.gb, s->reg, &tf, tui);
 			next += every;
-			next_read = now + read_every;
 		}
 		session__poll(s, 10);
 		if (tui && tui__key(tui))

@@ -387,6 +387,8 @@ static bool discovery_busy(const struct session_windows *w, uint64_t now)
  * (at most EXIT_STOP_WAIT_MS) so that no thread still writes while the maps are read. */
 #define EXIT_STOP_WAIT_MS 100
 
+static void refresh(struct session *s, uint64_t now_ns, bool report, bool at_exit);
+
 static void release_exit(struct session *s, uint64_t now_ns)
 {
 	for (int i = 0; i < EXIT_STOP_WAIT_MS && procwatch__state(s->t.pid) != 'T'; i++) {
@@ -394,8 +396,7 @@ static void release_exit(struct session *s, uint64_t now_ns)
 
 		nanosleep(&ts, NULL);
 	}
-	session__refresh(s, now_ns, false);
-	s->exit_held = false;
+	refresh(s, now_ns, false, true);
 	kill(s->t.pid, SIGCONT);
 }
 
@@ -406,10 +407,8 @@ bool session__step(struct session *s, uint64_t now_ns)
 	if (up)
 		learn_bias(s);
 	inventory__poll(s->inv, 0);
-	if (inventory__exit_held(s->inv)) {
-		s->exit_held = true;
+	if (inventory__exit_held(s->inv))
 		release_exit(s, now_ns);
-	}
 	if (up && s->have_bias && !s->w.open && !s->w.parts_left && now_ns >= s->scan_next_ns)
 		heap_scan(s, now_ns, NULL);
 	/* The two kinds of window never overlap: a write probed by both costs twice what the
@@ -468,6 +467,12 @@ void session__poll(struct session *s, int timeout_ms)
 
 void session__refresh(struct session *s, uint64_t now_ns, bool report)
 {
+	refresh(s, now_ns, report, false);
+}
+
+/* at_exit: the launched program is stopped at runtime.exit (release_exit). */
+static void refresh(struct session *s, uint64_t now_ns, bool report, bool at_exit)
+{
 	/* Reading (and then reporting) 100,000 maps takes seconds: a window left open meanwhile
 	 * cost the target many times its budget (14 % at a 1 % budget). The window runs to its
 	 * planned end first (at most WINDOW_MAX_NS), events drained meanwhile. */
@@ -501,7 +506,7 @@ void session__refresh(struct session *s, uint64_t now_ns, bool report)
 	 * (a map made meanwhile: its entry starts over, unread, instead of showing the old map's
 	 * type with the new map's len, seen under 2,000 maps made a second). */
 	inventory__poll(s->inv, 0);
-	registry__refresh(s->reg, MAX_MISSES, s->exit_held);
+	registry__refresh(s->reg, MAX_MISSES, at_exit);
 	inventory__poll(s->inv, 0);
 }
 
@@ -572,10 +577,12 @@ bool session__counts_settled(const struct session *s)
 
 void session__close(struct session *s)
 {
-	/* Never leave a launched program stopped at its exit, whatever ended the session. */
+	/* Never leave a launched program stopped at its exit, whatever ended the session: with
+	 * the hold off, a stop no step has seen yet is released here (SIGCONT to a running child
+	 * does nothing). */
 	if (s->launched && s->inv) {
 		inventory__hold_exit(s->inv, false);
-		if (s->exit_held && !s->exited)
+		if (!s->exited)
 			kill(s->t.pid, SIGCONT);
 	}
 	for (int i = 0; i < SESSION_NCOUNTERS; i++) {

@@ -75,7 +75,6 @@ struct session {
 	uint64_t scan_next_ns; /* the next heap scan (UINT64_MAX: none; model/heapscan.h) */
 	int status;        /* a launched program's wait status once it exited */
 	bool exited;
-	bool exit_held; /* a launched program is stopped at runtime.exit for a last read */
 };
 
 /* Opens the target (argv launches it held before exec, else pid), loads the inventory probes

@@ -353,19 +353,24 @@ static int push_addr(uint64_t **v, size_t *n, size_t *cap, uint64_t addr)
 	return 0;
 }
 
+static int push_found(struct found **v, size_t *n, size_t *cap, const struct found *f)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 1024;
+		struct found *nv = realloc(*v, c * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = *f;
+	return 0;
+}
+
 static int add_found(struct run *r, const struct found *f)
 {
-	if (r->nfound == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 1024;
-		struct found *n = realloc(r->found, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		r->found = n;
-		r->cap = cap;
-	}
-	r->found[r->nfound++] = *f;
-	return 0;
+	return push_found(&r->found, &r->nfound, &r->cap, f);
 }
 
 /* Every allocated slot of one span of the header size class, checked as a map header. */
@@ -632,17 +637,10 @@ static int add_empties(struct run *r, const uint64_t *addrs, size_t n, uint64_t 
 		       uint64_t type)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (r->npending == r->cap_pending) {
-			size_t cap = r->cap_pending ? r->cap_pending * 2 : 256;
-			struct found *p = realloc(r->pending, cap * sizeof(*p));
+		struct found f = {.m = {.addr = addrs[i], .type = type, .array = array}};
 
-			if (!p)
-				return -ENOMEM;
-			r->pending = p;
-			r->cap_pending = cap;
-		}
-		r->pending[r->npending++] =
-			(struct found){.m = {.addr = addrs[i], .type = type, .array = array}};
+		if (push_found(&r->pending, &r->npending, &r->cap_pending, &f))
+			return -ENOMEM;
 	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 #include "output/cwrite.h"
 
 #include "core/json.h"
+#include "inspect/gobin.h"
 #include "model/gotype.h"
 #include "model/registry.h"
 #include "model/symbolize.h"
@@ -204,16 +205,20 @@ int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
 	return (int)l->n++;
 }
 
-static bool is_write_func(const char *frame)
+/* Whether runtime PC pc (a return address after the first) is in one of the map write
+ * functions of gb's catalogue: mapassign*, mapdelete*, mapclear, and Swiss Map's Delete and
+ * Clear (a Swiss write's helpers are called from these, so one is always in the chain). */
+static bool in_write_func(const struct gobin *gb, uint64_t bias, uint64_t pc, bool return_addr)
 {
-	static const char *const pre[] = { "runtime.mapassign", "runtime.mapdelete",
-					   "runtime.mapclear", "internal/runtime/maps.(*Map).Put",
-					   "internal/runtime/maps.(*Map).Delete",
-					   "internal/runtime/maps.(*Map).Clear" };
+	uint64_t v = pc - bias - (return_addr ? 1 : 0);
 
-	for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
-		if (!strncmp(frame, pre[i], strlen(pre[i])))
+	for (size_t i = 0; pc > bias && i < gb->nfuncs; i++) {
+		const struct gobin_func *f = &gb->funcs[i];
+
+		if ((f->role == MF_ASSIGN || f->role == MF_DELETE || f->role == MF_CLEAR) &&
+		    v >= f->addr && v < f->addr + f->size)
 			return true;
+	}
 	return false;
 }
 
@@ -252,23 +257,22 @@ int cwrite__thread(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,
 		c->run_ns_max = t->run_ns;
 	/* A thread's park after its signal is the goroutine's own context, where the signal may
 	 * have found only the scheduler: it replaces the signal's unless that was in a write. */
-	for (size_t k = 0; k < c->nth; k++)
-		if (c->th[k].tid == t->tid) {
-			if (t->sig || c->th[k].in_write || (int)k == c->writer)
-				return 0;
-			s = &c->th[k];
-			memset(s, 0, sizeof(*s));
-			goto fill;
-		}
-	if (add_thread(c, &s))
+	for (s = c->th; s < c->th + c->nth && s->tid != t->tid; s++)
+		;
+	if (s < c->th + c->nth) {
+		if (t->sig || s->in_write || s - c->th == c->writer)
+			return 0;
+		memset(s, 0, sizeof(*s));
+	} else if (add_thread(c, &s)) {
 		return -ENOMEM;
-	c->nth++;
-fill:
+	} else {
+		c->nth++;
+	}
 	n = thread_pcs(gb, bias, t, pcs);
 	side_fill(s, gb, bias, t->goid < (1ull << 48) ? t->goid : 0, pcs, n);
 	s->tid = t->tid;
-	for (size_t k = 0; k < s->n && !s->in_write; k++)
-		s->in_write = is_write_func(s->frames[k]);
+	for (size_t k = 0; k < n && !s->in_write; k++)
+		s->in_write = in_write_func(gb, bias, pcs[k], k > 0);
 	for (size_t k = 0; c->map && k < HK_WORDS && !s->holds_map; k++)
 		s->holds_map = t->words[k] == c->map || (k < 4 && t->regs[k] == c->map);
 	/* The writer: in a map write, best with this map in hand. */
