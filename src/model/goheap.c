@@ -256,17 +256,6 @@ static void parse_span(const struct goheap *h, const uint8_t *b, struct span *s)
 	s->state = b[l->span_state];
 }
 
-static int read_span(const struct goheap *h, uint64_t addr, struct span *s)
-{
-	uint8_t b[SPAN_READ_MAX];
-	int ret = remote__read(h->pid, addr, b, h->span_len);
-
-	if (ret)
-		return ret;
-	parse_span(h, b, s);
-	return 0;
-}
-
 static int cmp_span(const void *a, const void *b)
 {
 	const struct goheap_span *x = a, *y = b;
@@ -388,13 +377,12 @@ static bool same_span(const struct span *a, const struct span *b)
  * span not yet swept (sweepgen hg-2, or hg+1 while still cached) still holds the state from
  * before the last GC: conservative, since nothing is allocated in an unswept span. The mark
  * bits themselves are not used: Go 1.26's inline mark bits keep them elsewhere until the
- * sweep. */
-static int judge(const struct goheap *h, const struct span *s, uint32_t hg, uint64_t addr,
-		 uint64_t elemsize)
+ * sweep. NEED_BIT: the verdict is bit (*bit & 7) of the allocBits byte at *bit >> 3. */
+#define NEED_BIT 2
+static int judge(const struct span *s, uint32_t hg, uint64_t addr, uint64_t elemsize,
+		 uint64_t *bit)
 {
 	uint64_t idx;
-	uint8_t byte;
-	int ret;
 
 	if (s->state > SPAN_MANUAL)
 		return -EINVAL;
@@ -419,56 +407,214 @@ static int judge(const struct goheap *h, const struct span *s, uint32_t hg, uint
 		return -EAGAIN; /* the sweeper is rewriting freeindex and allocBits */
 	if (idx < s->freeindex)
 		return 1;
-	if (!s->allocbits)
+	if (!s->allocbits || s->allocbits + idx / 8 < s->allocbits ||
+	    s->allocbits + idx / 8 >= 1ull << 60)
 		return -EINVAL;
-	ret = remote__read(h->pid, s->allocbits + idx / 8, &byte, 1);
-	if (ret)
+	*bit = (s->allocbits + idx / 8) << 3 | (idx % 8);
+	return NEED_BIT;
+}
+
+/* One address of a batch on its way to a verdict. */
+struct probe {
+	uint64_t addr;
+	size_t at;   /* its index in the caller's arrays */
+	uint64_t sp; /* the mspan heapArena.spans holds for its page */
+	size_t span; /* sp's index in the batch's distinct spans */
+	uint64_t bit;
+	int verdict;
+};
+
+static int cmp_probe(const void *a, const void *b)
+{
+	const struct probe *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Batch buffers, sized for n probes. */
+struct batch {
+	struct probe *p;
+	uint64_t *addr, *word, *uniq;
+	uint8_t *ok, *ok2, *a, *b;
+};
+
+static void batch_free(struct batch *b)
+{
+	free(b->p);
+	free(b->addr);
+	free(b->word);
+	free(b->uniq);
+	free(b->ok);
+	free(b->ok2);
+	free(b->a);
+	free(b->b);
+}
+
+static int batch_alloc(struct batch *b, size_t n, size_t span_len)
+{
+	n = n ? n : 1;
+	b->p = calloc(n, sizeof(*b->p));
+	b->addr = calloc(n, sizeof(*b->addr));
+	b->word = calloc(n, sizeof(*b->word));
+	b->uniq = calloc(n, sizeof(*b->uniq));
+	b->ok = calloc(n, 1);
+	b->ok2 = calloc(n, 1);
+	b->a = calloc(n, span_len);
+	b->b = calloc(n, span_len);
+	if (b->p && b->addr && b->word && b->uniq && b->ok && b->ok2 && b->a && b->b)
+		return 0;
+	batch_free(b);
+	return -ENOMEM;
+}
+
+/* heapArena.spans[page] of each probe: p[0..*m) keeps those whose page has a span, the others
+ * get their verdict in out. */
+static long find_spans(struct goheap *h, struct batch *b, size_t *m, int *out)
+{
+	size_t k = 0, kept = 0;
+	long ret;
+
+	for (size_t i = 0; i < *m; i++) {
+		struct probe *p = &b->p[i];
+		uint64_t ri = (p->addr - ARENA_BASE_OFFSET) >> ARENA_SHIFT, ha;
+
+		ret = ri < ARENA_L2_ENTRIES ? arena_of(h, ri, &ha) : -ENOENT;
+		if (ret) {
+			out[p->at] = (int)ret;
+			continue;
+		}
+		b->addr[k] = ha + h->l->arena_spans + ((p->addr >> PAGE_SHIFT) % PAGES_PER_ARENA) * 8;
+		b->p[k++] = *p;
+	}
+	ret = remote__read_each(h->pid, b->addr, 8, b->word, b->ok, k);
+	if (ret < 0)
 		return ret;
-	return (byte >> (idx % 8)) & 1;
+	for (size_t i = 0; i < k; i++) {
+		if (!b->ok[i] || !b->word[i]) {
+			out[b->p[i].at] = b->ok[i] ? -ENOENT : -EFAULT; /* -ENOENT: no span ever */
+			continue;
+		}
+		b->p[i].sp = b->word[i];
+		b->p[kept++] = b->p[i];
+	}
+	*m = kept;
+	return 0;
+}
+
+/* One look at the spans of p[0..m): the heap's sweepgen, the spans, the allocBits bytes asked
+ * for, then the spans and sweepgen again. A verdict stands (goes to out) when it is an error
+ * other than -EAGAIN or when nothing it rests on changed between the two looks; p[0..*m) keeps
+ * the others for another look. */
+static long look(struct goheap *h, struct batch *b, size_t *m, uint64_t elemsize, int *out)
+{
+	uint64_t mheap = h->arenas + h->bias - h->l->mheap_arenas;
+	size_t nu = 0, nbits = 0, kept = 0;
+	uint32_t hg, hg2;
+	long ret;
+
+	for (size_t i = 0; i < *m; i++)
+		b->uniq[i] = b->p[i].sp;
+	qsort(b->uniq, *m, sizeof(*b->uniq), cmp_u64);
+	for (size_t i = 0; i < *m; i++)
+		if (!nu || b->uniq[nu - 1] != b->uniq[i])
+			b->uniq[nu++] = b->uniq[i];
+	ret = remote__read(h->pid, mheap + h->l->mheap_sweepgen, &hg, sizeof(hg));
+	if (!ret)
+		ret = remote__read_each(h->pid, b->uniq, h->span_len, b->a, b->ok, nu);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < *m; i++) {
+		struct probe *p = &b->p[i];
+		uint64_t *u = bsearch(&p->sp, b->uniq, nu, sizeof(*u), cmp_u64);
+		struct span s;
+
+		p->span = (size_t)(u - b->uniq);
+		if (!b->ok[p->span]) {
+			p->verdict = -EFAULT;
+			continue;
+		}
+		parse_span(h, b->a + p->span * h->span_len, &s);
+		p->verdict = judge(&s, hg, p->addr, elemsize, &p->bit);
+		if (p->verdict == NEED_BIT)
+			b->addr[nbits++] = p->bit >> 3;
+	}
+	ret = remote__read_each(h->pid, b->addr, 1, b->word, b->ok2, nbits);
+	if (ret < 0)
+		return ret;
+	nbits = 0;
+	for (size_t i = 0; i < *m; i++) {
+		struct probe *p = &b->p[i];
+
+		if (p->verdict != NEED_BIT)
+			continue;
+		/* b->word holds nbits bytes, one per probe that asked. */
+		p->verdict = b->ok2[nbits] ? (((uint8_t *)b->word)[nbits] >> (p->bit & 7)) & 1
+					   : -EFAULT;
+		nbits++;
+	}
+	ret = remote__read_each(h->pid, b->uniq, h->span_len, b->b, b->ok2, nu);
+	if (ret >= 0)
+		ret = remote__read(h->pid, mheap + h->l->mheap_sweepgen, &hg2, sizeof(hg2));
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < *m; i++) {
+		struct probe *p = &b->p[i];
+		const uint8_t *sa = b->a + p->span * h->span_len, *sb = b->b + p->span * h->span_len;
+		struct span x, y;
+
+		if (p->verdict < 0 && p->verdict != -EAGAIN) {
+			out[p->at] = p->verdict;
+			continue;
+		}
+		parse_span(h, sa, &x);
+		parse_span(h, sb, &y);
+		if (p->verdict >= 0 && hg == hg2 && b->ok2[p->span] && same_span(&x, &y)) {
+			out[p->at] = p->verdict;
+			continue;
+		}
+		b->p[kept++] = *p;
+	}
+	*m = kept;
+	return 0;
+}
+
+int goheap__allocated_each(struct goheap *h, const uint64_t *addrs, size_t n, uint64_t elemsize,
+			   int *out)
+{
+	struct batch b = { 0 };
+	size_t m = n;
+	long ret;
+
+	if (!h)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		out[i] = -EAGAIN;
+	ret = batch_alloc(&b, n, h->span_len);
+	if (ret)
+		return (int)ret;
+	for (size_t i = 0; i < n; i++)
+		b.p[i] = (struct probe){ .addr = addrs[i], .at = i };
+	/* Sorted, neighbours share an arena (one cached read) and often a span. */
+	qsort(b.p, n, sizeof(*b.p), cmp_probe);
+	ret = find_spans(h, &b, &m, out);
+	/* A sweep or GC phase change during a look (torn fields) gives no verdict: one more look,
+	 * then -EAGAIN. */
+	for (int attempt = 0; !ret && m && attempt < 2; attempt++)
+		ret = look(h, &b, &m, elemsize, out);
+	batch_free(&b);
+	return (int)(ret < 0 ? ret : 0);
 }
 
 int goheap__allocated(struct goheap *h, uint64_t addr, uint64_t elemsize)
 {
-	uint64_t ri, ha, sp, mheap;
-	int ret;
+	int verdict, ret = goheap__allocated_each(h, &addr, 1, elemsize, &verdict);
 
-	if (!h)
-		return -EINVAL;
-	ri = (addr - ARENA_BASE_OFFSET) >> ARENA_SHIFT;
-	if (ri >= ARENA_L2_ENTRIES)
-		return -ENOENT;
-	ret = arena_of(h, ri, &ha);
-	if (ret)
-		return ret;
-	ret = read_u64(h, ha + h->l->arena_spans + ((addr >> PAGE_SHIFT) % PAGES_PER_ARENA) * 8,
-		       &sp);
-	if (ret)
-		return ret;
-	if (!sp)
-		return -ENOENT; /* no span ever held this page */
-	mheap = h->arenas + h->bias - h->l->mheap_arenas;
-	/* The span and the heap's sweepgen are read twice around the verdict: a sweep or GC phase
-	 * change in between (torn fields) shows as a difference and gives no verdict. */
-	for (int attempt = 0; attempt < 2; attempt++) {
-		uint32_t hg, hg2;
-		struct span a, b;
-		int verdict;
-
-		ret = remote__read(h->pid, mheap + h->l->mheap_sweepgen, &hg, sizeof(hg));
-		if (!ret)
-			ret = read_span(h, sp, &a);
-		if (ret)
-			return ret;
-		verdict = judge(h, &a, hg, addr, elemsize);
-		if (verdict < 0 && verdict != -EAGAIN)
-			return verdict;
-		ret = read_span(h, sp, &b);
-		if (!ret)
-			ret = remote__read(h->pid, mheap + h->l->mheap_sweepgen, &hg2, sizeof(hg2));
-		if (ret)
-			return ret;
-		if (verdict >= 0 && hg == hg2 && same_span(&a, &b))
-			return verdict;
-	}
-	return -EAGAIN;
+	return ret ? ret : verdict;
 }

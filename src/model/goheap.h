@@ -8,6 +8,7 @@
 #ifndef MAPSCOPE_MODEL_GOHEAP_H
 #define MAPSCOPE_MODEL_GOHEAP_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -35,6 +36,11 @@ void goheap__free(struct goheap *h);
  * page is now in a span of another size class, or addr is not where one of its objects starts
  * (the memory was freed and reused for objects of another size, seen under map churn). */
 int goheap__allocated(struct goheap *h, uint64_t addr, uint64_t elemsize);
+/* goheap__allocated for addrs[0..n), each verdict into out[i], in a few batched reads however
+ * many addresses (a refresh of 50,000 maps). Returns 0, or a negative errno when the target
+ * cannot be read at all (-ESRCH, -EPERM, -ENOMEM; out then holds -EAGAIN or a verdict). */
+int goheap__allocated_each(struct goheap *h, const uint64_t *addrs, size_t n, uint64_t elemsize,
+			   int *out);
 
 /* One in-use heap span as mheap_.allspans showed it. An object of a span starts at
  * start + i*elemsize, i < nelems; it is allocated when i < freeindex or bit i of allocbits is

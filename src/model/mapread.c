@@ -27,15 +27,12 @@ bool mapread__classic_count_ok(uint64_t count, uint8_t B, bool growing)
 	return count <= (B ? 13ull << (B - 1) : 8) + (growing ? 1ull << B : 0);
 }
 
-static int classic(pid_t pid, uint64_t addr, const struct mapread_layout *l, struct map_stats *s)
+static int classic(const uint8_t *h, const struct mapread_layout *l, struct map_stats *s)
 {
-	uint8_t h[56];
 	uint64_t count, buckets, old, extra;
 	uint16_t nover;
 	uint64_t bsz = l->bucket_size;
 
-	if (remote__read(pid, addr, h, l->hmap_size))
-		return -EFAULT;
 	memcpy(&count, h, 8);
 	s->B = h[HMAP_B];
 	memcpy(&nover, h + HMAP_NOVERFLOW, 2);
@@ -84,14 +81,11 @@ static int count_tombstones(pid_t pid, uint64_t groups, uint64_t ngroups, uint64
 	return got == (long)ngroups ? 0 : -EFAULT;
 }
 
-static int swiss(pid_t pid, uint64_t addr, const struct mapread_layout *l, struct map_stats *s)
+static int swiss(pid_t pid, const uint8_t *m, const struct mapread_layout *l, struct map_stats *s)
 {
-	uint8_t m[SWISS_MAP_SIZE];
 	uint64_t dir, dirlen, *tabs = NULL, last = 0;
 	int ret = 0;
 
-	if (remote__read(pid, addr, m, sizeof(m)))
-		return -EFAULT;
 	memcpy(&s->len, m, 8);
 	memcpy(&s->seed64, m + 8, 8);
 	memcpy(&dir, m + 16, 8);
@@ -155,10 +149,29 @@ static int swiss(pid_t pid, uint64_t addr, const struct mapread_layout *l, struc
 	return ret;
 }
 
-int mapread__stats(pid_t pid, uint64_t addr, const struct mapread_layout *l, struct map_stats *out)
+size_t mapread__header_size(const struct mapread_layout *l)
+{
+	return l->swiss ? SWISS_MAP_SIZE : l->hmap_size;
+}
+
+int mapread__stats_from(pid_t pid, uint64_t addr, const uint8_t *hdr,
+			const struct mapread_layout *l, struct map_stats *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (!addr)
+	if (!addr || (!l->swiss && l->hmap_size != 48 && l->hmap_size != 56))
 		return -EINVAL;
-	return l->swiss ? swiss(pid, addr, l, out) : classic(pid, addr, l, out);
+	return l->swiss ? swiss(pid, hdr, l, out) : classic(hdr, l, out);
+}
+
+int mapread__stats(pid_t pid, uint64_t addr, const struct mapread_layout *l, struct map_stats *out)
+{
+	uint8_t hdr[56];
+	size_t n = mapread__header_size(l);
+
+	memset(out, 0, sizeof(*out));
+	if (!addr || n > sizeof(hdr))
+		return -EINVAL;
+	if (remote__read(pid, addr, hdr, n))
+		return -EFAULT;
+	return mapread__stats_from(pid, addr, hdr, l, out);
 }

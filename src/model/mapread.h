@@ -5,6 +5,7 @@
 #define MAPSCOPE_MODEL_MAPREAD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -38,5 +39,11 @@ struct mapread_layout {
 bool mapread__classic_count_ok(uint64_t count, uint8_t B, bool growing);
 /* Returns 0, or a negative errno when the header cannot be read or is implausible. */
 int mapread__stats(pid_t pid, uint64_t addr, const struct mapread_layout *l, struct map_stats *out);
+/* Bytes of a map's header (hmap or maps.Map) under layout l. */
+size_t mapread__header_size(const struct mapread_layout *l);
+/* mapread__stats with the header at addr already read into hdr (mapread__header_size bytes, e.g.
+ * one of a batch): only what lies beyond it (a Swiss map's directory and tables) is read. */
+int mapread__stats_from(pid_t pid, uint64_t addr, const uint8_t *hdr,
+			const struct mapread_layout *l, struct map_stats *out);
 
 #endif

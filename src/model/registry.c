@@ -2,6 +2,8 @@
 
 #include "inspect/gobin.h"
 #include "model/goheap.h"
+#include "model/mapread.h"
+#include "model/remote.h"
 #include "model/sitetypes.h"
 #include "shared/inventory.h"
 
@@ -105,11 +107,6 @@ static struct reg_map *add(struct registry *r, uint64_t addr)
 
 /* Removes map i by moving the last one into its place. The index is stale until the caller
  * reindexes, once for a whole batch of drops (a GC can free thousands of maps at once). */
-static void drop(struct registry *r, size_t i)
-{
-	r->maps[i] = r->maps[--r->n];
-}
-
 struct registry *registry__new(const struct gobin *gb, pid_t pid)
 {
 	struct registry *r = calloc(1, sizeof(*r));
@@ -391,10 +388,99 @@ uint64_t registry__invalid(const struct registry *r)
 	return r->invalid;
 }
 
+/* What one refresh read of every map, batched: liveness verdicts and headers, by index. */
+struct sweep {
+	uint64_t *addrs;
+	int *live;
+	uint8_t *hdrs, *ok;
+	size_t hsz;
+};
+
+static void sweep_free(struct sweep *w)
+{
+	free(w->addrs);
+	free(w->live);
+	free(w->hdrs);
+	free(w->ok);
+}
+
+/* Liveness first, then the headers: a header read after its verdict can only be newer. */
+static int sweep_read(struct registry *r, const struct mapread_layout *l, uint64_t hdr_class,
+		      struct sweep *w)
+{
+	size_t n = r->n ? r->n : 1;
+	int ret = 0;
+
+	w->hsz = mapread__header_size(l);
+	w->addrs = malloc(n * sizeof(*w->addrs));
+	w->live = malloc(n * sizeof(*w->live));
+	w->hdrs = malloc(n * w->hsz);
+	w->ok = malloc(n);
+	if (!w->addrs || !w->live || !w->hdrs || !w->ok)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n; i++) {
+		w->addrs[i] = r->maps[i].addr;
+		w->live[i] = -ENOENT;
+	}
+	if (r->heap && r->have_bias)
+		ret = goheap__allocated_each(r->heap, w->addrs, r->n, hdr_class, w->live);
+	/* No verdicts (the heap unreadable as a whole): every map falls back on its header. */
+	if (ret)
+		for (size_t i = 0; i < r->n; i++)
+			w->live[i] = ret;
+	/* Unreadable as a whole (gone): every map misses this refresh. */
+	if (remote__read_each(r->pid, w->addrs, w->hsz, w->hdrs, w->ok, r->n) < 0)
+		memset(w->ok, 0, n);
+	return 0;
+}
+
+/* One map's verdict and header applied: false when it is to be dropped. */
+static bool refresh_one(struct registry *r, struct reg_map *m, struct mapread_layout *l,
+			int live, const uint8_t *hdr, unsigned int max_misses, bool at_exit)
+{
+	struct map_stats st;
+	int ret;
+
+	/* Go's heap stays mapped after a free: a freed header still reads, so the span's
+	 * allocation state decides. Unknown liveness (a stack map) keeps the read rule. */
+	if (live == 0)
+		return false;
+	/* Stopped at its exit, the program has returned from every frame but runtime.main's: a map
+	 * outside the heap (on a goroutine stack) reads whatever took its place there (seen: the
+	 * inventory target's stack map read len 5 for 300), so its last read stands. */
+	if (at_exit && live == -ENOENT && r->heap && r->have_bias)
+		return true;
+	/* Being swept: the slot may have been freed and reused, so what it holds is not read as
+	 * this map; its last good read stands until the next refresh. */
+	if (live == -EAGAIN)
+		return true;
+	resolve_type(r, m);
+	l->bucket_size = m->ti_ok ? m->ti.bucket_size : 0;
+	ret = hdr ? mapread__stats_from(r->pid, m->addr, hdr, l, &st) : -EFAULT;
+	if (ret == 0) {
+		m->st = st;
+		m->st_ok = true;
+		m->misses = 0;
+		m->bad_reads = 0;
+		if (st.len > m->peak_len)
+			m->peak_len = st.len;
+	} else if (ret == -EINVAL && ++m->bad_reads >= 2) {
+		/* Memory that no longer holds together as a map twice in a row (once can be a torn
+		 * read of a map being written): reused. Its last good read stood in meanwhile; the
+		 * bad values are never shown. */
+		r->invalid++;
+		return false;
+	} else if (ret != -EINVAL && ++m->misses >= max_misses) {
+		return false;
+	}
+	return true;
+}
+
 void registry__refresh(struct registry *r, unsigned int max_misses, bool at_exit)
 {
 	struct mapread_layout l = { 0 };
-	size_t before = r->n;
+	struct sweep w = { 0 };
+	size_t kept = 0, before = r->n;
 	uint64_t hdr_class;
 
 	l.swiss = r->gb->maps == GO_LAYOUT_SWISS;
@@ -410,56 +496,20 @@ void registry__refresh(struct registry *r, unsigned int max_misses, bool at_exit
 				set_type(r, &r->maps[i],
 					 sitetypes__type(r->sites, site_of(&r->maps[i])));
 	}
-	for (size_t i = 0; i < r->n;) {
-		struct reg_map *m = &r->maps[i];
-		struct map_stats st;
-		int ret, live;
-
-		/* Go's heap stays mapped after a free: a freed header still reads, so the span's
-		 * allocation state decides. Unknown liveness (a stack map) keeps the read rule. */
-		live = r->heap && r->have_bias ? goheap__allocated(r->heap, m->addr, hdr_class)
-					       : -ENOENT;
-		if (live == 0) {
-			drop(r, i);
-			continue;
-		}
-		/* Stopped at its exit, the program has returned from every frame but runtime.main's:
-		 * a map outside the heap (on a goroutine stack) reads whatever took its place there
-		 * (seen: the inventory target's stack map read len 5 for 300), so its last read
-		 * stands. */
-		if (at_exit && live == -ENOENT && r->heap && r->have_bias) {
-			i++;
-			continue;
-		}
-		/* Being swept: the slot may have been freed and reused, so what it holds is not read
-		 * as this map; its last good read stands until the next refresh. */
-		if (live == -EAGAIN) {
-			i++;
-			continue;
-		}
-		resolve_type(r, m);
-		l.bucket_size = m->ti_ok ? m->ti.bucket_size : 0;
-		ret = mapread__stats(r->pid, m->addr, &l, &st);
-		if (ret == 0) {
-			m->st = st;
-			m->st_ok = true;
-			m->misses = 0;
-			m->bad_reads = 0;
-			if (st.len > m->peak_len)
-				m->peak_len = st.len;
-		} else if (ret == -EINVAL && ++m->bad_reads >= 2) {
-			/* Memory that no longer holds together as a map twice in a row (once can be
-			 * a torn read of a map being written): reused. Its last good read stood in
-			 * meanwhile; the bad values are never shown. */
-			r->invalid++;
-			drop(r, i);
-			continue;
-		} else if (ret != -EINVAL && ++m->misses >= max_misses) {
-			drop(r, i);
-			continue;
-		}
-		i++;
+	/* Out of memory for the batch: this refresh is skipped, every last read stands. */
+	if (sweep_read(r, &l, hdr_class, &w)) {
+		sweep_free(&w);
+		return;
 	}
+	for (size_t i = 0; i < before; i++) {
+		struct reg_map *m = &r->maps[i];
+
+		if (refresh_one(r, m, &l, w.live[i], w.ok[i] ? w.hdrs + i * w.hsz : NULL,
+				max_misses, at_exit))
+			r->maps[kept++] = *m;
+	}
+	r->n = kept;
+	sweep_free(&w);
 	/* Rebuilding in place cannot fail: the table keeps its size. */
 	if (r->n != before)
 		rebuild_index(r);
