@@ -110,6 +110,26 @@ def bpftool_json(*args):
     return json.loads(run([bpftool, *args, "-j"]).stdout or "[]")
 
 
+def top_json(line):
+    """One JSON line of mapscope's output, parsed. A top report's maps are expanded from their
+    compact form (docs/top.md, "JSON"): each map object is the report's map_defaults with the
+    members it lists, plus type, key_kind, site, site_file and held_by from its sites row."""
+    r = json.loads(line)
+    defaults = r.get("map_defaults")
+    if defaults is None:
+        return r
+    sites = r.get("sites") or []
+    full = []
+    for m in r["maps"]:
+        x = dict(defaults, **m)
+        row = sites[x["site_id"]] if x["site_id"] is not None else {}
+        for k in ("type", "key_kind", "site", "site_file", "held_by"):
+            x[k] = row.get(k)
+        full.append(x)
+    r["maps"] = full
+    return r
+
+
 def zipf_writes(lines):
     """zipfkeys' steps ("writes N") from its output lines, read up to its "done" line; None if
     it printed none."""

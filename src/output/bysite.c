@@ -51,8 +51,25 @@ static void merge(struct bysite_row *to, const struct bysite_row *m)
 	to->reads += m->reads;
 }
 
+/* row_of[i] from the group index to the row's place once the rows are sorted (v[g].at = g
+ * before the sort). */
+static int renumber(struct bysite_row *v, size_t k, size_t *row_of, size_t nm)
+{
+	size_t *place = malloc((k ? k : 1) * sizeof(*place));
+
+	if (!place)
+		return -ENOMEM;
+	for (size_t g = 0; g < k; g++)
+		place[v[g].at] = g;
+	for (size_t i = 0; i < nm; i++)
+		row_of[i] = place[row_of[i]];
+	free(place);
+	return 0;
+}
+
 int bysite__build(const struct gobin *gb, uint64_t bias, struct registry *r,
-		  bysite_counts_fn counts, void *ctx, struct bysite_row **out, size_t *n)
+		  bysite_counts_fn counts, void *ctx, struct bysite_row **out, size_t *n,
+		  size_t *row_of)
 {
 	size_t nm = registry__count(r), k = 0;
 	struct bysite_row *v = calloc(nm ? nm : 1, sizeof(*v));
@@ -71,6 +88,8 @@ int bysite__build(const struct gobin *gb, uint64_t bias, struct registry *r,
 		w->line = f.func ? f.line : 0;
 		w->held = f.func ? NULL : top__no_site(m);
 		w->type = m->ti_ok ? m->ti.name : "?";
+		w->key_kind = m->ti_ok ? gotype__kind_name(m->ti.key_kind) : NULL;
+		w->at = i;
 		w->maps = 1;
 		w->entries = m->st.len;
 		w->capacity = m->st.capacity;
@@ -80,12 +99,23 @@ int bysite__build(const struct gobin *gb, uint64_t bias, struct registry *r,
 			counts(ctx, m->addr, &w->writes, &w->reads, &deletes);
 	}
 	qsort(v, nm, sizeof(*v), by_key);
-	for (size_t i = 0; i < nm; i++)
+	for (size_t i = 0; i < nm; i++) {
+		size_t at = v[i].at;
+
 		if (k && by_key(&v[k - 1], &v[i]) == 0)
 			merge(&v[k - 1], &v[i]);
 		else
 			v[k++] = v[i];
+		if (row_of)
+			row_of[at] = k - 1;
+	}
+	for (size_t g = 0; g < k; g++)
+		v[g].at = g;
 	qsort(v, k, sizeof(*v), by_bytes);
+	if (row_of && renumber(v, k, row_of, nm)) {
+		free(v);
+		return -ENOMEM;
+	}
 	*out = v;
 	*n = k;
 	return 0;

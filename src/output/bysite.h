@@ -21,13 +21,17 @@ struct bysite_row {
 	int line;
 	const char *held; /* without a stack: the global holding the maps, or "?" */
 	const char *type; /* "?" while unknown */
+	const char *key_kind; /* the type's key kind ("int64", "string", ...), NULL while unknown */
 	uint64_t maps, entries, capacity, bytes, growths, writes, reads;
+	size_t at; /* bysite__build's own bookkeeping */
 };
 
 /* The registry's maps by (site, type), the biggest in bytes first; counts NULL: writes and
  * reads 0. The rows point into gb's tables and the registry's maps: valid until the registry
- * changes. Returns 0 with *out (free it) and *n, or -ENOMEM. */
+ * changes. row_of (NULL, or registry__count(r) entries) gets each map's row, by registry index.
+ * Returns 0 with *out (free it) and *n, or -ENOMEM. */
 int bysite__build(const struct gobin *gb, uint64_t bias, struct registry *r,
-		  bysite_counts_fn counts, void *ctx, struct bysite_row **out, size_t *n);
+		  bysite_counts_fn counts, void *ctx, struct bysite_row **out, size_t *n,
+		  size_t *row_of);
 
 #endif

@@ -4,6 +4,7 @@
 #define MAPSCOPE_OUTPUT_TOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -46,6 +47,21 @@ struct top_frame {
 
 #define TOP_WARN_S 3600.0
 
+struct site;
+
+/* A creation site whose forecast reaches a --limit-* within TOP_WARN_S. */
+struct top_warning {
+	const struct site *site;
+	const char *resource; /* "entries" or "bytes" */
+	double limit, value, eta_s;
+};
+
+/* Steps through tf's limit warnings; start with *i = 0. */
+bool top__next_warning(const struct top_frame *tf, size_t *i, struct top_warning *w);
+/* qsort order of const struct reg_map * rows: the most bytes first. */
+int top__by_bytes(const void *a, const void *b);
+/* "name.go:42" of a site row, as its maps' site_file. */
+const char *top__site_file(const struct bysite_row *s, char *buf, size_t n);
 /* bloated: capacity at least 8x len and at least 1 MiB held (maps never shrink). */
 bool top__is_bloated(const struct reg_map *m);
 /* "123B", "45KiB", "67MiB" in buf. */

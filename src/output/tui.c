@@ -386,7 +386,7 @@ static void draw_sites(struct tui *t, int y, int nrows)
 		 "BYTES", "GROWTHS", "WRITES", TYPE_W, "TYPE", "SITE (by creation site)");
 	put(y - 1, 0, buf);
 	attroff(A_BOLD);
-	if (bysite__build(t->gb, t->f->bias, t->r, t->f->counts, t->f->counts_ctx, &v, &n))
+	if (bysite__build(t->gb, t->f->bias, t->r, t->f->counts, t->f->counts_ctx, &v, &n, NULL))
 		return;
 	qsort_r(v, n, sizeof(*v), cmp_site, &t->sort);
 	for (int i = 0; i < nrows && (size_t)i < n; i++) {

@@ -12,7 +12,6 @@ map's address, len, type, when it was dropped, and when a GC had freed it):
   scrape held together, or more entries than slots.
 
 Every toolchain (plain), and stripped binaries at both map layouts' ends."""
-import json
 import os
 import signal
 import subprocess
@@ -174,7 +173,7 @@ def test_churn(case):
     assert truth.done, f"the target did not finish ({truth.lines} lines)"
     assert top.returncode == 0, f"top exited {top.returncode}: {top_err.strip()[-2000:]}"
     with open(out) as f:
-        reports = [json.loads(line) for line in f]
+        reports = [lib.top_json(line) for line in f]
     assert len(reports) >= TOP_SECONDS / INTERVAL / 2, f"only {len(reports)} reports"
     seen = {m["addr"] for r in reports for m in r["maps"]} & {m[0] for m in truth.maps}
     # Thousands of the churned maps pass through top: without them the checks test nothing.

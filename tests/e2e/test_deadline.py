@@ -2,7 +2,6 @@
 input, which the test keeps open): every command that launches returns after its final report,
 the program sent SIGTERM and reaped; with --leave-running it keeps running, and the test ends it
 by its PID. No timing assertion: lib.run's timeout only stops a hang."""
-import json
 import os
 import signal
 import subprocess
@@ -75,7 +74,7 @@ def test_deadline_ends_the_program(cmd):
         assert not running, f"the launched program {pid} still ran after -d"
         if cmd == "top":
             with open(out) as f:
-                reports = [json.loads(line) for line in f]
+                reports = [lib.top_json(line) for line in f]
             assert reports and reports[-1]["stats"]["final"], reports[-1:]
             assert reports[-1]["pid"] == pid, (reports[-1]["pid"], pid)
 

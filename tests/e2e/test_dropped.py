@@ -7,7 +7,6 @@ stats.dropped must equal N exactly (each of these creations is one event, and no
 sent: the maps are empty, so none grows). The same through the exporter: mapscope_maps at that
 site plus mapscope_dropped_events_total.
 """
-import json
 import re
 import signal
 import socket
@@ -77,7 +76,7 @@ def test_top(version):
             m.wait()
         end(t)
     assert m.returncode == 0, err[-500:]
-    r = json.loads(out.strip().splitlines()[-1])
+    r = lib.top_json(out.strip().splitlines()[-1])
     reported = sum(1 for mp in r["maps"] if mp["site"] == SITE)
     dropped = r["stats"]["dropped"]
     assert created == N and dropped > 0, (created, dropped)

@@ -384,7 +384,7 @@ def test_top_limit_warning():
         if f and f[0] == "leak":
             leak.append((int(f[1]), int(f[2]) / 1e9))
         elif line.startswith("{"):
-            r = json.loads(line)
+            r = lib.top_json(line)
             warned += [(r["time"], e) for e in r["events"] if e["kind"] == "limit_forecast"]
     assert warned, "no limit_forecast event"
     assert {e["site"] for _, e in warned} == {"main.leaky"}, warned

@@ -8,7 +8,6 @@ type, the target's type among `type_candidates`), and, found by the scan in a bi
 `held_by` naming the variable. Every toolchain and build variant, attach
 mode. Then Debian's Prometheus, attached and launched as a user would: its series maps against its
 own series count."""
-import json
 import os
 import re
 import shutil
@@ -150,7 +149,7 @@ def test_attach(case):
         exited_at = time.time()
         assert target.proc.poll() is None, \
             f"the target ended while mapscope was attached (exit {target.proc.poll()})"
-        reports = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+        reports = [lib.top_json(line) for line in p.stdout.splitlines() if line.startswith("{")]
         assert reports and reports[-1]["stats"]["final"], \
             f"no final report: {p.stdout[-2000:]} {p.stderr[-2000:]}"
         check(target.truths(until=exited_at), reports, attached_at, variant != "stripped")
@@ -163,6 +162,10 @@ SERIES_TYPE = "map[chunks.HeadSeriesRef]*tsdb.memSeries"
 # of its []map, most of them empty (a few thousand series spread over them); no flag of this
 # Prometheus changes it.
 STRIPES = 16384
+# What issue 16 asks of a real server's reports: this server holds ~35,000 maps (its stripes,
+# scrape caches and label sets); each report at most 8 MB (compact map objects, docs/top.md).
+MIN_MAPS = 30000
+MAX_REPORT = 8 * 10**6
 SHOW = ("addr", "type", "type_candidates", "len", "capacity", "buckets", "overflow_buckets",
         "site_origin", "site", "held_by")
 
@@ -200,6 +203,19 @@ def prometheus_setup():
                        f"--storage.tsdb.path={tmp}/data", f"--web.listen-address=127.0.0.1:{port}"]
 
 
+def check_reports(lines):
+    """Every report of a run on Prometheus: within the size limit, nothing dropped, and the
+    final one holding a server's worth of maps. Returns them parsed."""
+    reports = [lib.top_json(line) for line in lines]
+    assert reports and reports[-1]["stats"]["final"], "no final report"
+    big = max(len(line.encode()) for line in lines)
+    assert big <= MAX_REPORT, f"a report of {big} bytes (limit {MAX_REPORT})"
+    dropped = [r["stats"]["dropped"] for r in reports]
+    assert not any(dropped), f"creation events dropped: {dropped}"
+    assert reports[-1]["stats"]["maps"] >= MIN_MAPS, reports[-1]["stats"]
+    return reports
+
+
 def test_prometheus_attach():
     """Debian's Prometheus (scripts/install-deps), a real Go 1.19 server with 16,384 stripes of
     series maps made at its start: after 15 s of 8 self-scrape jobs, `top -p` attached for
@@ -224,9 +240,9 @@ def test_prometheus_attach():
         p = lib.run([lib.MAPSCOPE, "top", "--json", "-p", str(prom.pid), "-d", "10", "-i", "5"],
                     timeout=120)
         truth = head_series(port)
-        reports = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
-        assert reports and reports[-1]["stats"]["final"], p.stderr[-2000:]
-        last = reports[-1]
+        lines = [line for line in p.stdout.splitlines() if line.startswith("{")]
+        assert lines, p.stderr[-2000:]
+        last = check_reports(lines)[-1]
         series = [m for m in last["maps"] if m["type"] == SERIES_TYPE]
         got = sum(m["len"] for m in series)
         scan = last["stats"]["scan"]
@@ -251,10 +267,13 @@ def test_prometheus_launch():
     maps come from runtime.makemap_small, which takes no type, and Go 1.19 has no allocation
     headers; once a window types one (a touch), its creation site types them all
     (model/sitetypes.h). Their entries sum to the server's own prometheus_tsdb_head_series,
-    read during the run (its series are all made by the first scrapes), within 1 %."""
+    read during the run (its series are all made by the first scrapes), within 1 %. `-d`
+    returns within 10 s of its deadline (the final report, then SIGTERM to the server), and
+    the server is gone."""
     lib.require_root()
     port, tmp, argv = prometheus_setup()
     out = os.path.join(tmp, "top.json")
+    started = time.monotonic()
     top = subprocess.Popen([lib.MAPSCOPE, "top", "--json", "-o", out, "-d", "25", "-i", "5", "--"]
                            + argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -262,11 +281,12 @@ def test_prometheus_launch():
         assert top.poll() is None, f"top ended early ({top.returncode})"
         truth = head_series(port)
         _, err = top.communicate(timeout=120)
+        took = time.monotonic() - started
         assert top.returncode == 0, f"top exited {top.returncode}: {err[-2000:]}"
+        assert took <= 25 + 10, f"top -d 25 returned after {took:.1f} s"
         with open(out) as f:
-            reports = [json.loads(line) for line in f]
-        last = reports[-1]
-        assert last["stats"]["final"], last["stats"]
+            last = check_reports(f.readlines())[-1]
+        assert not os.path.exists(f"/proc/{last['pid']}"), "the launched server still runs"
         series = [m for m in last["maps"] if m["type"] == SERIES_TYPE]
         got = sum(m["len"] for m in series)
         untyped = [m for m in last["maps"] if m["type"] is None and m["len"]]

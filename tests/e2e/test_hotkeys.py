@@ -1,7 +1,6 @@
 """mapscope hotkeys (root + BPF) against the target's own exact per-key write counts: one map per
 runtime.mapassign variant (int32 keys with junk in the register's upper half, int64, string and
 struct keys), classic and Swiss layouts, plain and stripped builds. No timing assertion."""
-import json
 import subprocess
 
 import lib
@@ -27,7 +26,7 @@ def parse(stdout):
             _, name, key, n = line.split()
             counts[name].append((key, int(n)))
         elif line.startswith("{"):
-            reports.append(json.loads(line))
+            reports.append(lib.top_json(line))
     assert set(truth) == set(NAMES), f"target printed {sorted(truth)}"
     assert reports, "no report"
     return truth, counts, reports[-1]

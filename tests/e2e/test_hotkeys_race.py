@@ -2,7 +2,6 @@
 address, and which goroutine id runs writerA and which writerB. Both goroutines and both writer
 functions must be reported, when the runtime catches the race and kills the program and when it
 does not. Classic and Swiss builds, stripped included."""
-import json
 
 import lib
 from lib import cases
@@ -18,7 +17,7 @@ def run(binary, mode_args):
     p = lib.run([lib.MAPSCOPE, "hotkeys", "--json", "--budget", "100", "--", binary]
                 + mode_args)
     addr, writers = racer_truth(p.stdout)
-    reports = [json.loads(ln) for ln in p.stdout.splitlines() if ln.startswith("{")]
+    reports = [lib.top_json(ln) for ln in p.stdout.splitlines() if ln.startswith("{")]
     assert reports, "no report"
     return p, addr, writers, reports[-1]
 

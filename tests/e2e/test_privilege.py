@@ -2,7 +2,6 @@
 CAP_PERFMON and CAP_SYS_PTRACE, as root and as an unprivileged user, `mapscope top` (attached and
 launched) still reports each map's len and capacity exactly as the Go target prints them, and
 `mapscope count` still counts exactly the calls the target made."""
-import json
 import shutil
 import subprocess
 
@@ -63,7 +62,7 @@ def parse(lines):
             truth[name] = (addr, int(n), int(cap))
             held = name == "inline"
         elif line.startswith("{") and held:
-            r = json.loads(line)
+            r = lib.top_json(line)
             if not r["stats"]["final"]:
                 reports.append(r)
     return truth, reports
@@ -122,7 +121,7 @@ def test_count_with_three_capabilities(who):
         assert p.returncode == 0, f"exit {p.returncode}: {p.stderr.strip()}"
         lines = p.stdout.strip().splitlines()
         assert lines[0].startswith(f"calls {n} "), lines[0]
-        got[n] = {f["name"]: f["calls"] for f in json.loads(lines[-1])["functions"]}
+        got[n] = {f["name"]: f["calls"] for f in lib.top_json(lines[-1])["functions"]}
     for op in COUNT_OPS:
         delta = got[N].get(op, 0) - got[0].get(op, 0)
         assert delta == N, f"{op}: counted {delta} calls, the target made {N}"

@@ -10,7 +10,6 @@ Ten runs per mode, over every toolchain, plain and stripped, by turns continued 
 mode (the modes together cover each pair two or three times): classic and Swiss maps, stripped
 binaries included. The delays come from a seeded
 generator: a failure message names the seed and the delay."""
-import json
 import os
 import random
 import re
@@ -85,7 +84,7 @@ def json_events(stdout):
     out = []
     for line in stdout.splitlines():
         if line.startswith("{"):
-            r = json.loads(line)
+            r = lib.top_json(line)
             out += [e for e in r.get("events", []) if e.get("kind") == "concurrent_write"]
     return out
 

@@ -14,7 +14,6 @@ and one Swiss toolchain.
   stderr, prints its final report (record: writes its profile) and exits 0, within a timeout.
 """
 import concurrent.futures
-import json
 import os
 import shutil
 import signal
@@ -102,7 +101,7 @@ def wait_links(pid, path, present):
 
 
 def last_json(stdout):
-    reports = [json.loads(ln) for ln in stdout.splitlines() if ln.startswith("{")]
+    reports = [lib.top_json(ln) for ln in stdout.splitlines() if ln.startswith("{")]
     assert reports, f"no JSON report in {stdout[-500:]!r}"
     return reports[-1]
 

@@ -3,7 +3,6 @@ goroutines in batches (most of 0-8 entries, some of hundreds, a few of 20,000), 
 them for a second, then prints every map's address and len. Launched under `top --json`, the
 final report must hold every one of them with the target's own len, nothing dropped, and its
 sites view must add up to the same maps and entries."""
-import json
 import os
 import subprocess
 import tempfile
@@ -40,7 +39,7 @@ def test_100k_maps(version):
         assert done and done[0] == N == len(truth), (done, len(truth))
         assert top.returncode == 0, err[-2000:]
         with open(out) as f:
-            last = json.loads(f.readlines()[-1])
+            last = lib.top_json(f.readlines()[-1])
     assert last["stats"]["final"] and last["stats"]["dropped"] == 0, last["stats"]
     got = {m["addr"]: m["len"] for m in last["maps"]}
     missing = [a for a in truth if a not in got]

@@ -1,7 +1,6 @@
 """mapscope top (root + BPF) against the target's own truth: each map's header address, len and
 capacity as the program reads them through unsafe, and how many times it saw the capacity of the
 maps it filled change. Every toolchain and build variant, launch and attach mode."""
-import json
 import subprocess
 import time
 
@@ -21,7 +20,7 @@ def parse(lines):
             _, name, n = line.split()
             changes[name] = int(n)
         elif line.startswith("{"):
-            r = json.loads(line)
+            r = lib.top_json(line)
             events += r["events"]
             if after_truth and not r["stats"]["final"]:
                 reports.append(r)
@@ -83,7 +82,7 @@ def test_launch(case):
     binary = lib.target("inventory", version, variant)
     p = lib.run([lib.MAPSCOPE, "top", "--json", "-i", "0.25", "--", binary, "1.5"])
     truth, changes, reports, events = parse(p.stdout.splitlines())
-    last = json.loads(p.stdout.splitlines()[-1])["stats"]
+    last = lib.top_json(p.stdout.splitlines()[-1])["stats"]
     assert last["final"] and last["exited"], f"the last report after the exit: {last}"
     check(truth, changes, reports, attach=False)
     check_growth_events(truth, changes, reports, events)
@@ -106,7 +105,7 @@ def test_attach(case):
             p = lib.run([lib.MAPSCOPE, "top", "--json", "-i", "0.5", "-d", "3", "-p",
                          str(target.pid)])
             assert target.poll() is None, "the target ended while mapscope was attached"
-            last = json.loads(p.stdout.splitlines()[-1])["stats"]
+            last = lib.top_json(p.stdout.splitlines()[-1])["stats"]
             assert last["final"] and not last["exited"], f"final report, target running: {last}"
             truth, changes, reports, _ = parse(lines + p.stdout.splitlines())
             check(truth, changes, reports, attach=True)
@@ -149,7 +148,7 @@ def test_sites(version):
         if f and f[0] == "site":
             truth[f[1]] = (f[2], int(f[3]), int(f[4]))
         elif line.startswith("{"):
-            reports.append(json.loads(line))
+            reports.append(lib.top_json(line))
     assert set(truth) == set(EXPORTMAPS_SITES), p.stdout[-2000:]
     final = reports[-1]
     assert final["stats"]["final"], final["stats"]
@@ -179,7 +178,7 @@ def test_max_maps():
     truth = {f[1]: (f[2], int(f[3]), int(f[4])) for f in map(str.split, p.stdout.splitlines())
              if f and f[0] == "site"}
     assert truth.get("main.makeIDs", (None, 0, 0))[1:] == (1, 50000), truth
-    final = [json.loads(ln) for ln in p.stdout.splitlines() if ln.startswith("{")][-1]
+    final = [lib.top_json(ln) for ln in p.stdout.splitlines() if ln.startswith("{")][-1]
     maps = final["maps"]
     assert len(maps) == 2 and maps[0]["bytes"] >= maps[1]["bytes"], maps
     assert maps[0]["len"] == 50000 and maps[0]["type"] == truth["main.makeIDs"][0], maps[0]

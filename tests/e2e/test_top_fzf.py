@@ -2,7 +2,6 @@
 forky's stripped go1.27 build) filtering a large generated input. Ground truth: fzf's own output
 without mapscope (it must be byte-identical with mapscope attached), and the binary's own type
 name data (every type mapscope reports is a string the Go linker wrote into fzf)."""
-import json
 import os
 import random
 import re
@@ -45,7 +44,7 @@ def test_top_fzf(suite):
         assert out_plain, "fzf printed nothing: the filter matched no line"
         assert out_traced == out_plain, "fzf's output differs with mapscope attached"
         with open(report) as f:
-            reports = [json.loads(line) for line in f]
+            reports = [lib.top_json(line) for line in f]
     maps = {}
     for r in reports:
         maps.update({m["addr"]: m for m in r["maps"]})

@@ -2,7 +2,6 @@
 of its maps and keeps others, and says which (tests/go/gcfree). A freed map's header stays
 readable (Go's heap stays mapped), so only the heap's span tables can tell; maps the target
 keeps must stay reported with the target's len. Every toolchain and build variant, launch mode."""
-import json
 
 import lib
 from lib import cases
@@ -22,7 +21,7 @@ def parse(lines):
         elif line == "collected":
             phase = "collected"
         elif line.startswith("{"):
-            r = json.loads(line)
+            r = lib.top_json(line)
             if r["stats"]["final"]:
                 continue
             if phase == "build" and len(truth) == 7:

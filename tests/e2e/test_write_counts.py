@@ -30,7 +30,7 @@ def run_top(args, binary, mode, scale=1):
         p = lib.run([lib.MAPSCOPE, "top", "--json", "-o", out] + args + ["--", binary] + mode,
                     env=lib.hit_scale(scale))
         with open(out) as f:
-            return p, [json.loads(line) for line in f]
+            return p, [lib.top_json(line) for line in f]
 
 
 def top_maps(args, binary, mode, scale=1):
