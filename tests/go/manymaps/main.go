@@ -6,9 +6,11 @@
 //	map ADDR LEN          one line per map (ADDR as %p prints it)
 //	done N ENTRIES        the number of maps and their entries in all
 //
-// and holds them until a line (or EOF) on standard input.
+// and holds them until a line (or EOF) on standard input. With "churn" it meanwhile replaces
+// 1,000 maps a second with new ones of the same size (the old ones become garbage), as a
+// server's caches turn over: bench/scale-cost's steady state.
 //
-// Usage: manymaps [N]
+// Usage: manymaps [N [churn]]
 package main
 
 import (
@@ -108,5 +110,20 @@ func main() {
 	}
 	fmt.Fprintf(w, "done %d %d\n", len(all)+len(strs), entries)
 	w.Flush()
+	if len(os.Args) > 2 && os.Args[2] == "churn" {
+		go churn()
+	}
 	bufio.NewReader(os.Stdin).ReadString('\n')
+}
+
+func churn() {
+	for i := 0; ; i++ {
+		mu.Lock()
+		j := (i * 7919) % len(all)
+		all[j] = makeInts(j)
+		mu.Unlock()
+		if i%100 == 99 {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
 }
