@@ -37,7 +37,7 @@ static void json_candidates(struct json *j, const struct gobin *gb, uint64_t bia
 	json__arr_begin(j);
 	for (uint32_t i = 0; i < m->cands->n; i++)
 		json__str(j, gotype__maptype(gb, m->cands->types[i] - bias, &ti) == 0 ? ti.name
-										       : NULL);
+										      : NULL);
 	json__arr_end(j);
 }
 
@@ -82,7 +82,8 @@ static uint64_t stack_hash(const uint64_t *st, uint32_t n)
 
 static bool same_stack(const struct reg_map *a, const struct reg_map *b)
 {
-	return a->nstack == b->nstack && !memcmp(a->stack, b->stack, a->nstack * sizeof(a->stack[0]));
+	return a->nstack == b->nstack &&
+	       !memcmp(a->stack, b->stack, a->nstack * sizeof(a->stack[0]));
 }
 
 static int stack_tab_grow(struct stack_tab *t)
@@ -139,44 +140,65 @@ static long stack_id(struct stack_tab *t, const struct reg_map *m)
 enum applies { ALWAYS, CLASSIC, SWISS, COUNTED };
 enum kind { K_UINT, K_REAL, K_ORIGIN, K_FLAGS };
 enum {
-	M_SITE_ID, M_STACK_ID, M_ORIGIN, M_LEN, M_PEAK_LEN, M_CAPACITY, M_LOAD, M_BUCKETS,
-	M_OVERFLOW, M_TABLES, M_TOMBSTONES, M_BYTES, M_GROWTHS, M_SAME_SIZE, M_GROWTH_SECS,
-	M_GROWWORK, M_WRITES, M_WRITES_LOW, M_WRITES_HIGH, M_READS, M_READS_LOW, M_READS_HIGH,
-	M_DELETES, M_FLAGS, M_MEMBERS
+	M_SITE_ID,
+	M_STACK_ID,
+	M_ORIGIN,
+	M_LEN,
+	M_PEAK_LEN,
+	M_CAPACITY,
+	M_LOAD,
+	M_BUCKETS,
+	M_OVERFLOW,
+	M_TABLES,
+	M_TOMBSTONES,
+	M_BYTES,
+	M_GROWTHS,
+	M_SAME_SIZE,
+	M_GROWTH_SECS,
+	M_GROWWORK,
+	M_WRITES,
+	M_WRITES_LOW,
+	M_WRITES_HIGH,
+	M_READS,
+	M_READS_LOW,
+	M_READS_HIGH,
+	M_DELETES,
+	M_FLAGS,
+	M_MEMBERS
 };
 static const struct {
 	const char *key;
 	enum applies when; /* elsewhere the member is null */
 	enum kind kind;
 } MEMBERS[M_MEMBERS] = {
-	[M_SITE_ID] = { "site_id", ALWAYS, K_UINT },
-	[M_STACK_ID] = { "stack_id", ALWAYS, K_UINT },
-	[M_ORIGIN] = { "site_origin", ALWAYS, K_ORIGIN },
-	[M_LEN] = { "len", ALWAYS, K_UINT },
-	[M_PEAK_LEN] = { "peak_len", ALWAYS, K_UINT },
-	[M_CAPACITY] = { "capacity", ALWAYS, K_UINT },
-	[M_LOAD] = { "load", ALWAYS, K_REAL },
-	[M_BUCKETS] = { "buckets", CLASSIC, K_UINT },
-	[M_OVERFLOW] = { "overflow_buckets", CLASSIC, K_UINT },
-	[M_TABLES] = { "tables", SWISS, K_UINT },
-	[M_TOMBSTONES] = { "tombstones", SWISS, K_UINT },
-	[M_BYTES] = { "bytes", ALWAYS, K_UINT },
-	[M_GROWTHS] = { "growths", ALWAYS, K_UINT },
-	[M_SAME_SIZE] = { "same_size_growths", CLASSIC, K_UINT },
-	[M_GROWTH_SECS] = { "growth_seconds", ALWAYS, K_REAL },
-	[M_GROWWORK] = { "growwork_per_sec", CLASSIC, K_REAL },
-	[M_WRITES] = { "writes", COUNTED, K_UINT },
-	[M_WRITES_LOW] = { "writes_low", COUNTED, K_UINT },
-	[M_WRITES_HIGH] = { "writes_high", COUNTED, K_UINT },
-	[M_READS] = { "reads", COUNTED, K_UINT },
-	[M_READS_LOW] = { "reads_low", COUNTED, K_UINT },
-	[M_READS_HIGH] = { "reads_high", COUNTED, K_UINT },
-	[M_DELETES] = { "deletes", COUNTED, K_UINT },
-	[M_FLAGS] = { "flags", ALWAYS, K_FLAGS },
+	[M_SITE_ID] = {"site_id", ALWAYS, K_UINT},
+	[M_STACK_ID] = {"stack_id", ALWAYS, K_UINT},
+	[M_ORIGIN] = {"site_origin", ALWAYS, K_ORIGIN},
+	[M_LEN] = {"len", ALWAYS, K_UINT},
+	[M_PEAK_LEN] = {"peak_len", ALWAYS, K_UINT},
+	[M_CAPACITY] = {"capacity", ALWAYS, K_UINT},
+	[M_LOAD] = {"load", ALWAYS, K_REAL},
+	[M_BUCKETS] = {"buckets", CLASSIC, K_UINT},
+	[M_OVERFLOW] = {"overflow_buckets", CLASSIC, K_UINT},
+	[M_TABLES] = {"tables", SWISS, K_UINT},
+	[M_TOMBSTONES] = {"tombstones", SWISS, K_UINT},
+	[M_BYTES] = {"bytes", ALWAYS, K_UINT},
+	[M_GROWTHS] = {"growths", ALWAYS, K_UINT},
+	[M_SAME_SIZE] = {"same_size_growths", CLASSIC, K_UINT},
+	[M_GROWTH_SECS] = {"growth_seconds", ALWAYS, K_REAL},
+	[M_GROWWORK] = {"growwork_per_sec", CLASSIC, K_REAL},
+	[M_WRITES] = {"writes", COUNTED, K_UINT},
+	[M_WRITES_LOW] = {"writes_low", COUNTED, K_UINT},
+	[M_WRITES_HIGH] = {"writes_high", COUNTED, K_UINT},
+	[M_READS] = {"reads", COUNTED, K_UINT},
+	[M_READS_LOW] = {"reads_low", COUNTED, K_UINT},
+	[M_READS_HIGH] = {"reads_high", COUNTED, K_UINT},
+	[M_DELETES] = {"deletes", COUNTED, K_UINT},
+	[M_FLAGS] = {"flags", ALWAYS, K_FLAGS},
 };
 
 enum { F_BLOATED = 1, F_GROWING = 2, F_UNREADABLE = 4, F_TYPE_UNKNOWN = 8 };
-static const char *const FLAG_NAMES[] = { "bloated", "growing", "unreadable", "type_unknown" };
+static const char *const FLAG_NAMES[] = {"bloated", "growing", "unreadable", "type_unknown"};
 
 /* One member's value: null, or u (integers, the origin, the flag bits) or d (reals). */
 struct num {
@@ -219,7 +241,7 @@ static void map_nums(struct map_ctx *c, const struct reg_map *m, size_t idx, str
 {
 	const struct top_frame *tf = c->tf;
 	uint64_t writes = 0, reads = 0, deletes = 0;
-	struct top_range rg = { 0 };
+	struct top_range rg = {0};
 	long sid = stack_id(&c->stacks, m);
 	const uint64_t u[M_MEMBERS] = {
 		[M_SITE_ID] = c->row_of ? c->row_of[idx] : 0,
@@ -244,7 +266,7 @@ static void map_nums(struct map_ctx *c, const struct reg_map *m, size_t idx, str
 		tf->ranges(tf->counts_ctx, m->addr, &rg);
 	}
 	for (size_t k = 0; k < M_MEMBERS; k++)
-		v[k] = (struct num){ .null = !applies(c, MEMBERS[k].when), .u = u[k] };
+		v[k] = (struct num){.null = !applies(c, MEMBERS[k].when), .u = u[k]};
 	v[M_SITE_ID].null = !c->row_of;
 	v[M_STACK_ID].null = sid < 0;
 	v[M_WRITES].u = writes;
@@ -465,7 +487,7 @@ static size_t sorted_maps(struct registry *r, size_t max, struct by_size **idx)
 	if (!*idx)
 		return n;
 	for (size_t i = 0; i < n; i++)
-		(*idx)[i] = (struct by_size){ registry__at(r, i)->st.bytes, i };
+		(*idx)[i] = (struct by_size){registry__at(r, i)->st.bytes, i};
 	qsort(*idx, n, sizeof(**idx), by_size_desc);
 	return max;
 }
@@ -473,15 +495,15 @@ static size_t sorted_maps(struct registry *r, size_t max, struct by_size **idx)
 void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *tf)
 {
 	struct json *j = json__new(out);
-	struct map_ctx c = { .gb = gb, .tf = tf, .swiss = gb->maps == GO_LAYOUT_SWISS };
+	struct map_ctx c = {.gb = gb, .tf = tf, .swiss = gb->maps == GO_LAYOUT_SWISS};
 	struct bysite_row *sites = NULL;
 	size_t nsites = 0, ng, n, *row_of;
 	const struct reg_growth *g;
 	struct by_size *rows;
 
 	row_of = malloc((registry__count(r) + 1) * sizeof(*row_of));
-	if (!row_of || bysite__build(gb, tf->bias, r, tf->counts, tf->counts_ctx, &sites, &nsites,
-				     row_of))
+	if (!row_of ||
+	    bysite__build(gb, tf->bias, r, tf->counts, tf->counts_ctx, &sites, &nsites, row_of))
 		sites = NULL;
 	c.row_of = sites ? row_of : NULL;
 	json__obj_begin(j);
@@ -573,4 +595,3 @@ void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top
 	json__free(j);
 	fflush(out);
 }
-
