@@ -34,6 +34,8 @@ int cmd_peek(int argc, char **argv);
 extern const char cmd_peek_usage[];
 int cmd_record(int argc, char **argv);
 extern const char cmd_record_usage[];
+int cmd_advise(int argc, char **argv);
+extern const char cmd_advise_usage[];
 int cmd_calibrate(int argc, char **argv);
 extern const char cmd_calibrate_usage[];
 

@@ -24,6 +24,8 @@ static const struct cli_cmd commands[] = {
 	  cmd_hotkeys_usage },
 	{ "record", cmd_record, "map writes and growths by call stack, for pprof and flame graphs",
 	  cmd_record_usage },
+	{ "advise", cmd_advise, "the change each map needs, with the bytes or time it saves",
+	  cmd_advise_usage },
 	{ "calibrate", cmd_calibrate, "what one probe hit costs a traced program on this host",
 	  cmd_calibrate_usage },
 	{ "sim", cmd_sim, "offline simulator of Go's map layouts (occupancy, growth, planning)",

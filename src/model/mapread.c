@@ -51,6 +51,7 @@ static int classic(const uint8_t *h, const struct mapread_layout *l, struct map_
 	s->growing = old != 0;
 	s->same_size_growing = s->growing && (h[HMAP_FLAGS] & HMAP_SAMESIZE);
 	s->bytes = l->hmap_size + (extra ? MAPEXTRA_SIZE : 0);
+	s->storage = buckets != 0;
 	if (buckets)
 		s->bytes += (s->buckets + nover) * bsz;
 	if (old)
@@ -95,6 +96,7 @@ static int swiss(pid_t pid, const uint8_t *m, const struct mapread_layout *l, st
 	if (m[34] > 1 || m[35] > 1)
 		return -EINVAL;
 	s->bytes = SWISS_MAP_SIZE;
+	s->storage = dir != 0;
 	if (dirlen == 0) {
 		/* Small map: one group (once the first insert allocated it), no probing, no
 		 * tombstones. */

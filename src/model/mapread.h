@@ -13,6 +13,7 @@ struct map_stats {
 	uint64_t len;
 	uint64_t capacity; /* slots: 8<<B; Swiss: sum of table capacities, 8 for a small map */
 	uint64_t bytes;    /* header + buckets/groups (+ overflow, old buckets) + directory, tables */
+	bool storage;      /* buckets, a group or a directory is allocated (a map written once) */
 	/* classic */
 	uint64_t buckets, overflow_buckets;
 	uint8_t B;

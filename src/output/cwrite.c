@@ -398,6 +398,16 @@ void cwrite__site(const struct cwrite_log *l, size_t i, char *func, size_t n, co
 	*type = c->type;
 }
 
+uint64_t cwrite__writers(const struct cwrite_log *l, size_t i, const char **a, const char **b)
+{
+	const struct cwrite *c = &l->ev[i];
+	const struct side *o = other_side(c);
+
+	*a = writer_frame(&c->g[0]);
+	*b = o ? writer_frame(o) : NULL;
+	return c->map;
+}
+
 void cwrite__line(const struct cwrite_log *l, size_t i, char *buf, size_t n)
 {
 	const struct cwrite *c = &l->ev[i];

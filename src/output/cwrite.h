@@ -42,6 +42,9 @@ void cwrite__line(const struct cwrite_log *l, size_t i, char *buf, size_t n);
 /* Event i's site for a counter: the caught goroutine's function (its first frame outside the
  * runtime) in func, and the map's type ("" when unknown). */
 void cwrite__site(const struct cwrite_log *l, size_t i, char *func, size_t n, const char **type);
+/* Event i's map (0: unknown) and its two writers' frames, "func file:line" (*b NULL when the
+ * other writer was not seen); valid while l lives. */
+uint64_t cwrite__writers(const struct cwrite_log *l, size_t i, const char **a, const char **b);
 /* Every event as a JSON array of {"kind": "concurrent_write", ...}. */
 void cwrite__json(const struct cwrite_log *l, struct json *j);
 /* Events from index from on as elements of the JSON array open in j (NULL l: none). */

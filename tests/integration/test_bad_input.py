@@ -24,6 +24,7 @@ def out_file():
 PID_CMDS = {
     "top": ["-d", "1"], "count": ["-d", "1"], "hotkeys": ["-d", "1"], "export": ["-d", "1"],
     "record": ["-d", "1", "-o", "@OUT"], "peek": ["--map", "0xc000010000"],
+    "advise": ["-d", "1"],
 }
 LAUNCH_CMDS = {k: v for k, v in PID_CMDS.items() if k != "peek"}
 SIM_SUBCOMMANDS = ["occupancy", "grow", "sweep", "plan", "hash"]
@@ -116,6 +117,12 @@ def test_bad_budget(case):
     """A budget outside 0-100, or not a number: usage error naming the option, nothing run."""
     cmd, opt, *val = case.split(" ")
     lib.assert_one_line(mapscope(cmd, opt, val[0] if val else "", "-p", "1"), 2, opt)
+
+
+@cases(lambda: ["abc", "-5", "0", "12Q", ""])
+def test_bad_min_bytes(val):
+    """advise --min-bytes takes a size: anything else is a usage error naming it."""
+    lib.assert_one_line(mapscope("advise", "--min-bytes", val, "-p", "1"), 2, "--min-bytes")
 
 
 def test_unknown_command():

@@ -1,0 +1,25 @@
+/* advice: mapscope advise's report (docs/advise.md), plain or one JSON object. */
+#ifndef MAPSCOPE_OUTPUT_ADVICE_H
+#define MAPSCOPE_OUTPUT_ADVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct advise_list;
+
+/* What the report says about the run besides the advice. */
+struct advice_frame {
+	int pid;
+	const char *go_version;
+	size_t maps;	/* maps known at the end */
+	double seconds; /* watched for */
+	bool exited;	/* the program exited: no entry was sampled after it */
+	uint64_t min_bytes;
+};
+
+void advice__plain(FILE *out, const struct advice_frame *f, const struct advise_list *l);
+void advice__json(FILE *out, const struct advice_frame *f, const struct advise_list *l);
+
+#endif

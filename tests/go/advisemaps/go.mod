@@ -1,0 +1,3 @@
+module advisemaps
+
+go 1.19
