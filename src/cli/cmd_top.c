@@ -1,4 +1,5 @@
 /* mapscope top: the live inventory of a Go program's maps. */
+#include "cli/advising.h"
 #include "cli/cli.h"
 #include "cli/session.h"
 #include "collect/calib.h"
@@ -6,6 +7,7 @@
 #include "inspect/gobin.h"
 #include "model/registry.h"
 #include "model/sites.h"
+#include "output/advice.h"
 #include "output/top.h"
 #include "output/tui.h"
 
@@ -17,6 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
+
+#define TOP_ADVICE 3
+#define TOP_ADVICE_MIN_BYTES (64u << 10)
 
 const char cmd_top_usage[] =
 	"Usage: mapscope top (-p PID | -- PROGRAM [ARGS...]) [-d SECONDS] [-i SECONDS] [--json]\n"
@@ -163,6 +168,16 @@ static void report(const struct top_opts *o, const struct gobin *gb, struct regi
 		top__table(o->out, gb, r, tf);
 }
 
+/* The final table ends with the three biggest pieces of advice (docs/advise.md). */
+static void closing_advice(FILE *out, struct session *s)
+{
+	struct advising *a = NULL;
+
+	if (!advising__run(s, TOP_ADVICE_MIN_BYTES, &a))
+		advice__top(out, advising__list(a), TOP_ADVICE);
+	advising__free(a);
+}
+
 static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 {
 	struct top_frame tf = { .pid = s->t.pid,
@@ -221,6 +236,8 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 		session__refresh(s, cli__now_ns(CLOCK_MONOTONIC), false);
 	tf.dropped = session__dropped(s);
 	report(o, s->t.gb, s->reg, &tf, NULL);
+	if (!o->json)
+		closing_advice(o->out, s);
 	return 0;
 }
 

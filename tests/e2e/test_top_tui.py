@@ -40,7 +40,7 @@ class Tmux:
         fd, self.conf = tempfile.mkstemp(suffix=".tmux.conf")
         with os.fdopen(fd, "w") as f:
             # Set before the command starts, so that its last screen stays capturable.
-            f.write("set -g remain-on-exit on\nset -g history-limit 0\n")
+            f.write("set -g remain-on-exit on\nset -g history-limit 5000\n")
         self.cmd("-f", self.conf, "new-session", "-d", "-s", "top", "-x", str(COLS), "-y",
                  str(ROWS), "sh", "-c", f'"$@"; echo "{EXITED} $?"', "sh",
                  "env", "LC_ALL=C.UTF-8", "TERM=screen", *argv)
@@ -55,6 +55,10 @@ class Tmux:
 
     def screen(self):
         return self.cmd("capture-pane", "-p", "-t", "top").stdout.splitlines()
+
+    def history(self):
+        """The screen and the lines scrolled off it: a final report longer than the screen."""
+        return self.cmd("capture-pane", "-p", "-S", "-", "-t", "top").stdout.splitlines()
 
     def keys(self, *k):
         self.cmd("send-keys", "-t", "top", *k)
@@ -183,8 +187,9 @@ def test_view(case):
             assert target.poll() is None, "the target ended before mapscope did"
             status = tmux.exit_status()
             assert status == "0", f"mapscope ended with {status}:\n" + "\n".join(tmux.screen())
-            # The final report is the plain table, left on the restored screen.
-            lines = tmux.screen()
+            # The final report is the plain table, left on the restored screen (its advice at
+            # the end can scroll its first lines off).
+            lines = tmux.history()
             assert any(line.startswith(f"mapscope top: pid {target.pid}") for line in lines), \
                 "\n".join(lines)
         finally:
@@ -208,7 +213,7 @@ def test_no_tui():
                 assert time.monotonic() < end, "mapscope -d 2 did not end"
                 time.sleep(0.1)
             assert tmux.exit_status() == "0", "\n".join(tmux.screen())
-            lines = tmux.screen()
+            lines = tmux.history()
             assert any(line.startswith(f"mapscope top: pid {target.pid}") for line in lines), \
                 "\n".join(lines)
             assert not any("sorted by" in line for line in lines), "\n".join(lines)
