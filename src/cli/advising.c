@@ -157,7 +157,7 @@ static int group(struct registry *r, struct inputs *in)
 {
 	size_t n = registry__count(r), k = 0;
 
-	in->group_of = malloc((n + 1) * sizeof(*in->group_of));
+	in->group_of = calloc(n + 1, sizeof(*in->group_of));
 	in->arrays = malloc((n + 1) * sizeof(*in->arrays));
 	if (!in->group_of || !in->arrays)
 		return -ENOMEM;
@@ -216,7 +216,7 @@ static int gather(struct session *s, uint64_t min_bytes, struct inputs *in)
 	const struct reg_map **big = NULL, **member = NULL;
 	int ret = -ENOMEM;
 
-	in->row_of = malloc((n + 1) * sizeof(*in->row_of));
+	in->row_of = calloc(n + 1, sizeof(*in->row_of));
 	in->maps = calloc(n + 1, sizeof(*in->maps));
 	big = calloc(n + 1, sizeof(*big));
 	if (!in->row_of || !in->maps || !big)

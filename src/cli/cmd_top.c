@@ -55,7 +55,7 @@ const char cmd_top_usage[] =
 	"      --forecast-history S  history a forecast needs before it warns (default 600)\n"
 	"      --no-tui         the plain table even on a terminal (the full-screen view's keys:\n"
 	"                       b, l, g, w sort by bytes, len, growths, writes; s toggles\n"
-	"                       one row per creation site; q quits)\n"
+	"                       one row per creation site; a shows the advice; q quits)\n"
 	"  -h, --help           this text\n"
 	"\n"
 	"Needs root, or CAP_BPF, CAP_PERFMON and CAP_SYS_PTRACE. See docs/top.md.\n";
@@ -174,7 +174,24 @@ static void closing_advice(FILE *out, struct session *s)
 	struct advising *a = NULL;
 
 	if (!advising__run(s, TOP_ADVICE_MIN_BYTES, &a))
-		advice__top(out, advising__list(a), TOP_ADVICE);
+		advice__top(out, advising__list(a), TOP_ADVICE, true);
+	advising__free(a);
+}
+
+/* 'a' in the live view: the same three, worked out now, in its bottom pane. */
+static void show_advice(struct tui *tui, struct session *s)
+{
+	struct advising *a = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f && !advising__run(s, TOP_ADVICE_MIN_BYTES, &a))
+		advice__top(f, advising__list(a), TOP_ADVICE, false);
+	if (f)
+		fclose(f);
+	tui__note(tui, text ? text : "");
+	free(text);
 	advising__free(a);
 }
 
@@ -191,6 +208,7 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 				.cw = s->cw };
 	uint64_t every = (uint64_t)(o->t.interval * 1e9), next = s->start_ns + every;
 	struct tui *tui = NULL;
+	int key;
 
 	/* A terminal that ncurses cannot drive still gets the plain table. */
 	if (!o->json && !o->no_tui && !o->output && isatty(STDOUT_FILENO)) {
@@ -220,8 +238,11 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 			next += every;
 		}
 		session__poll(s, 10);
-		if (tui && tui__key(tui))
+		key = tui ? tui__key(tui) : TUI_NONE;
+		if (key == TUI_QUIT)
 			break;
+		if (key == TUI_ADVICE)
+			show_advice(tui, s);
 	}
 	/* The final report is a plain table after the screen is restored, so it stays there. */
 	tui__free(tui);

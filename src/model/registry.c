@@ -105,8 +105,6 @@ static struct reg_map *add(struct registry *r, uint64_t addr)
 	return m;
 }
 
-/* Removes map i by moving the last one into its place. The index is stale until the caller
- * reindexes, once for a whole batch of drops (a GC can free thousands of maps at once). */
 struct registry *registry__new(const struct gobin *gb, pid_t pid)
 {
 	struct registry *r = calloc(1, sizeof(*r));
@@ -510,7 +508,8 @@ void registry__refresh(struct registry *r, unsigned int max_misses, bool at_exit
 	}
 	r->n = kept;
 	sweep_free(&w);
-	/* Rebuilding in place cannot fail: the table keeps its size. */
+	/* Dropped maps leave in one pass (a GC can free thousands at once), the others keep their
+	 * order; rebuilding the index in place cannot fail: the table keeps its size. */
 	if (r->n != before)
 		rebuild_index(r);
 }

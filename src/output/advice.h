@@ -20,9 +20,9 @@ struct advice_frame {
 };
 
 void advice__plain(FILE *out, const struct advice_frame *f, const struct advise_list *l);
-/* The first n pieces of advice, under a heading; nothing when there is none (top's closing
- * summary). */
-void advice__top(FILE *out, const struct advise_list *l, size_t n);
+/* The first n pieces of advice (under a heading), nothing when there is none: top's closing
+ * summary and its live view's 'a'. */
+void advice__top(FILE *out, const struct advise_list *l, size_t n, bool heading);
 void advice__json(FILE *out, const struct advice_frame *f, const struct advise_list *l);
 
 #endif

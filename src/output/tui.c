@@ -70,6 +70,7 @@ struct tui {
 	const struct gobin *gb;
 	struct registry *r;
 	const struct top_frame *f;
+	char *note; /* 'a': the advice, shown in the bottom pane until 'a' again */
 };
 
 static int by_addr(const void *a, const void *b)
@@ -455,7 +456,27 @@ static void draw_legend(struct tui *t, int y)
 		x += (int)strlen(keys[i]) + 2;
 	}
 	put(y, x + 2, t->by_site ? "s maps" : "s sites");
-	put(y, x + 10, "q quit (the last table stays on screen)");
+	put(y, x + 10, t->note ? "a hide advice" : "a advice");
+	put(y, x + 25, "q quit (the last table stays on screen)");
+}
+
+/* The advice in the pane's lines from y: a title, then the text's lines as they fit. */
+static void draw_note(struct tui *t, int y, int rows)
+{
+	const char *p = t->note;
+
+	attron(A_BOLD);
+	put(y, 0, "ADVICE (a hides it; mapscope advise lists all, with the numbers behind each)");
+	attroff(A_BOLD);
+	for (int i = 1; i < rows && p && *p; i++) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char line[512];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		put(y + i, 0, line);
+		p = nl ? nl + 1 : NULL;
+	}
 }
 
 /* On a narrow terminal the sparkline gives up its oldest cells before SITE is cut: where a map
@@ -542,8 +563,12 @@ static void draw(struct tui *t)
 		draw_map(t, 2 + i, &rows[i]);
 	}
 	/* The pane's pane + 1 lines: concurrent writes take up to half, above the growths. */
-	races = draw_races(t, y_pane, (pane + 1) / 2 > 2 ? (pane + 1) / 2 : 2);
-	draw_growths(t, y_pane + races, pane + 1 - races);
+	if (t->note) {
+		draw_note(t, y_pane, pane + 1);
+	} else {
+		races = draw_races(t, y_pane, (pane + 1) / 2 > 2 ? (pane + 1) / 2 : 2);
+		draw_growths(t, y_pane + races, pane + 1 - races);
+	}
 	draw_footer(t, LINES - 2, rows, n);
 	draw_legend(t, LINES - 1);
 	free(rows);
@@ -607,7 +632,14 @@ int tui__key(struct tui *t)
 		switch (c) {
 		case 'q':
 		case 'Q':
-			return 1;
+			return TUI_QUIT;
+		case 'a':
+			if (!t->note)
+				return TUI_ADVICE;
+			free(t->note);
+			t->note = NULL;
+			redraw = true;
+			break;
 		case 'b':
 			t->sort = SORT_BYTES;
 			redraw = true;
@@ -643,7 +675,14 @@ int tui__key(struct tui *t)
 	}
 	if (redraw)
 		draw(t);
-	return 0;
+	return TUI_NONE;
+}
+
+void tui__note(struct tui *t, const char *text)
+{
+	free(t->note);
+	t->note = strdup(text && *text ? text : "no advice: nothing wastes 64 KiB or more\n");
+	draw(t);
 }
 
 void tui__free(struct tui *t)
@@ -652,6 +691,7 @@ void tui__free(struct tui *t)
 		return;
 	endwin();
 	delscreen(t->scr);
+	free(t->note);
 	free(t->hist);
 	free(t);
 }

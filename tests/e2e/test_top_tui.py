@@ -198,6 +198,36 @@ def test_view(case):
             target.kill()
 
 
+def test_advice_key():
+    """'a' shows the advice in the bottom pane: the inventory target's bloated map (100
+    entries kept in room for 131,072) is to be rebuilt, its address named; 'a' hides it."""
+    need_tmux()
+    binary = lib.target("inventory", "1.26", "plain")
+    with subprocess.Popen([binary, str(HOLD)], stdout=subprocess.PIPE, text=True) as target:
+        tmux = None
+        try:
+            truth = read_truth(target)
+            addr = truth["bloated"][0]
+            tmux = Tmux([lib.MAPSCOPE, "top", "-p", str(target.pid), "-i", "0.5", "-d",
+                         str(DURATION)])
+            tmux.wait("the first frame", lambda ls: any("q quit" in ln for ln in ls))
+            tmux.keys("a")
+            lines = tmux.wait("the advice pane with a rebuild of the bloated map",
+                              lambda ls: any(ln.startswith("ADVICE") for ln in ls) and
+                              any("rebuild" in ln for ln in ls) and
+                              any(addr in ln for ln in ls
+                                  if not ln.startswith(addr)))
+            assert any("a hide advice" in ln for ln in lines), "\n".join(lines)
+            tmux.keys("a")
+            tmux.wait("the growths pane back",
+                      lambda ls: not any(ln.startswith("ADVICE") for ln in ls))
+            tmux.keys("q")
+        finally:
+            if tmux:
+                tmux.close()
+            target.kill()
+
+
 def test_no_tui():
     """--no-tui on a terminal: the plain table, interval after interval."""
     need_tmux()
