@@ -330,7 +330,7 @@ int goheap__spans(struct goheap *h, struct goheap_span **out, size_t *n, uint32_
 	ret = -ENOMEM;
 	if (!raw || !ok || !spans)
 		goto out;
-	ret = remote__read_each(h->pid, ptrs, h->span_len, raw, ok, cnt);
+	ret = remote__read_clustered(h->pid, ptrs, h->span_len, raw, ok, cnt);
 	if (ret < 0)
 		goto out;
 	for (size_t i = 0; i < cnt; i++)
@@ -493,7 +493,7 @@ static long find_spans(struct goheap *h, struct batch *b, size_t *m, int *out)
 		b->addr[k] = ha + h->l->arena_spans + ((p->addr >> PAGE_SHIFT) % PAGES_PER_ARENA) * 8;
 		b->p[k++] = *p;
 	}
-	ret = remote__read_each(h->pid, b->addr, 8, b->word, b->ok, k);
+	ret = remote__read_clustered(h->pid, b->addr, 8, b->word, b->ok, k);
 	if (ret < 0)
 		return ret;
 	for (size_t i = 0; i < k; i++) {
@@ -527,7 +527,7 @@ static long look(struct goheap *h, struct batch *b, size_t *m, uint64_t elemsize
 			b->uniq[nu++] = b->uniq[i];
 	ret = remote__read(h->pid, mheap + h->l->mheap_sweepgen, &hg, sizeof(hg));
 	if (!ret)
-		ret = remote__read_each(h->pid, b->uniq, h->span_len, b->a, b->ok, nu);
+		ret = remote__read_clustered(h->pid, b->uniq, h->span_len, b->a, b->ok, nu);
 	if (ret < 0)
 		return ret;
 	for (size_t i = 0; i < *m; i++) {
@@ -545,7 +545,7 @@ static long look(struct goheap *h, struct batch *b, size_t *m, uint64_t elemsize
 		if (p->verdict == NEED_BIT)
 			b->addr[nbits++] = p->bit >> 3;
 	}
-	ret = remote__read_each(h->pid, b->addr, 1, b->word, b->ok2, nbits);
+	ret = remote__read_clustered(h->pid, b->addr, 1, b->word, b->ok2, nbits);
 	if (ret < 0)
 		return ret;
 	nbits = 0;
@@ -559,7 +559,7 @@ static long look(struct goheap *h, struct batch *b, size_t *m, uint64_t elemsize
 					   : -EFAULT;
 		nbits++;
 	}
-	ret = remote__read_each(h->pid, b->uniq, h->span_len, b->b, b->ok2, nu);
+	ret = remote__read_clustered(h->pid, b->uniq, h->span_len, b->b, b->ok2, nu);
 	if (ret >= 0)
 		ret = remote__read(h->pid, mheap + h->l->mheap_sweepgen, &hg2, sizeof(hg2));
 	if (ret < 0)

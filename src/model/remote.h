@@ -16,6 +16,13 @@ long remote__read_words(pid_t pid, const uint64_t *addrs, uint64_t *out, size_t 
  * does not stop the others. Returns how many were read, or a negative errno (-ESRCH, -EPERM). */
 long remote__read_each(pid_t pid, const uint64_t *addrs, size_t each, void *out, uint8_t *ok,
 		       size_t n);
+/* remote__read_each for regions that crowd together (map headers, the heap's span tables and
+ * bitmaps): a page holding several regions is read once, whole, and each region copied out of
+ * it, the others are read alone. Tens of thousands of regions cost a few hundred iovecs, each
+ * of which the kernel pins its pages for. Same results and return as remote__read_each; a
+ * region may be given twice. */
+long remote__read_clustered(pid_t pid, const uint64_t *addrs, size_t each, void *out,
+			    uint8_t *ok, size_t n);
 /* Load bias of a PIE's executable: runtime address = file vaddr + bias, where first_vaddr is the
  * virtual address of the executable's file offset 0 (0x400000 in a Go PIE). 0 for non-PIE. */
 int remote__load_bias(pid_t pid, const char *exe_path, int pie, uint64_t first_vaddr,
