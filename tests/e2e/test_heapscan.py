@@ -165,6 +165,7 @@ STRIPES = 16384
 # What issue 16 asks of a real server's reports: this server holds ~35,000 maps (its stripes,
 # scrape caches and label sets); each report at most 8 MB (compact map objects, docs/top.md).
 MIN_MAPS = 30000
+SCREENFUL = 50
 MAX_REPORT = 8 * 10**6
 SHOW = ("addr", "type", "type_candidates", "len", "capacity", "buckets", "overflow_buckets",
         "site_origin", "site", "held_by")
@@ -255,6 +256,15 @@ def test_prometheus_attach():
         assert not bad, f"len > capacity: {[{k: m[k] for k in SHOW} for m in bad[:5]]}"
         assert http_get(port, "/-/healthy")[0] == 200, "Prometheus unhealthy after the attach"
         assert prom.poll() is None, "Prometheus ended while mapscope was attached"
+        # advise on the same server: it finishes and prints at most a screenful (its time is
+        # bench/prometheus-top's), each piece of advice naming where and what it saves.
+        adv = lib.run([lib.MAPSCOPE, "advise", "-p", str(prom.pid), "-d", "5"], timeout=120)
+        lines = adv.stdout.splitlines()
+        assert adv.returncode == 0 and lines[0].startswith("mapscope advise:"), adv.stderr
+        assert len(lines) <= SCREENFUL, f"{len(lines)} lines of advice:\n{adv.stdout}"
+        items = [ln for ln in lines if re.match(r" ?\d+\. ", ln)]
+        assert all("saves" in ln or "guard" in ln for ln in items), adv.stdout
+        assert prom.poll() is None, "Prometheus ended while advise was attached"
     finally:
         if prom.poll() is None:
             prom.terminate()

@@ -222,6 +222,15 @@ def test_advice_key():
             tmux.wait("the growths pane back",
                       lambda ls: not any(ln.startswith("ADVICE") for ln in ls))
             tmux.keys("q")
+            # The final table ends with the same advice.
+            end = time.monotonic() + DEADLINE
+            while not tmux.dead():
+                assert time.monotonic() < end, "q did not end mapscope"
+                time.sleep(0.1)
+            lines = tmux.history()
+            at = [i for i, ln in enumerate(lines) if ln.startswith("advice (the")]
+            assert at and any("rebuild" in ln for ln in lines[at[0]:]) and \
+                any(addr in ln for ln in lines[at[0]:]), "\n".join(lines)
         finally:
             if tmux:
                 tmux.close()
