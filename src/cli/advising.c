@@ -249,6 +249,7 @@ static int gather(struct session *s, uint64_t min_bytes, struct inputs *in)
 					  .peak_len = m->peak_len,
 					  .capacity = m->st.capacity,
 					  .no_storage = !m->st.len && !m->st.storage,
+					  .refills = m->refills,
 					  .growths = m->growths,
 					  .growth_seconds = m->growth_seconds};
 		if (!in->sites[k].type.name && m->ti_ok) {

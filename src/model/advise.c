@@ -217,7 +217,9 @@ static int rebuild(const struct advise_params *p, const struct advise_site *s, s
 		uint64_t now, fresh;
 		int ret;
 
-		if (m->capacity < 64 || m->len * REBUILD_SPARSE > m->capacity)
+		/* A map seen emptied and filled again is a buffer reused on purpose: rebuilt, it
+		 * would grow back at its next fill (Prometheus's per-scrape maps). */
+		if (m->capacity < 64 || m->len * REBUILD_SPARSE > m->capacity || m->refills)
 			continue;
 		ret = bytes_now(p, &s->type, m, memo, &now);
 		if (!ret)

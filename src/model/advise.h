@@ -32,6 +32,7 @@ struct advise_type {
 struct advise_map {
 	uint64_t addr, len, peak_len, capacity;
 	bool no_storage; /* its header has no buckets or groups yet (never written) */
+	uint32_t refills; /* times it was seen emptied and then filled again */
 	uint64_t growths;
 	double growth_seconds; /* measured growth time (classic: until evacuated) */
 	/* A uniform sample of its entries; sampled 0: none was taken. */

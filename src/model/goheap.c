@@ -397,12 +397,14 @@ static int judge(const struct span *s, uint32_t hg, uint64_t addr, uint64_t elem
 	if (!s->elemsize || !s->nelems || s->elemsize > s->npages << PAGE_SHIFT ||
 	    s->nelems > (s->npages << PAGE_SHIFT) / s->elemsize || s->freeindex > s->nelems)
 		return -EINVAL;
+	/* The pages went to a span of another size class: no object of that size starts here.
+	 * Judged before the tail: an address in the tail of the new class's span (a 48-byte
+	 * class's last object, in a span of 144-byte objects, seen under churn) is no map. */
+	if (elemsize && (s->elemsize != elemsize || (addr - s->start) % elemsize))
+		return 0;
 	idx = (addr - s->start) / s->elemsize;
 	if (idx >= s->nelems)
 		return -EINVAL; /* the span's tail, where no object starts */
-	/* The pages went to a span of another size class: no object of that size starts here. */
-	if (elemsize && (s->elemsize != elemsize || (addr - s->start) % elemsize))
-		return 0;
 	if (s->sweepgen == hg - 1)
 		return -EAGAIN; /* the sweeper is rewriting freeindex and allocBits */
 	if (idx < s->freeindex)
@@ -483,7 +485,7 @@ static long find_spans(struct goheap *h, struct batch *b, size_t *m, int *out)
 
 	for (size_t i = 0; i < *m; i++) {
 		struct probe *p = &b->p[i];
-		uint64_t ri = (p->addr - ARENA_BASE_OFFSET) >> ARENA_SHIFT, ha;
+		uint64_t ri = (p->addr - ARENA_BASE_OFFSET) >> ARENA_SHIFT, ha = 0;
 
 		ret = ri < ARENA_L2_ENTRIES ? arena_of(h, ri, &ha) : -ENOENT;
 		if (ret) {

@@ -460,6 +460,9 @@ static bool refresh_one(struct registry *r, struct reg_map *m, struct mapread_la
 	l->bucket_size = m->ti_ok ? m->ti.bucket_size : 0;
 	ret = hdr ? mapread__stats_from(r->pid, m->addr, hdr, l, &st) : -EFAULT;
 	if (ret == 0) {
+		if (m->st_ok && m->st.capacity == st.capacity && m->st.len * 8 <= st.capacity &&
+		    st.len * 4 > st.capacity)
+			m->refills++;
 		m->st = st;
 		m->st_ok = true;
 		m->misses = 0;

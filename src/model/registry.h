@@ -39,6 +39,9 @@ struct reg_map {
 	uint64_t growwork_calls; /* classic growWork* calls seen in discovery windows */
 	double growwork_per_sec; /* in the last interval's windows; < 0 when not measured */
 	uint64_t peak_len;
+	/* Reads that found it refilled: at most 1/8 full at the last read, over 1/4 now (a map
+	 * emptied and filled again, a reused buffer: rebuilding it would only regrow it). */
+	uint32_t refills;
 	struct map_stats st;
 	bool st_ok;
 	unsigned int misses; /* consecutive failed reads */

@@ -6,10 +6,12 @@ structure built from the same data). Under `advise --json`, launched and attache
   - each kind appears on its map (presize only launched: growth history is seen from the start);
   - saves_bytes is within 30 % of the program's own measurement;
   - the presize hint is at least the map's len;
-  - the map made with the right hint and random keys gets nothing;
+  - the map made with the right hint and random keys gets nothing, nor one emptied and filled
+    again every 300 ms (a reused buffer: a read finds it empty half of the time);
   - a change that saves nothing on that version (map[K]bool to map[K]struct{} on Swiss maps) is
     not advised.
-And mapracer (two goroutines writing one map): a guard naming both writer functions."""
+And two goroutines writing one map until the runtime kills the program (mapracer launched on
+every version above, latecrash attached): a guard naming the map and both writer functions."""
 import json
 import os
 import re
@@ -124,36 +126,62 @@ def test_advice(case):
     assert near(smalls[0]["saves_bytes"], small_saves), \
         f"small_maps: saves_bytes {smalls[0]['saves_bytes']}, the program measured {small_saves}"
     assert not on(maps["none"][0]), f"advice on the map that deserves none: {on(maps['none'][0])}"
+    # Emptied and refilled every 300 ms: a reused buffer, no rebuild (nor anything else).
+    assert not on(maps["reuse"][0]), f"advice on the reused map: {on(maps['reuse'][0])}"
 
 
-def guard_run(binary, tmp):
-    """One crash of mapracer under advise: (its map, {goid: writer}, the guards advised)."""
-    out = os.path.join(tmp, "advice.json")
-    p = lib.run([lib.MAPSCOPE, "advise", "--json", "-d", "30", "-o", out, "--", binary, "crash"],
-                timeout=120)
-    with open(out) as f:
-        report = json.load(f)
+def writers_of(stdout):
+    """The racing program's map and {goid: writer function}, from its own lines."""
     addr, writers = None, {}
-    for line in p.stdout.splitlines():
+    for line in stdout.splitlines():
         f = line.split()
         if f[:1] == ["map"]:
             addr = f[1]
         elif f[:1] == ["writer"]:
             writers[f[2]] = "main." + f[1]
-    return addr, writers, [a for a in report["advice"] if a["kind"] == "guard"]
+    return addr, writers
 
 
-def test_guard():
-    """mapracer crash: two goroutines write one map until the runtime kills the program. The
-    guard names the map and the writer the runtime caught; the other writer is named when
-    mapscope found it inside its write (test_race_fatal: most runs), so up to three crashes are
-    tried for one that names both, and a named writer is never a wrong one."""
+def guard_run(argv, tmp):
+    """One crash under advise: (the program's map, {goid: writer}, the guards advised)."""
+    out = os.path.join(tmp, "advice.json")
+    if argv[0] == "-p":
+        # Attached: latecrash works in bursts until its writers race, 2 s after it started.
+        prog = subprocess.Popen(argv[1:], stdout=subprocess.PIPE, text=True)
+        try:
+            p = lib.run([lib.MAPSCOPE, "advise", "--json", "-d", "30", "-o", out, "-p",
+                         str(prog.pid)], timeout=120)
+            stdout = prog.communicate(timeout=60)[0]
+        finally:
+            if prog.poll() is None:
+                prog.kill()
+                prog.wait()
+    else:
+        p = lib.run([lib.MAPSCOPE, "advise", "--json", "-d", "30", "-o", out, "--"] + argv,
+                    timeout=120)
+        stdout = p.stdout
+    with open(out) as f:
+        report = json.load(f)
+    return (*writers_of(stdout), [a for a in report["advice"] if a["kind"] == "guard"])
+
+
+@cases(lambda: [(v, "launch") for v in VERSIONS] + [(VERSIONS[-1], "attach")])
+def test_guard(case):
+    """Two goroutines write one map until the runtime kills the program: mapracer crash
+    launched, latecrash (2 s of other work first) attached. The guard names the map and the
+    writer the runtime caught; the other writer is named when mapscope found it inside its
+    write (test_race_fatal: most runs), so up to three crashes are tried for one that names
+    both, and a named writer is never a wrong one."""
     lib.require_root()
-    binary = lib.target("mapracer", "1.26", "plain")
+    version, mode = case
+    if mode == "launch":
+        argv = [lib.target("mapracer", version, "plain"), "crash"]
+    else:
+        argv = ["-p", lib.target("latecrash", version, "plain"), "2000"]
     both = False
     with tempfile.TemporaryDirectory(prefix="mapscope-advise-") as tmp:
         for _ in range(3):
-            addr, writers, guards = guard_run(binary, tmp)
+            addr, writers, guards = guard_run(argv, tmp)
             assert addr and len(writers) == 2, writers
             assert guards and addr in guards[0]["addrs"], (addr, guards)
             named = [w.split()[0] for w in guards[0]["evidence"]["writers"] if w != "?"]

@@ -162,6 +162,23 @@ static const char *verdicts(int minor, uint64_t bias)
 	put(f.span, f.l->span_allocbits, 8, 8);
 	EXPECT(-EFAULT, "unreadable allocBits");
 
+	/* The page went to a span of 144-byte objects: the 48-byte class's last object lies in
+	 * its tail. Asked as a 48-byte header it is no map; asked as any object, no verdict. */
+	span_reset(&f);
+	put(f.span, f.l->span_elemsize, 8, 144);
+	put(f.span, f.l->span_nelems, f.l->span_index_size, 8192 / 144);
+	got = goheap__allocated(f.h, SPAN_START + 169 * 48, 48);
+	if (got != 0) {
+		snprintf(why, sizeof(why), "go1.%d tail of another class: got %d", minor, got);
+		fake_close(&f);
+		return why;
+	}
+	if (goheap__allocated(f.h, SPAN_START + 169 * 48, 0) != -EINVAL) {
+		snprintf(why, sizeof(why), "go1.%d tail, any size: not -EINVAL", minor);
+		fake_close(&f);
+		return why;
+	}
+
 	/* Addresses outside the heap's tables. */
 	span_reset(&f);
 	*spans_slot(&f, HEAP_P) = 0;

@@ -6,6 +6,9 @@
 //	slice    keys exactly 0..99,999, so a []int64 indexed by key would do
 //	set      150,000 entries whose values are all true, so a map[int64]struct{} would do
 //	none     50,000 sparse keys in a map made with the right hint: it deserves no advice
+//	reuse    100,000 entries in a map made with the right hint, emptied and filled again
+//	         every 300 ms after "ready" (a reused buffer): it deserves no advice either, though
+//	         it is empty half of the time
 //	small    5,000 maps of 3 entries each, so 5,000 []pair of 3 would do
 //
 // For each it measures what the change really saves: the live heap bytes (runtime.ReadMemStats
@@ -43,6 +46,8 @@ const (
 	nSmall     = 5000
 	smallLen   = 3
 	nNone      = 50000
+	nReuse     = 100000
+	saltReuse  = 6
 	saltPre    = 1
 	saltReb    = 2
 	saltSet    = 3
@@ -60,6 +65,7 @@ var (
 	setMap     map[int64]bool
 	smallMaps  []map[int64]int64
 	noneMap    map[int64]int64
+	reuseMap   map[int64]int64
 )
 
 // key: the i-th pseudo-random key of a salt. mix is a bijection on uint64 (splitmix64's
@@ -262,6 +268,7 @@ func main() {
 	setMap = buildSet()
 	smallMaps = buildSmall()
 	noneMap = buildNone()
+	reuseMap = buildReuse()
 
 	savesRebuild := saves(replicaRebuild, altRebuild)
 	savesSlice := saves(replicaSlice, altSlice)
@@ -275,6 +282,7 @@ func main() {
 	fmt.Fprintf(w, "map slice %p %d %d\n", sliceMap, len(sliceMap), savesSlice)
 	fmt.Fprintf(w, "map set %p %d %d\n", setMap, len(setMap), savesSet)
 	fmt.Fprintf(w, "map none %p %d %d\n", noneMap, len(noneMap), 0)
+	fmt.Fprintf(w, "map reuse %p %d %d\n", reuseMap, len(reuseMap), 0)
 	for _, m := range smallMaps {
 		fmt.Fprintf(w, "map small %p %d %d\n", m, len(m), 0)
 	}
@@ -282,7 +290,36 @@ func main() {
 	fmt.Fprintf(w, "ready\n")
 	w.Flush()
 	go use()
+	go reuse()
 	bufio.NewReader(os.Stdin).ReadString('\n')
+}
+
+//go:noinline
+func buildReuse() map[int64]int64 {
+	m := make(map[int64]int64, nReuse)
+	fillReuse(m)
+	return m
+}
+
+func fillReuse(m map[int64]int64) {
+	for i := 0; i < nReuse; i++ {
+		m[key(saltReuse, i)] = int64(i)
+	}
+}
+
+// reuse empties reuseMap and fills it again, 150 ms each way, for ever (only this goroutine
+// touches it).
+//
+//go:noinline
+func reuse() {
+	for {
+		for k := range reuseMap {
+			delete(reuseMap, k)
+		}
+		time.Sleep(150 * time.Millisecond)
+		fillReuse(reuseMap)
+		time.Sleep(150 * time.Millisecond)
+	}
 }
 
 var sink int64
