@@ -423,7 +423,10 @@ static int presize(const struct advise_site *s, struct advise_list *out)
 		 * slots: it held at least 13/32 of the capacity it has, even if no read saw it. */
 		if (m->capacity * 13 / 32 > reached)
 			reached = m->capacity * 13 / 32;
-		if (m->growths < PRESIZE_GROWTHS || m->growth_seconds <= 0 || m->len * 2 < reached)
+		/* Never read (gone before the first read: a per-call map), or empty now: no size
+		 * to name. */
+		if (m->growths < PRESIZE_GROWTHS || m->growth_seconds <= 0 || !m->capacity ||
+		    !m->len || m->len * 2 < reached)
 			continue;
 		if (!it && !(it = push(out, ADVISE_PRESIZE, s, s->n)))
 			return -ENOMEM;

@@ -105,12 +105,15 @@ TEST(advise_each_shape)
 				   .capacity = 262144,
 				   .sampled = 1000,
 				   .true_values = 1000};
-	struct advise_map grown = {.addr = 4,
-				   .len = 200000,
-				   .peak_len = 200000,
-				   .capacity = 262144,
-				   .growths = 15,
-				   .growth_seconds = 0.02};
+	/* The grown map, and one of its site that grew as often but was gone before any read (a
+	 * per-call map: no size to name). */
+	struct advise_map grown[2] = {{.addr = 4,
+				       .len = 200000,
+				       .peak_len = 200000,
+				       .capacity = 262144,
+				       .growths = 15,
+				       .growth_seconds = 0.02},
+				      {.addr = 6, .growths = 24, .growth_seconds = 0.001}};
 	struct advise_map fine = {.addr = 5,
 				  .len = 50000,
 				  .peak_len = 50000,
@@ -122,7 +125,7 @@ TEST(advise_each_shape)
 		{"main.buildRebuild", NULL, INTS, &emptied, 1},
 		{"main.buildSlice", NULL, INTS, &dense, 1},
 		{"main.buildSet", NULL, BOOLS, &bools, 1},
-		{"main.buildPresize", NULL, INTS, &grown, 1},
+		{"main.buildPresize", NULL, INTS, grown, 2},
 		{"main.buildNone", NULL, INTS, &fine, 1},
 	};
 	struct advise_list l = {0}, l26 = {0};
@@ -143,6 +146,7 @@ TEST(advise_each_shape)
 	CHECK(find(&l26, ADVISE_SET) == NULL);
 	it = find(&l, ADVISE_PRESIZE);
 	CHECK(it && it->addrs[0] == 4 && strstr(it->change, "200000"));
+	CHECK(it->naddrs == 1);
 	for (size_t i = 0; i < l.n; i++)
 		for (size_t a = 0; a < l.v[i].naddrs; a++)
 			CHECK(l.v[i].addrs[a] != 5);
