@@ -31,7 +31,7 @@ struct advise_type {
 /* One map as mapscope last read it. */
 struct advise_map {
 	uint64_t addr, len, peak_len, capacity;
-	bool no_storage; /* its header has no buckets or groups yet (never written) */
+	bool no_storage;  /* its header has no buckets or groups yet (never written) */
 	uint32_t refills; /* times it was seen emptied and then filled again */
 	uint64_t growths;
 	double growth_seconds; /* measured growth time (classic: until evacuated) */

@@ -492,7 +492,8 @@ static long find_spans(struct goheap *h, struct batch *b, size_t *m, int *out)
 			out[p->at] = (int)ret;
 			continue;
 		}
-		b->addr[k] = ha + h->l->arena_spans + ((p->addr >> PAGE_SHIFT) % PAGES_PER_ARENA) * 8;
+		b->addr[k] =
+			ha + h->l->arena_spans + ((p->addr >> PAGE_SHIFT) % PAGES_PER_ARENA) * 8;
 		b->p[k++] = *p;
 	}
 	ret = remote__read_clustered(h->pid, b->addr, 8, b->word, b->ok, k);

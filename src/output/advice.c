@@ -60,7 +60,8 @@ void advice__top(FILE *out, const struct advise_list *l, size_t n, bool heading)
 	if (!l->n)
 		return;
 	if (heading)
-		fprintf(out, "\nadvice (the %zu biggest; mapscope advise lists all, docs/advise.md):\n",
+		fprintf(out,
+			"\nadvice (the %zu biggest; mapscope advise lists all, docs/advise.md):\n",
 			n < l->n ? n : l->n);
 	for (size_t i = 0; i < l->n && i < n; i++)
 		plain_item(out, i + 1, &l->v[i]);
