@@ -21,10 +21,7 @@
  * at most (the biggest): a second or so of reads in all. */
 #define SAMPLE_N 1000
 #define SAMPLE_MAPS 256
-#define KIND_BOOL 1
-#define KIND_INT 2
 #define KIND_INT64 6
-#define KIND_UINTPTR 12
 
 static int64_t key_value(const uint8_t *b, uint64_t size, uint8_t kind)
 {
@@ -60,9 +57,9 @@ static int read_slots(pid_t pid, const struct mapwalk_sample *s, bool keys, size
 static void sample(pid_t pid, const struct gobin *gb, const struct reg_map *m,
 		   struct advise_map *am)
 {
-	bool ints = m->ti.key_kind >= KIND_INT && m->ti.key_kind <= KIND_UINTPTR &&
-		    m->ti.key_type_size <= 8 && m->ti.key_type_size > 0;
-	bool bools = m->ti.elem_kind == KIND_BOOL;
+	bool ints = advise__int_kind(m->ti.key_kind) && m->ti.key_type_size <= 8 &&
+		    m->ti.key_type_size > 0;
+	bool bools = m->ti.elem_kind == ADVISE_KIND_BOOL;
 	size_t ks = ints ? m->ti.key_type_size : 1;
 	uint8_t *kb = NULL, *kok = NULL, *vb = NULL, *vok = NULL;
 	struct mapwalk_layout l;
@@ -106,10 +103,10 @@ out:
 
 static bool worth_sampling(const struct reg_map *m, uint64_t min_bytes)
 {
-	bool ints = m->ti.key_kind >= KIND_INT && m->ti.key_kind <= KIND_UINTPTR;
+	bool ints = advise__int_kind(m->ti.key_kind);
 
 	return m->ti_ok && m->st_ok && m->st.len >= 64 && m->st.bytes >= min_bytes &&
-	       (ints || m->ti.elem_kind == KIND_BOOL);
+	       (ints || m->ti.elem_kind == ADVISE_KIND_BOOL);
 }
 
 static int by_bytes_desc(const void *a, const void *b)

@@ -9,7 +9,6 @@
 #include <string.h>
 
 /* reflect.Kind */
-#define KIND_BOOL 1
 #define KIND_INT 2
 #define KIND_UINTPTR 12
 #define KIND_ARRAY 17
@@ -46,7 +45,7 @@ static bool kind_ptrs(uint8_t k)
 	return k >= KIND_ARRAY && k <= KIND_UNSAFE_POINTER;
 }
 
-static bool kind_int(uint8_t k)
+bool advise__int_kind(uint8_t k)
 {
 	return k >= KIND_INT && k <= KIND_UINTPTR;
 }
@@ -262,7 +261,7 @@ static int slice(const struct advise_params *p, const struct advise_site *s, str
 	struct advise_item *it = NULL;
 	char k[96], v[96];
 
-	if (!kind_int(s->type.key_kind) || !s->type.elem_size)
+	if (!advise__int_kind(s->type.key_kind) || !s->type.elem_size)
 		return 0;
 	for (size_t i = 0; i < s->n; i++) {
 		const struct advise_map *m = &s->maps[i];
@@ -318,7 +317,7 @@ static int set(const struct advise_params *p, const struct advise_site *s, struc
 	struct memo zmemo = {0};
 	char k[96], v[96];
 
-	if (s->type.elem_kind != KIND_BOOL)
+	if (s->type.elem_kind != ADVISE_KIND_BOOL)
 		return 0;
 	zero.elem_size = 0;
 	for (size_t i = 0; i < s->n; i++) {

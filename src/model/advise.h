@@ -21,6 +21,12 @@ enum advise_kind {
 	ADVISE_PRESIZE,
 };
 
+/* reflect.Kind of bool. */
+#define ADVISE_KIND_BOOL 1
+
+/* An integer kind (Int ... Uintptr): keys that can index a slice. */
+bool advise__int_kind(uint8_t kind);
+
 /* The type every byte figure rests on. */
 struct advise_type {
 	const char *name;	      /* "map[int64]bool" */
