@@ -113,15 +113,19 @@ def bpftool_json(*args):
 def top_json(line):
     """One JSON line of mapscope's output, parsed. A top report's maps are expanded from their
     compact form (docs/top.md, "JSON"): each map object is the report's map_defaults with the
-    members it lists, plus type, key_kind, site, site_file and held_by from its sites row."""
+    members it lists, plus type, key_kind, site, site_file and held_by from its sites row, and
+    type_candidates from the report's candidates lists."""
     r = json.loads(line)
     defaults = r.get("map_defaults")
     if defaults is None:
         return r
     sites = r.get("sites") or []
+    lists = r.get("candidates") or []
     full = []
     for m in r["maps"]:
         x = dict(defaults, **m)
+        cid = x.pop("candidates_id", None)
+        x["type_candidates"] = lists[cid] if cid is not None else None
         row = sites[x["site_id"]] if x["site_id"] is not None else {}
         for k in ("type", "key_kind", "site", "site_file", "held_by"):
             x[k] = row.get(k)

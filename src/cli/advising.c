@@ -57,15 +57,15 @@ static int read_slots(pid_t pid, const struct mapwalk_sample *s, bool keys, size
 static void sample(pid_t pid, const struct gobin *gb, const struct reg_map *m,
 		   struct advise_map *am)
 {
-	bool ints = advise__int_kind(m->ti.key_kind) && m->ti.key_type_size <= 8 &&
-		    m->ti.key_type_size > 0;
-	bool bools = m->ti.elem_kind == ADVISE_KIND_BOOL;
-	size_t ks = ints ? m->ti.key_type_size : 1;
+	bool ints = advise__int_kind(m->ti->key_kind) && m->ti->key_type_size <= 8 &&
+		    m->ti->key_type_size > 0;
+	bool bools = m->ti->elem_kind == ADVISE_KIND_BOOL;
+	size_t ks = ints ? m->ti->key_type_size : 1;
 	uint8_t *kb = NULL, *kok = NULL, *vb = NULL, *vok = NULL;
 	struct mapwalk_layout l;
 	struct mapwalk_sample s;
 
-	mapwalk__layout(&m->ti, gb->maps == GO_LAYOUT_SWISS, gb->ver.noswissmap ? 56 : 48, &l);
+	mapwalk__layout(m->ti, gb->maps == GO_LAYOUT_SWISS, gb->ver.noswissmap ? 56 : 48, &l);
 	if (mapwalk__sample(pid, m->addr, &l, SAMPLE_N, m->addr, 2, &s))
 		return;
 	kb = calloc(s.n + 1, ks);
@@ -86,7 +86,7 @@ static void sample(pid_t pid, const struct gobin *gb, const struct reg_map *m,
 		am->true_values += bools && vb[i] == 1;
 		if (!ints)
 			continue;
-		v = key_value(kb + i * ks, ks, m->ti.key_kind);
+		v = key_value(kb + i * ks, ks, m->ti->key_kind);
 		am->key_min = v < am->key_min ? v : am->key_min;
 		am->key_max = v > am->key_max ? v : am->key_max;
 	}
@@ -103,10 +103,8 @@ out:
 
 static bool worth_sampling(const struct reg_map *m, uint64_t min_bytes)
 {
-	bool ints = advise__int_kind(m->ti.key_kind);
-
-	return m->ti_ok && m->st_ok && m->st.len >= 64 && m->st.bytes >= min_bytes &&
-	       (ints || m->ti.elem_kind == ADVISE_KIND_BOOL);
+	return m->ti && m->st_ok && m->st.len >= 64 && m->st.bytes >= min_bytes &&
+	       (advise__int_kind(m->ti->key_kind) || m->ti->elem_kind == ADVISE_KIND_BOOL);
 }
 
 static int by_bytes_desc(const void *a, const void *b)
@@ -249,10 +247,10 @@ static int gather(struct session *s, uint64_t min_bytes, struct inputs *in)
 					  .refills = m->refills,
 					  .growths = m->growths,
 					  .growth_seconds = m->growth_seconds};
-		if (!in->sites[k].type.name && m->ti_ok) {
+		if (!in->sites[k].type.name && m->ti) {
 			in->sites[k].type =
-				(struct advise_type){m->ti.name, m->ti.key_kind, m->ti.elem_kind,
-						     m->ti.key_type_size, m->ti.elem_type_size};
+				(struct advise_type){m->ti->name, m->ti->key_kind, m->ti->elem_kind,
+						     m->ti->key_type_size, m->ti->elem_type_size};
 			member[k] = m;
 		}
 		if (!s->exited && worth_sampling(m, min_bytes))

@@ -232,7 +232,7 @@ static void add(struct rec_session *s, const uint64_t *pcs, size_t n, const char
  * 8 slots per bucket or group, 0 while the map's type is unknown. */
 static int64_t growth_bytes(const struct reg_map *m, uint64_t new_cap)
 {
-	return m && m->ti_ok ? (int64_t)(new_cap / 8 * m->ti.bucket_size) : 0;
+	return m && m->ti ? (int64_t)(new_cap / 8 * m->ti->bucket_size) : 0;
 }
 
 static size_t slot_of(uint64_t addr, size_t cap)

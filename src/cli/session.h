@@ -75,6 +75,7 @@ struct session {
 	uint64_t scan_next_ns; /* the next heap scan (UINT64_MAX: none; model/heapscan.h) */
 	int status;        /* a launched program's wait status once it exited */
 	bool exited;
+	uint64_t alive_ns; /* when the target was last checked (alive() in session.c) */
 };
 
 /* Opens the target (argv launches it held before exec, else pid), loads the inventory probes

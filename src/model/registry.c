@@ -1,5 +1,7 @@
 #include "model/registry.h"
 
+#include "core/addrmap.h"
+#include "core/stackset.h"
 #include "inspect/gobin.h"
 #include "model/goheap.h"
 #include "model/mapread.h"
@@ -30,6 +32,8 @@ struct registry {
 	uint64_t invalid;
 	struct sitetypes *sites; /* the type each creation site makes, once learnt */
 	bool sites_news;	 /* a site's type was learnt since the last refresh */
+	struct stackset *stacks; /* every stack a map or growth holds */
+	struct addrmap types;	 /* runtime type address -> struct maptype_info (NULL: unreadable) */
 };
 
 /* A multiply's low bits depend only on the multiplicand's low bits, and header addresses share
@@ -119,7 +123,10 @@ struct registry *registry__new(const struct gobin *gb, pid_t pid)
 	r->pid = pid;
 	r->have_bias = !gb->pie;
 	r->sites = sitetypes__new();
-	if (!r->sites) {
+	r->stacks = stackset__new();
+	if (!r->sites || !r->stacks) {
+		sitetypes__free(r->sites);
+		stackset__free(r->stacks);
 		free(r);
 		return NULL;
 	}
@@ -146,6 +153,10 @@ void registry__free(struct registry *r)
 	goheap__free(r->heap);
 	heapscan__free(r->hs);
 	sitetypes__free(r->sites);
+	stackset__free(r->stacks);
+	for (size_t i = 0; i < r->types.nslot; i++)
+		free(r->types.slot[i].val);
+	addrmap__clear(&r->types);
 	free(r);
 }
 
@@ -159,10 +170,31 @@ struct reg_map *registry__at(struct registry *r, size_t i)
 	return i < r->n ? &r->maps[i] : NULL;
 }
 
+const struct maptype_info *registry__type_info(struct registry *r, uint64_t type)
+{
+	struct maptype_info *ti = NULL;
+
+	if (!type || !r->have_bias)
+		return NULL;
+	if (addrmap__get(&r->types, type, (void **)&ti))
+		return ti;
+	ti = malloc(sizeof(*ti));
+	if (ti && gotype__maptype(r->gb, type - r->bias, ti)) {
+		free(ti);
+		ti = NULL;
+	}
+	/* Out of memory for the entry: not kept, read again next time. */
+	if (addrmap__put(&r->types, type, ti)) {
+		free(ti);
+		return NULL;
+	}
+	return ti;
+}
+
 static void resolve_type(struct registry *r, struct reg_map *m)
 {
-	if (m->type && !m->ti_ok && r->have_bias)
-		m->ti_ok = gotype__maptype(r->gb, m->type - r->bias, &m->ti) == 0;
+	if (m->type && !m->ti)
+		m->ti = registry__type_info(r, m->type);
 }
 
 static uint64_t site_of(const struct reg_map *m)
@@ -187,10 +219,20 @@ static void set_type(struct registry *r, struct reg_map *m, uint64_t type)
 		}
 }
 
-static void set_stack(struct reg_map *m, const struct inv_event *e)
+static const uint64_t *intern(struct registry *r, const uint64_t *pcs, uint32_t n, uint32_t *kept)
 {
-	m->nstack = e->nstack < REG_STACK_DEPTH ? e->nstack : REG_STACK_DEPTH;
-	memcpy(m->stack, e->stack, m->nstack * sizeof(m->stack[0]));
+	const uint64_t *p;
+
+	if (n > REG_STACK_DEPTH)
+		n = REG_STACK_DEPTH;
+	p = stackset__intern(r->stacks, pcs, n);
+	*kept = p ? n : 0;
+	return p;
+}
+
+static void set_stack(struct registry *r, struct reg_map *m, const struct inv_event *e)
+{
+	m->stack = intern(r, (const uint64_t *)e->stack, e->nstack, &m->nstack);
 }
 
 /* The map at e->map, created on first sight with its origin. */
@@ -207,7 +249,7 @@ static struct reg_map *lookup(struct registry *r, const struct inv_event *e,
 	m->origin = origin;
 	m->created_ns = e->ts;
 	m->created_g = e->g;
-	set_stack(m, e);
+	set_stack(r, m, e);
 	return m;
 }
 
@@ -233,11 +275,10 @@ static void record_growth(struct registry *r, const struct reg_map *m, uint64_t 
 	g->new_capacity = new_cap;
 	g->seconds = secs;
 	g->how = how;
-	g->nstack = nstack < REG_STACK_DEPTH ? nstack : REG_STACK_DEPTH;
-	memcpy(g->stack, stack, g->nstack * sizeof(g->stack[0]));
+	g->stack = intern(r, stack, nstack, &g->nstack);
 	g->type = m->type;
+	g->map_stack = m->stack;
 	g->map_nstack = m->nstack;
-	memcpy(g->map_stack, m->stack, m->nstack * sizeof(g->map_stack[0]));
 }
 
 /* Classic hashGrow doubles unless the map is not over its load factor, in which case it is a
@@ -269,7 +310,7 @@ void registry__event(struct registry *r, const struct inv_event *e)
 		m->origin = REG_CREATED;
 		m->created_g = e->g;
 		if (!m->nstack)
-			set_stack(m, e);
+			set_stack(r, m, e);
 		set_type(r, m, e->type ? e->type : sitetypes__type(r->sites, site_of(m)));
 		break;
 	case INV_EV_GROW_START:
@@ -283,8 +324,7 @@ void registry__event(struct registry *r, const struct inv_event *e)
 		m->grow_new_cap = m->grow_same_size ? m->grow_old_cap : m->grow_old_cap * 2;
 		m->growths++;
 		m->same_size_growths += m->grow_same_size;
-		m->grow_nstack = e->nstack < REG_STACK_DEPTH ? e->nstack : REG_STACK_DEPTH;
-		memcpy(m->grow_stack, e->stack, m->grow_nstack * sizeof(m->grow_stack[0]));
+		m->grow_stack = intern(r, (const uint64_t *)e->stack, e->nstack, &m->grow_nstack);
 		break;
 	case INV_EV_GROW_END:
 		m = find(r, e->map);
@@ -329,7 +369,7 @@ void registry__event(struct registry *r, const struct inv_event *e)
 		/* A scanned map has no stack: where it is used is the best site there is. */
 		if (m->origin == REG_SCANNED) {
 			m->origin = REG_TOUCHED;
-			set_stack(m, e);
+			set_stack(r, m, e);
 		}
 		set_type(r, m, e->type);
 		break;
@@ -457,7 +497,7 @@ static bool refresh_one(struct registry *r, struct reg_map *m, struct mapread_la
 	if (live == -EAGAIN)
 		return true;
 	resolve_type(r, m);
-	l->bucket_size = m->ti_ok ? m->ti.bucket_size : 0;
+	l->bucket_size = m->ti ? m->ti->bucket_size : 0;
 	ret = hdr ? mapread__stats_from(r->pid, m->addr, hdr, l, &st) : -EFAULT;
 	if (ret == 0) {
 		if (m->st_ok && m->st.capacity == st.capacity && m->st.len * 8 <= st.capacity &&
@@ -509,9 +549,12 @@ void registry__refresh(struct registry *r, unsigned int max_misses, bool at_exit
 	for (size_t i = 0; i < before; i++) {
 		struct reg_map *m = &r->maps[i];
 
-		if (refresh_one(r, m, &l, w.live[i], w.ok[i] ? w.hdrs + i * w.hsz : NULL,
-				max_misses, at_exit))
-			r->maps[kept++] = *m;
+		if (!refresh_one(r, m, &l, w.live[i], w.ok[i] ? w.hdrs + i * w.hsz : NULL,
+				 max_misses, at_exit))
+			continue;
+		if (kept != i)
+			r->maps[kept] = *m;
+		kept++;
 	}
 	r->n = kept;
 	sweep_free(&w);

@@ -24,17 +24,16 @@ enum reg_origin {
 struct reg_map {
 	uint64_t addr;
 	uint64_t type; /* runtime address of the map type, 0 while unknown */
-	struct maptype_info ti;
-	bool ti_ok;
+	const struct maptype_info *ti; /* the type's details, NULL while unknown (kept once a type) */
 	enum reg_origin origin;
-	uint64_t stack[REG_STACK_DEPTH];
+	const uint64_t *stack; /* see origin; interned (one copy a site), NULL: none */
 	uint32_t nstack;
 	uint64_t created_ns, created_g;
 	uint64_t growths, same_size_growths;
 	double growth_seconds;
 	uint64_t grow_start_ns, grow_old_cap, grow_new_cap; /* classic growth in progress */
 	bool grow_same_size;
-	uint64_t grow_stack[REG_STACK_DEPTH]; /* where the classic growth in progress started */
+	const uint64_t *grow_stack; /* where the classic growth in progress started (interned) */
 	uint32_t grow_nstack;
 	uint64_t growwork_calls; /* classic growWork* calls seen in discovery windows */
 	double growwork_per_sec; /* in the last interval's windows; < 0 when not measured */
@@ -59,10 +58,10 @@ struct reg_growth {
 	uint64_t addr, ts_ns, old_capacity, new_capacity;
 	double seconds; /* < 0: not measured */
 	const char *how; /* "doubling", "same_size", "to_table", "grow", "split" */
-	uint64_t stack[REG_STACK_DEPTH];
+	const uint64_t *stack; /* interned: valid as long as the registry */
 	uint32_t nstack;
 	uint64_t type; /* the map's type and its stack (where it was created): a freed map's */
-	uint64_t map_stack[REG_STACK_DEPTH]; /* growths still count for its creation site */
+	const uint64_t *map_stack; /* growths still count for its creation site */
 	uint32_t map_nstack;
 };
 
@@ -100,6 +99,9 @@ struct reg_map *registry__at(struct registry *r, size_t i);
  * since then; window_secs <= 0 marks every rate unmeasured. Unknown addresses are ignored. */
 void registry__growwork_begin(struct registry *r, double window_secs);
 void registry__growwork(struct registry *r, uint64_t addr, uint64_t total);
+/* The details of the map type at runtime address type, read once and kept (NULL: unreadable,
+ * or the load bias is not known yet). */
+const struct maptype_info *registry__type_info(struct registry *r, uint64_t type);
 /* Growths finished since the last call (the array is reused). */
 const struct reg_growth *registry__take_growths(struct registry *r, size_t *n);
 

@@ -204,7 +204,7 @@ static void count_growths(struct sites *s, struct registry *r, uint64_t bias, do
 {
 	for (size_t i = 0; i < ng; i++) {
 		struct reg_map *m = registry__find(r, g[i].addr);
-		const char *name = m && m->ti_ok && m->type == g[i].type ? m->ti.name : NULL;
+		const char *name = m && m->ti && m->type == g[i].type ? m->ti->name : NULL;
 		struct site *t = site_of(s, bias, g[i].map_stack, g[i].map_nstack, g[i].type, name,
 					 now);
 
@@ -302,12 +302,12 @@ void sites__count_writes(struct sites *s, struct registry *r, uint64_t bias, dou
 
 		/* Until its type is known the map's site is a provisional one: its writes wait in
 		 * the kernel's cumulative count and go to the real site. */
-		if (!m->st_ok || !m->ti_ok)
+		if (!m->st_ok || !m->ti)
 			continue;
 		counts(ctx, m->addr, &w, &rd, &d);
 		if (w <= m->writes_seen)
 			continue;
-		t = site_of(s, bias, m->stack, m->nstack, m->type, m->ti_ok ? m->ti.name : NULL,
+		t = site_of(s, bias, m->stack, m->nstack, m->type, m->ti ? m->ti->name : NULL,
 			    now);
 		(t && t->exported ? t : &s->other)->writes += w - m->writes_seen;
 		m->writes_seen = w;
@@ -332,7 +332,7 @@ int sites__update(struct sites *s, struct registry *r, uint64_t bias, double now
 
 		if (!m->st_ok)
 			continue;
-		t = site_of(s, bias, m->stack, m->nstack, m->type, m->ti_ok ? m->ti.name : NULL,
+		t = site_of(s, bias, m->stack, m->nstack, m->type, m->ti ? m->ti->name : NULL,
 			    now);
 		if (!t) {
 			ret = -ENOMEM;

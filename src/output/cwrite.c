@@ -172,8 +172,8 @@ static void map_site(struct cwrite *c, const struct gobin *gb, uint64_t bias, st
 			 symbolize__file_line(&f, fl, sizeof(fl)), top__origin_note(m));
 	else if (m->held_by)
 		snprintf(c->site, sizeof(c->site), "%s", m->held_by);
-	if (!c->type[0] && m->ti_ok)
-		snprintf(c->type, sizeof(c->type), "%s", m->ti.name);
+	if (!c->type[0] && m->ti)
+		snprintf(c->type, sizeof(c->type), "%s", m->ti->name);
 }
 
 int cwrite__add(struct cwrite_log *l, const struct gobin *gb, uint64_t bias,

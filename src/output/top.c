@@ -136,7 +136,7 @@ static void summary(FILE *out, const struct gobin *gb, const struct reg_map **ro
 
 		symbolize__site(gb, tf->bias, m->stack, m->nstack, &site);
 		fprintf(out, "  %zu. %s: %s for %" PRIu64 " entries (room for %" PRIu64 "), %s %s%s\n",
-			i + 1, m->ti_ok ? m->ti.name : "map of unknown type",
+			i + 1, m->ti ? m->ti->name : "map of unknown type",
 			top__bytes(m->st.bytes, hb, sizeof(hb)), m->st.len, m->st.capacity,
 			site.func ? site.func : top__no_site(m),
 			site.func ? symbolize__file_line(&site, fl, sizeof(fl)) : "",
@@ -148,14 +148,14 @@ static void summary(FILE *out, const struct gobin *gb, const struct reg_map **ro
 				"Bloated: %s at 0x%" PRIx64 " keeps %s for only %" PRIu64
 				" entries. Go maps never shrink after deletes; copying the entries into "
 				"a new map and dropping the old one releases the memory.\n",
-				rows[i]->ti_ok ? rows[i]->ti.name : "a map", rows[i]->addr,
+				rows[i]->ti ? rows[i]->ti->name : "a map", rows[i]->addr,
 				top__bytes(rows[i]->st.bytes, hb, sizeof(hb)), rows[i]->st.len);
 	if (growths)
 		fprintf(out,
 			"Growth: %" PRIu64 " growths in %" PRIu64 " maps, %.1f ms spent growing; "
 			"the map that grew most is %s (%" PRIu64 " times). Sizing it with "
 			"make(map[K]V, n) avoids those.\n",
-			growths, grown, secs * 1e3, most->ti_ok ? most->ti.name : "?", most->growths);
+			growths, grown, secs * 1e3, most->ti ? most->ti->name : "?", most->growths);
 }
 
 #define SITE_ROWS 10
@@ -228,7 +228,7 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct to
 		}
 		fprintf(out, "0x%-12" PRIx64 " %-28.28s %9" PRIu64 " %9" PRIu64 " %5.2f %8s %5" PRIu64
 			     " %10s %10s  %s %s%s\n",
-			m->addr, m->ti_ok ? m->ti.name : "?", m->st.len, m->st.capacity,
+			m->addr, m->ti ? m->ti->name : "?", m->st.len, m->st.capacity,
 			m->st.capacity ? (double)m->st.len / (double)m->st.capacity : 0,
 			top__bytes(m->st.bytes, hb, sizeof(hb)), m->growths, wb, rb,
 			site.func ? site.func : top__no_site(m),
@@ -249,7 +249,7 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct to
 		fprintf(out,
 			"bloated: 0x%" PRIx64 " (%s) holds %s for %" PRIu64 " entries (capacity %" PRIu64
 			"): Go maps never shrink; copy it into a new map to release the memory.\n",
-			m->addr, m->ti_ok ? m->ti.name : "?", top__bytes(m->st.bytes, hb, sizeof(hb)),
+			m->addr, m->ti ? m->ti->name : "?", top__bytes(m->st.bytes, hb, sizeof(hb)),
 			m->st.len, m->st.capacity);
 	}
 	table_warnings(out, tf);

@@ -1,6 +1,7 @@
 /* top's JSON report (docs/top.md, "JSON"): one line per interval. */
 #include "output/top.h"
 
+#include "core/addrmap.h"
 #include "core/json.h"
 #include "inspect/gobin.h"
 #include "model/registry.h"
@@ -15,6 +16,8 @@
 #include <string.h>
 
 #define TOP_CANDS 64
+/* Maps that elect a report's map_defaults. */
+#define VOTERS 4096
 
 static const char *origin_name(enum reg_origin o)
 {
@@ -23,21 +26,16 @@ static const char *origin_name(enum reg_origin o)
 	return names[o];
 }
 
-/* The names of the map types a scanned map's storage fits, while its type is unknown; null when
- * its type is known or more than TOP_CANDS fit (a list that long says nothing). */
-static void json_candidates(struct json *j, const struct gobin *gb, uint64_t bias,
-			    const struct reg_map *m)
+/* The names of the map types a scanned map's storage fits, while its type is unknown (only
+ * lists of at most TOP_CANDS are referred to: a list that long says nothing). */
+static void json_candidates(struct json *j, struct registry *r, const struct heapscan_cands *c)
 {
-	struct maptype_info ti;
-
-	if (m->ti_ok || !m->cands || m->cands->n > TOP_CANDS) {
-		json__null(j);
-		return;
-	}
 	json__arr_begin(j);
-	for (uint32_t i = 0; i < m->cands->n; i++)
-		json__str(j, gotype__maptype(gb, m->cands->types[i] - bias, &ti) == 0 ? ti.name
-										      : NULL);
+	for (uint32_t i = 0; i < c->n; i++) {
+		const struct maptype_info *ti = registry__type_info(r, c->types[i]);
+
+		json__str(j, ti ? ti->name : NULL);
+	}
 	json__arr_end(j);
 }
 
@@ -62,76 +60,44 @@ static void json_stack(struct json *j, const struct gobin *gb, uint64_t bias, co
 	json__arr_end(j);
 }
 
-/* A report's distinct creation stacks, each symbolized once: a server's thousands of maps from
- * one site share one. Maps refer to them by index (their "stack_id"). */
-struct stack_tab {
-	const struct reg_map **first; /* the first map with each stack, in index order */
+/* What many maps share, written once in a report and referred to by index: creation stacks
+ * (interned by the registry: one pointer a stack; a server's thousands of maps from one site
+ * share one, "stack_id") and candidate lists (one a storage shape, model/heapscan.h;
+ * "candidates_id"). */
+struct id_tab {
+	struct addrmap ids; /* key -> index + 1 */
+	const void **first; /* what each index stands for */
 	size_t n, cap;
-	uint32_t *slot; /* open addressing over nslot (a power of two): index + 1, 0 when free */
-	size_t nslot;
 };
 
-static uint64_t stack_hash(const uint64_t *st, uint32_t n)
+/* key's index, added with what it stands for if new; -1 for a NULL key or out of memory. */
+static long id_of(struct id_tab *t, const void *key, const void *what)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	void *v;
 
-	for (uint32_t i = 0; i < n; i++)
-		h = (h ^ st[i]) * 0x100000001b3ull;
-	return h ^ (h >> 29);
-}
-
-static bool same_stack(const struct reg_map *a, const struct reg_map *b)
-{
-	return a->nstack == b->nstack &&
-	       !memcmp(a->stack, b->stack, a->nstack * sizeof(a->stack[0]));
-}
-
-static int stack_tab_grow(struct stack_tab *t)
-{
-	size_t nslot = t->nslot ? t->nslot * 2 : 1024;
-	uint32_t *slot = calloc(nslot, sizeof(*slot));
-
-	if (!slot)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->n; i++) {
-		const struct reg_map *m = t->first[i];
-		size_t k = stack_hash(m->stack, m->nstack) & (nslot - 1);
-
-		while (slot[k])
-			k = (k + 1) & (nslot - 1);
-		slot[k] = (uint32_t)i + 1;
-	}
-	free(t->slot);
-	t->slot = slot;
-	t->nslot = nslot;
-	return 0;
-}
-
-/* m's stack's index, added if new; -1 without a stack or memory. */
-static long stack_id(struct stack_tab *t, const struct reg_map *m)
-{
-	size_t k;
-
-	if (!m->nstack)
+	if (!key)
 		return -1;
-	if ((t->n + 1) * 2 > t->nslot && stack_tab_grow(t))
-		return -1;
-	for (k = stack_hash(m->stack, m->nstack) & (t->nslot - 1); t->slot[k];
-	     k = (k + 1) & (t->nslot - 1))
-		if (same_stack(t->first[t->slot[k] - 1], m))
-			return (long)t->slot[k] - 1;
+	if (addrmap__get(&t->ids, (uintptr_t)key, &v))
+		return (long)(uintptr_t)v - 1;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 256;
-		const struct reg_map **f = realloc(t->first, cap * sizeof(*f));
+		const void **f = realloc(t->first, cap * sizeof(*f));
 
 		if (!f)
 			return -1;
 		t->first = f;
 		t->cap = cap;
 	}
-	t->first[t->n] = m;
-	t->slot[k] = (uint32_t)++t->n;
-	return (long)t->n - 1;
+	if (addrmap__put(&t->ids, (uintptr_t)key, (void *)(uintptr_t)(t->n + 1)))
+		return -1;
+	t->first[t->n] = what;
+	return (long)t->n++;
+}
+
+static void id_tab_free(struct id_tab *t)
+{
+	addrmap__clear(&t->ids);
+	free(t->first);
 }
 
 /* A map object leaves out every member that holds its report's default for it, and each report
@@ -164,6 +130,7 @@ enum {
 	M_READS_HIGH,
 	M_DELETES,
 	M_FLAGS,
+	M_CANDS_ID,
 	M_MEMBERS
 };
 static const struct {
@@ -195,6 +162,7 @@ static const struct {
 	[M_READS_HIGH] = {"reads_high", COUNTED, K_UINT},
 	[M_DELETES] = {"deletes", COUNTED, K_UINT},
 	[M_FLAGS] = {"flags", ALWAYS, K_FLAGS},
+	[M_CANDS_ID] = {"candidates_id", ALWAYS, K_UINT},
 };
 
 enum { F_BLOATED = 1, F_GROWING = 2, F_UNREADABLE = 4, F_TYPE_UNKNOWN = 8 };
@@ -211,7 +179,8 @@ struct num {
 struct map_ctx {
 	const struct gobin *gb;
 	const struct top_frame *tf;
-	struct stack_tab stacks;
+	struct registry *r;
+	struct id_tab stacks, cands;
 	const size_t *row_of; /* each map's row in "sites", by registry index; NULL: no sites */
 	bool swiss;
 	struct num dflt[M_MEMBERS];
@@ -242,7 +211,9 @@ static void map_nums(struct map_ctx *c, const struct reg_map *m, size_t idx, str
 	const struct top_frame *tf = c->tf;
 	uint64_t writes = 0, reads = 0, deletes = 0;
 	struct top_range rg = {0};
-	long sid = stack_id(&c->stacks, m);
+	long sid = id_of(&c->stacks, m->stack, m);
+	long cid = m->ti || !m->cands || m->cands->n > TOP_CANDS ? -1
+								   : id_of(&c->cands, m->cands, m->cands);
 	const uint64_t u[M_MEMBERS] = {
 		[M_SITE_ID] = c->row_of ? c->row_of[idx] : 0,
 		[M_STACK_ID] = sid >= 0 ? (uint64_t)sid : 0,
@@ -258,7 +229,8 @@ static void map_nums(struct map_ctx *c, const struct reg_map *m, size_t idx, str
 		[M_GROWTHS] = m->growths,
 		[M_SAME_SIZE] = m->same_size_growths,
 		[M_FLAGS] = (top__is_bloated(m) ? F_BLOATED : 0) | (m->st.growing ? F_GROWING : 0) |
-			    (!m->st_ok ? F_UNREADABLE : 0) | (!m->ti_ok ? F_TYPE_UNKNOWN : 0),
+			    (!m->st_ok ? F_UNREADABLE : 0) | (!m->ti ? F_TYPE_UNKNOWN : 0),
+		[M_CANDS_ID] = cid >= 0 ? (uint64_t)cid : 0,
 	};
 
 	if (tf->counts) {
@@ -269,6 +241,7 @@ static void map_nums(struct map_ctx *c, const struct reg_map *m, size_t idx, str
 		v[k] = (struct num){.null = !applies(c, MEMBERS[k].when), .u = u[k]};
 	v[M_SITE_ID].null = !c->row_of;
 	v[M_STACK_ID].null = sid < 0;
+	v[M_CANDS_ID].null = cid < 0;
 	v[M_WRITES].u = writes;
 	v[M_WRITES_LOW].u = rg.writes_low;
 	v[M_WRITES_HIGH].u = rg.writes_high;
@@ -327,8 +300,6 @@ static void json_defaults(struct json *j, const struct map_ctx *c)
 	json__obj_begin(j);
 	for (size_t k = 0; k < M_MEMBERS; k++)
 		put_member(j, k, &c->dflt[k]);
-	json__key(j, "type_candidates");
-	json__null(j);
 	json__key(j, "retained_bytes");
 	json__null(j);
 	json__obj_end(j);
@@ -342,10 +313,6 @@ static void json_map(struct json *j, struct map_ctx *c, const struct reg_map *m,
 	json__obj_begin(j);
 	json__key(j, "addr");
 	json__hex(j, m->addr);
-	if (!m->ti_ok && m->cands && m->cands->n <= TOP_CANDS) {
-		json__key(j, "type_candidates");
-		json_candidates(j, c->gb, c->tf->bias, m);
-	}
 	for (size_t k = 0; k < M_MEMBERS; k++)
 		if (!same_num(&v[k], &c->dflt[k]))
 			put_member(j, k, &v[k]);
@@ -495,7 +462,7 @@ static size_t sorted_maps(struct registry *r, size_t max, struct by_size **idx)
 void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *tf)
 {
 	struct json *j = json__new(out);
-	struct map_ctx c = {.gb = gb, .tf = tf, .swiss = gb->maps == GO_LAYOUT_SWISS};
+	struct map_ctx c = {.gb = gb, .tf = tf, .r = r, .swiss = gb->maps == GO_LAYOUT_SWISS};
 	struct bysite_row *sites = NULL;
 	size_t nsites = 0, ng, n, *row_of;
 	const struct reg_growth *g;
@@ -516,7 +483,9 @@ void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top
 	json__key(j, "layout");
 	json__str(j, goversion__layout_name(gb->maps));
 	n = sorted_maps(r, tf->max_maps, &rows);
-	for (size_t i = 0; i < n; i++) {
+	/* Any default is right (a map lists what differs), so a sample of the maps elects them:
+	 * the vote was half the cost of a report at 50,000 maps. */
+	for (size_t i = 0; i < n; i += n > VOTERS ? n / VOTERS : 1) {
 		size_t idx = rows ? rows[i].idx : i;
 		struct num v[M_MEMBERS];
 
@@ -538,11 +507,19 @@ void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top
 	free(row_of);
 	json__key(j, "stacks");
 	json__arr_begin(j);
-	for (size_t i = 0; i < c.stacks.n; i++)
-		json_stack(j, gb, tf->bias, c.stacks.first[i]->stack, c.stacks.first[i]->nstack);
+	for (size_t i = 0; i < c.stacks.n; i++) {
+		const struct reg_map *m = c.stacks.first[i];
+
+		json_stack(j, gb, tf->bias, m->stack, m->nstack);
+	}
 	json__arr_end(j);
-	free(c.stacks.first);
-	free(c.stacks.slot);
+	json__key(j, "candidates");
+	json__arr_begin(j);
+	for (size_t i = 0; i < c.cands.n; i++)
+		json_candidates(j, r, c.cands.first[i]);
+	json__arr_end(j);
+	id_tab_free(&c.stacks);
+	id_tab_free(&c.cands);
 	json__key(j, "events");
 	json__arr_begin(j);
 	g = registry__take_growths(r, &ng);

@@ -142,7 +142,7 @@ static void take_growths(struct tui *t, const struct gobin *gb, struct registry 
 				     .seconds = g[i].seconds,
 				     .how = g[i].how};
 		snprintf(e->type, sizeof(e->type), "%.*s", (int)sizeof(e->type) - 1,
-			 m && m->ti_ok ? m->ti.name : "?");
+			 m && m->ti ? m->ti->name : "?");
 		if (symbolize__site(gb, f->bias, g[i].stack, g[i].nstack, &site) < 0 || !site.func)
 			snprintf(e->site, sizeof(e->site), "?");
 		else
@@ -264,7 +264,7 @@ static void draw_map(struct tui *t, int y, const struct row *r)
 	snprintf(buf, sizeof(buf),
 		 "0x%-12" PRIx64 " %-*.*s %9" PRIu64 " %9" PRIu64 " %5.2f %8s %7" PRIu64
 		 " %7s %7s",
-		 m->addr, TYPE_W, TYPE_W, m->ti_ok ? m->ti.name : "?", m->st.len, m->st.capacity,
+		 m->addr, TYPE_W, TYPE_W, m->ti ? m->ti->name : "?", m->st.len, m->st.capacity,
 		 m->st.capacity ? (double)m->st.len / (double)m->st.capacity : 0,
 		 top__bytes(m->st.bytes, hb, sizeof(hb)), m->growths, wb, rb);
 	put(y, 0, buf);
