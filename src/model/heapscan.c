@@ -109,6 +109,20 @@ struct run {
 	size_t npending, cap_pending;
 };
 
+/* qsort and bsearch of n elements: C leaves a null array undefined even for n 0, and an
+ * empty list here is a null pointer (the sanitizer build stops on it). */
+static void sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n)
+		qsort(v, n, size, cmp);
+}
+
+static void *find(const void *key, const void *v, size_t n, size_t size,
+		  int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, v, n, size, cmp) : NULL;
+}
+
 static int cmp_global(const void *a, const void *b)
 {
 	const struct global *x = a, *y = b;
@@ -180,7 +194,7 @@ int heapscan__new(const struct gobin *gb, pid_t pid, struct heapscan **out)
 	ret = elf__foreach_object(gb->elf, add_global, hs);
 	if (ret)
 		goto fail;
-	qsort(hs->globals, hs->nglobals, sizeof(*hs->globals), cmp_global);
+	sort(hs->globals, hs->nglobals, sizeof(*hs->globals), cmp_global);
 	for (size_t i = 0; i < 2; i++)
 		if (elf__section(gb->elf, sects[i], &hs->data[hs->ndata]) == 0 &&
 		    hs->data[hs->ndata].addr && hs->data[hs->ndata].size)
@@ -758,7 +772,7 @@ static void find_holders(struct run *r)
 
 			if (w[i] < 4096)
 				continue;
-			f = bsearch(&key, r->found, r->nfound, sizeof(key), cmp_found);
+			f = find(&key, r->found, r->nfound, sizeof(key), cmp_found);
 			if (f && !f->m.held_by)
 				f->m.held_by = global_at(hs, s->addr + i * 8);
 		}
@@ -770,7 +784,7 @@ static struct found *found_at(const struct run *r, uint64_t addr)
 {
 	struct found key = {.m.addr = addr};
 
-	return bsearch(&key, r->found, r->nfound, sizeof(key), cmp_found);
+	return find(&key, r->found, r->nfound, sizeof(key), cmp_found);
 }
 
 /* A header-class object that is no map found (an empty one): it does not end an array. */
@@ -838,7 +852,7 @@ static int cmp_u64(const void *a, const void *b)
 
 static bool is_empty_map(const struct run *r, uint64_t addr)
 {
-	return bsearch(&addr, r->empty, r->nempty, sizeof(addr), cmp_u64) != NULL;
+	return find(&addr, r->empty, r->nempty, sizeof(addr), cmp_u64) != NULL;
 }
 
 /* An accepted array's empty members become its maps: a []map[K]V that holds validated maps
@@ -863,7 +877,7 @@ static int find_arrays(struct run *r)
 	struct found **members = NULL;
 	int ret = 0;
 
-	qsort(r->empty, r->nempty, sizeof(*r->empty), cmp_u64);
+	sort(r->empty, r->nempty, sizeof(*r->empty), cmp_u64);
 	for (size_t i = 0; i < r->nspans && budget && !ret; i++) {
 		const struct goheap_span *s = &r->spans[i];
 		size_t nw, n = 0, ne = 0, start = 0;
@@ -913,17 +927,17 @@ static int add_pending(struct run *r)
 	size_t sorted = r->nfound;
 	uint64_t last = 0;
 
-	qsort(r->pending, r->npending, sizeof(*r->pending), cmp_found);
+	sort(r->pending, r->npending, sizeof(*r->pending), cmp_found);
 	for (size_t i = 0; i < r->npending; i++) {
 		if (r->pending[i].m.addr == last ||
-		    bsearch(&r->pending[i], r->found, sorted, sizeof(*r->found), cmp_found))
+		    find(&r->pending[i], r->found, sorted, sizeof(*r->found), cmp_found))
 			continue;
 		last = r->pending[i].m.addr;
 		if (add_found(r, &r->pending[i]))
 			return -ENOMEM;
 		r->st->empty--; /* counted as skipped when its slot was read */
 	}
-	qsort(r->found, r->nfound, sizeof(*r->found), cmp_found);
+	sort(r->found, r->nfound, sizeof(*r->found), cmp_found);
 	return 0;
 }
 
@@ -1036,7 +1050,7 @@ int heapscan__run(struct heapscan *hs, struct goheap *h, uint64_t bias, heapscan
 			ret = cut_by_bitmap(&r, h);
 	}
 	if (!ret) {
-		qsort(r.found, r.nfound, sizeof(*r.found), cmp_found);
+		sort(r.found, r.nfound, sizeof(*r.found), cmp_found);
 		ret = find_arrays(&r);
 	}
 	/* The arrays' empty maps join once every array is found (found_at needs r.found sorted
