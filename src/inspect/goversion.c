@@ -21,12 +21,15 @@ static const struct go_layout layouts[] = {
 	{ 17, 18, false, 152, true, 48, 13, false, false, 40, 280, false, NO_HEAP },
 	{ 19, 19, false, 152, true, 48, 13, false, false, 40, 280, true,
 	  /* heapArena.bitmap is 2 MiB before spans */
-	  65936, 65848, 2097152, 24, 32, 8, 48, 56, 72, 88, 99, 104, 65856, 98, 0 },
-	{ 20, 20, false, 152, true, 48, 13, false, false, 44, 296, false, NO_HEAP },
+	  65936, 65848, 2097152, 24, 32, 8, 48, 56, 72, 88, 99, 104, 65856, 98, 0,
+	  .heap_bitmap = GO_HEAP_BITMAP_2BIT },
+	{ 20, 20, false, 152, true, 48, 13, false, false, 44, 296, false, NO_HEAP,
+	  .heap_bitmap = GO_HEAP_BITMAP_1BIT },
 	/* Go 1.21's loadFactorNum is (8*13/16)*2 = 12 by integer division. */
 	{ 21, 21, false, 152, true, 48, 12, false, false, 44, 296, true,
 	  /* 1 MiB bitmap + noMorePtrs before spans; mspan.pinnerBits moves sweepgen on */
-	  65944, 65856, 1064960, 24, 32, 8, 48, 56, 72, 96, 107, 112, 65864, 106, 0 },
+	  65944, 65856, 1064960, 24, 32, 8, 48, 56, 72, 96, 107, 112, 65864, 106, 0,
+	  .heap_bitmap = GO_HEAP_BITMAP_1BIT },
 	/* 1.22: allocation headers remove the arena bitmap; mspan indexes shrink to uint16. */
 	{ 22, 22, false, 152, true, 48, 13, false, false, 44, 296, true, HEAP_122 },
 	/* 1.23 adds g.syscallbp before goid. */

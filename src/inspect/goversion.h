@@ -18,6 +18,13 @@ enum go_map_layout {
 	GO_LAYOUT_SWISS,
 };
 
+/* go_layout.heap_bitmap. */
+enum {
+	GO_HEAP_BITMAP_NONE,
+	GO_HEAP_BITMAP_2BIT,
+	GO_HEAP_BITMAP_1BIT,
+};
+
 /* Every version-dependent offset and rule. Offsets are in bytes on linux/amd64. */
 struct go_layout {
 	int min_minor, max_minor; /* Go 1.min_minor .. 1.max_minor inclusive */
@@ -52,6 +59,10 @@ struct go_layout {
 	 * (+88..+112, ElemOff +120, Flags +128) instead of SlotSize, ElemOff (+88, +96, Flags
 	 * +104): 1.27+, where GOEXPERIMENT=mapsplitgroup may also split keys from elems. */
 	bool swiss_group_strides;
+	/* The GC's pointer bitmap of heap objects, heapArena.bitmap at offset 0 (DWARF of 1.19,
+	 * 1.21): 2 bits a word, the 4 pointer bits of 4 words in a byte's low nibble (1.19); 1 bit
+	 * a word, 64 words a uint64 (1.20-1.21). 0: none (1.22+ keep it in spans or headers). */
+	uint8_t heap_bitmap;
 };
 
 /* Oldest and newest supported versions (minor numbers of Go 1.x). */

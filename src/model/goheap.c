@@ -19,6 +19,10 @@
 #define ARENA_L2_ENTRIES (1ull << 22)		/* 1 << arenaL2Bits */
 #define PAGE_SHIFT 13				/* log2(_PageSize), 8 KiB */
 #define PAGES_PER_ARENA 8192
+/* heapArena.bitmap (mbitmap.go): 1.19 holds 4 words a byte (pointer bits in the low nibble,
+ * scan bits in the high), 2 MiB an arena; 1.20-1.21 one bit a word in uint64s, 1 MiB. */
+#define BITMAP2_BYTES (1ull << 21)
+#define BITMAP1_WORDS (1ull << 17)
 /* No span is larger than the 48-bit address space. */
 #define MAX_SPAN_PAGES (1ull << (48 - PAGE_SHIFT))
 
@@ -620,4 +624,93 @@ int goheap__allocated(struct goheap *h, uint64_t addr, uint64_t elemsize)
 	int verdict, ret = goheap__allocated_each(h, &addr, 1, elemsize, &verdict);
 
 	return ret ? ret : verdict;
+}
+
+size_t goheap__bitmap_span(int format, size_t words)
+{
+	/* The first word may sit at the last position of a byte (2 bits) or a uint64 (1 bit). */
+	if (format == GO_HEAP_BITMAP_2BIT)
+		return (words + 3 + 3) / 4;
+	if (format == GO_HEAP_BITMAP_1BIT)
+		return (words + 63 + 63) / 64 * 8;
+	return 0;
+}
+
+uint64_t goheap__bitmap_offset(int format, uint64_t addr)
+{
+	if (format == GO_HEAP_BITMAP_2BIT)
+		return (addr / 32) % BITMAP2_BYTES;
+	return (addr / 512) % BITMAP1_WORDS * 8;
+}
+
+void goheap__bitmap_decode(int format, const uint8_t *raw, uint64_t addr, size_t words,
+			   uint8_t *bits)
+{
+	/* Position of the object's first word in raw, in bit-pairs or bits. */
+	uint64_t at = format == GO_HEAP_BITMAP_2BIT ? (addr / 8) % 4 : (addr / 8) % 64;
+
+	memset(bits, 0, (words + 7) / 8);
+	for (size_t w = 0; w < words; w++, at++) {
+		unsigned int b = format == GO_HEAP_BITMAP_2BIT ? raw[at / 4] >> (at % 4) & 1
+							       : raw[at / 8] >> (at % 8) & 1;
+
+		bits[w / 8] |= (uint8_t)(b << (w % 8));
+	}
+}
+
+int goheap__ptrbits_each(struct goheap *h, const uint64_t *addrs, size_t n, size_t words,
+			 uint8_t *bits, uint8_t *ok)
+{
+	int format = h ? h->l->heap_bitmap : GO_HEAP_BITMAP_NONE;
+	size_t each = goheap__bitmap_span(format, words), nb = (words + 7) / 8, k = 0;
+	uint64_t *at = NULL;
+	size_t *order = NULL;
+	uint8_t *raw = NULL, *got = NULL;
+	long ret = -ENOMEM;
+
+	if (n)
+		memset(ok, 0, n);
+	if (!each || !words)
+		return -ENOTSUP;
+	at = calloc(n + 1, sizeof(*at));
+	order = malloc((n + 1) * sizeof(*order));
+	raw = malloc((n + 1) * each);
+	got = calloc(n + 1, 1);
+	if (!at || !order || !raw || !got)
+		goto out;
+	ret = 0;
+	for (size_t i = 0; i < n && !ret; i++) {
+		uint64_t a = addrs[i], ri = (a - ARENA_BASE_OFFSET) >> ARENA_SHIFT, ha = 0;
+
+		/* Bits of a word in another arena are in that arena's bitmap. */
+		if (ri >= ARENA_L2_ENTRIES || a % 8 ||
+		    ((a + words * 8 - 1 - ARENA_BASE_OFFSET) >> ARENA_SHIFT) != ri)
+			continue;
+		ret = arena_of(h, ri, &ha);
+		if (ret == -ENOENT || ret == -EFAULT) {
+			ret = 0;
+			continue;
+		}
+		at[k] = ha + goheap__bitmap_offset(format, a);
+		order[k++] = i;
+	}
+	if (ret)
+		goto out;
+	ret = remote__read_clustered(h->pid, at, each, raw, got, k);
+	if (ret < 0)
+		goto out;
+	for (size_t j = 0; j < k; j++) {
+		if (!got[j])
+			continue;
+		goheap__bitmap_decode(format, raw + j * each, addrs[order[j]], words,
+				      bits + order[j] * nb);
+		ok[order[j]] = 1;
+	}
+	ret = 0;
+out:
+	free(at);
+	free(order);
+	free(raw);
+	free(got);
+	return (int)ret;
 }

@@ -61,6 +61,24 @@ int goheap__spans(struct goheap *h, struct goheap_span **out, size_t *n, uint32_
 /* The span holding addr in spans[0..n) (sorted by start), or NULL. */
 const struct goheap_span *goheap__span_of(const struct goheap_span *spans, size_t n, uint64_t addr);
 
+/* The GC's pointer bits (1: the word holds a pointer) of the first `words` words of each heap
+ * object at addrs[i], from heapArena.bitmap (Go 1.19-1.21; see go_layout.heap_bitmap), into
+ * bits + i*((words+7)/8), word w at bit w%8 of byte w/8. ok[i] says whether they were read:
+ * not when the words run into the next arena or the arena is unknown. Only objects of scan
+ * spans have bits; an object freed and reused meanwhile may show another's. Returns 0,
+ * -ENOTSUP when the version has no such bitmap, or a read error (-ESRCH, -EPERM, -ENOMEM). */
+int goheap__ptrbits_each(struct goheap *h, const uint64_t *addrs, size_t n, size_t words,
+			 uint8_t *bits, uint8_t *ok);
+/* Bytes of bitmap that hold `words` words' bits in `format` (GO_HEAP_BITMAP_*), wherever the
+ * first word falls; 0 for an unknown format. */
+size_t goheap__bitmap_span(int format, size_t words);
+/* Where the bitmap bytes of the object at addr start, as an offset into heapArena.bitmap. */
+uint64_t goheap__bitmap_offset(int format, uint64_t addr);
+/* The pointer bits of `words` words from raw, the bitmap bytes at goheap__bitmap_offset(addr)
+ * on: word w into bit w%8 of bits[w/8]. */
+void goheap__bitmap_decode(int format, const uint8_t *raw, uint64_t addr, size_t words,
+			   uint8_t *bits);
+
 /* File virtual address of runtime.mheap_.arenas in gb: from .symtab (runtime.mheap_ + offset),
  * or in a stripped binary from the RIP-relative load in runtime.spanOfHeap. 0 or -ENOENT. */
 int goheap__arenas_symtab(const struct gobin *gb, uint64_t *vaddr);

@@ -21,6 +21,8 @@
 #define MAPTYPE_ELEM 56
 #define MAPTYPE_GROUP 64
 #define TYPE_PTRBYTES 8
+#define TYPE_GCDATA 32
+#define KIND_GCPROG 0x40 /* in the kind byte, <= 1.23 */
 #define KIND_MAP 21
 #define KIND_STRUCT 25
 #define CLASSIC_FLAGS 84
@@ -176,7 +178,7 @@ static bool map_type_at(const struct gobin *gb, const struct elf_section *s, uin
 			struct gotype_map *out)
 {
 	const uint8_t *p = s->data + off;
-	uint64_t v = s->addr + off, ptr[3], gsize, stated = 0, ptrbytes;
+	uint64_t v = s->addr + off, ptr[3], gsize, stated = 0, ptrbytes, gcdata = 0;
 	uint8_t gk[TYPE_KIND + 1];
 	char name[8];
 
@@ -196,9 +198,11 @@ static bool map_type_at(const struct gobin *gb, const struct elf_section *s, uin
 	if (elf__read(gb->elf, ptr[2], &gsize, 8) || gsize != stated || !gsize ||
 	    elf__read(gb->elf, ptr[2] + TYPE_PTRBYTES, &ptrbytes, 8) ||
 	    elf__read(gb->elf, ptr[2], gk, sizeof(gk)) || kind_at(gb, gk) != KIND_STRUCT ||
-	    type_name(gb, v, name, sizeof(name)) || strncmp(name, "map[", 4))
+	    type_name(gb, v, name, sizeof(name)) || strncmp(name, "map[", 4) ||
+	    (ptrbytes && elf__read_ptr(gb->elf, ptr[2] + TYPE_GCDATA, &gcdata)))
 		return false;
-	*out = (struct gotype_map){v, ptr[2], gsize, ptrbytes != 0};
+	*out = (struct gotype_map){v, ptr[2], gsize, ptrbytes != 0, ptrbytes, gcdata,
+				   gb->ver.minor <= 23 && (gk[TYPE_KIND] & KIND_GCPROG)};
 	return true;
 }
 

@@ -30,6 +30,10 @@ struct gotype_map {
 	uint64_t map, group;
 	uint64_t group_size;
 	bool group_ptrs; /* the group holds pointers: its arrays live in scan spans */
+	/* The group's pointer mask: abi.Type.PtrBytes, and GCData, a bitmap of PtrBytes/8 bits
+	 * (one a word, 1: a pointer) unless gcprog says it is a GC program. */
+	uint64_t ptrdata, gcdata;
+	bool gcprog;
 };
 
 /* Every map type in the binary's type data (the section holding moduledata.types), found by

@@ -8,6 +8,7 @@
 #include "model/remote.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -40,6 +41,8 @@
  * words, read from large objects up to this many bytes a scan. */
 #define ARRAY_MIN_MAPS 8
 #define ARRAY_READ_MAX (64ull << 20)
+/* The GC bitmap words read per untyped array: a few buckets, enough to tell masks apart. */
+#define BITMAP_WORDS_MAX 512
 
 struct global {
 	uint64_t addr, size; /* file virtual address */
@@ -60,6 +63,13 @@ struct heapscan {
 	size_t ndata;
 	struct shape *shapes; /* every storage shape typed so far, and its candidates */
 	size_t nshapes, scap;
+	/* For the bitmap (go_layout.heap_bitmap): types indexes by map address, each group's
+	 * pointer mask once read (masks[i] NULL: not yet or none, mask_state 1 read, 2 none), and
+	 * the cut candidate sets, kept like the shapes' for the life of the heapscan. */
+	size_t *by_map;
+	uint8_t **masks, *mask_state;
+	struct heapscan_cands **cut;
+	size_t ncut, ccap;
 	heapscan_progress_fn progress;
 	void *progress_ctx;
 };
@@ -99,6 +109,20 @@ struct run {
 	size_t npending, cap_pending;
 };
 
+/* qsort and bsearch of n elements: C leaves a null array undefined even for n 0, and an
+ * empty list here is a null pointer (the sanitizer build stops on it). */
+static void sort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n)
+		qsort(v, n, size, cmp);
+}
+
+static void *find(const void *key, const void *v, size_t n, size_t size,
+		  int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, v, n, size, cmp) : NULL;
+}
+
 static int cmp_global(const void *a, const void *b)
 {
 	const struct global *x = a, *y = b;
@@ -125,6 +149,14 @@ static int add_global(const char *name, uint64_t value, uint64_t size, void *ctx
 	return 0;
 }
 
+static int cmp_by_map(const void *a, const void *b, void *ctx)
+{
+	const struct gotype_map *t = ctx;
+	uint64_t x = t[*(const size_t *)a].map, y = t[*(const size_t *)b].map;
+
+	return x < y ? -1 : x > y;
+}
+
 int heapscan__new(const struct gobin *gb, pid_t pid, struct heapscan **out)
 {
 	const char *const sects[] = {".data", ".bss"};
@@ -149,10 +181,20 @@ int heapscan__new(const struct gobin *gb, pid_t pid, struct heapscan **out)
 	for (size_t i = 0; i < hs->ntypes; i++)
 		if (!hs->min_group || hs->types[i].group_size < hs->min_group)
 			hs->min_group = hs->types[i].group_size;
+	if (gb->layout->heap_bitmap && hs->ntypes) {
+		hs->by_map = malloc(hs->ntypes * sizeof(*hs->by_map));
+		hs->masks = calloc(hs->ntypes, sizeof(*hs->masks));
+		hs->mask_state = calloc(hs->ntypes, 1);
+		if (!hs->by_map || !hs->masks || !hs->mask_state)
+			goto fail;
+		for (size_t i = 0; i < hs->ntypes; i++)
+			hs->by_map[i] = i;
+		qsort_r(hs->by_map, hs->ntypes, sizeof(*hs->by_map), cmp_by_map, hs->types);
+	}
 	ret = elf__foreach_object(gb->elf, add_global, hs);
 	if (ret)
 		goto fail;
-	qsort(hs->globals, hs->nglobals, sizeof(*hs->globals), cmp_global);
+	sort(hs->globals, hs->nglobals, sizeof(*hs->globals), cmp_global);
 	for (size_t i = 0; i < 2; i++)
 		if (elf__section(gb->elf, sects[i], &hs->data[hs->ndata]) == 0 &&
 		    hs->data[hs->ndata].addr && hs->data[hs->ndata].size)
@@ -171,6 +213,14 @@ void heapscan__free(struct heapscan *hs)
 	for (size_t i = 0; i < hs->nshapes; i++)
 		free(hs->shapes[i].cands);
 	free(hs->shapes);
+	for (size_t i = 0; hs->masks && i < hs->ntypes; i++)
+		free(hs->masks[i]);
+	free(hs->masks);
+	free(hs->mask_state);
+	free(hs->by_map);
+	for (size_t i = 0; i < hs->ncut; i++)
+		free(hs->cut[i]);
+	free(hs->cut);
 	free(hs->types);
 	free(hs->globals);
 	free(hs);
@@ -505,6 +555,180 @@ static bool type_found(struct run *r, struct found *f, uint64_t hdr_word)
 	return !sh || !r->hs->ntypes || f->m.type || f->m.cands;
 }
 
+/* The pointer mask of types[i]'s group, word w at bit w%8 of byte w/8, read once; NULL when it
+ * is a GC program or unreadable: the type then stays a candidate whatever the bitmap says. */
+static const uint8_t *group_mask(struct heapscan *hs, size_t i)
+{
+	const struct gotype_map *t = &hs->types[i];
+	uint64_t words = t->group_size / 8, nb = (words + 7) / 8;
+	uint8_t *m;
+
+	if (hs->mask_state[i])
+		return hs->masks[i];
+	hs->mask_state[i] = 2;
+	if (!t->group_ptrs || t->gcprog || !t->gcdata || !words || t->group_size % 8 ||
+	    t->ptrdata > t->group_size)
+		return NULL;
+	m = calloc(nb, 1);
+	if (!m)
+		return NULL;
+	if (elf__read(hs->gb->elf, t->gcdata, m, (t->ptrdata / 8 + 7) / 8)) {
+		free(m);
+		return NULL;
+	}
+	/* The mask's last byte is padded: words past PtrBytes hold no pointers. */
+	for (uint64_t w = t->ptrdata / 8; w < nb * 8; w++)
+		m[w / 8] &= (uint8_t)~(1u << (w % 8));
+	hs->masks[i] = m;
+	hs->mask_state[i] = 1;
+	return m;
+}
+
+/* Whether bits[0..words) are the pointer bits of f's array were it of types[i]'s groups: the
+ * group mask repeated over every group makeBucketArray allocates (2^B below B 4, else as many
+ * as the object holds, 2^(B-4) overflow buckets and the size class's rounding included), zero
+ * to the object's end. -1: the mask is unknown. */
+static int mask_fits(struct heapscan *hs, size_t i, const struct found *f, const uint8_t *bits,
+		     size_t words)
+{
+	const struct gotype_map *t = &hs->types[i];
+	const uint8_t *m = group_mask(hs, i);
+	uint64_t gw = t->group_size / 8;
+	uint64_t n = f->groups == f->groups_max ? f->groups : f->usize / t->group_size;
+
+	if (!m)
+		return -1;
+	for (size_t w = 0; w < words; w++) {
+		unsigned int want = w < n * gw ? m[w % gw / 8] >> (w % gw % 8) & 1 : 0;
+
+		if (want != (bits[w / 8] >> (w % 8) & 1u))
+			return 0;
+	}
+	return 1;
+}
+
+/* The candidate set of these types, one kept per distinct set (maps share them). */
+static const struct heapscan_cands *cut_set(struct heapscan *hs, const uint64_t *types,
+					     uint32_t n)
+{
+	struct heapscan_cands *c;
+
+	for (size_t i = 0; i < hs->ncut; i++)
+		if (hs->cut[i]->n == n && !memcmp(hs->cut[i]->types, types, n * sizeof(*types)))
+			return hs->cut[i];
+	if (hs->ncut == hs->ccap) {
+		size_t cap = hs->ccap ? hs->ccap * 2 : 64;
+		struct heapscan_cands **v = realloc(hs->cut, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		hs->cut = v;
+		hs->ccap = cap;
+	}
+	c = malloc(sizeof(*c) + n * sizeof(c->types[0]));
+	if (!c)
+		return NULL;
+	c->n = n;
+	memcpy(c->types, types, n * sizeof(*types));
+	hs->cut[hs->ncut++] = c;
+	return c;
+}
+
+static size_t type_by_map(const struct heapscan *hs, uint64_t map)
+{
+	size_t lo = 0, hi = hs->ntypes;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t m = hs->types[hs->by_map[mid]].map;
+
+		if (m == map)
+			return hs->by_map[mid];
+		if (m < map)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SIZE_MAX;
+}
+
+/* Keeps of each map with candidates those whose group's pointer mask is the one the GC's
+ * bitmap holds for its array (Go 1.19-1.21, arrays in scan spans; noscan spans keep no bits).
+ * A map none fits keeps them all: its bits changed under the read (the array freed and
+ * reused), and a wrong cut would be worse than none. */
+static int cut_by_bitmap(struct run *r, struct goheap *h)
+{
+	struct heapscan *hs = r->hs;
+	size_t n = 0, words = 0, nb;
+	size_t *idx = malloc((r->nfound + 1) * sizeof(*idx));
+	uint64_t *addrs = malloc((r->nfound + 1) * sizeof(*addrs)), *keep = NULL;
+	uint8_t *bits = NULL, *ok = malloc(r->nfound + 1);
+	int ret = -ENOMEM;
+
+	if (!idx || !addrs || !ok)
+		goto out;
+	for (size_t i = 0; i < r->nfound; i++) {
+		const struct found *f = &r->found[i];
+		uint64_t w = f->usize / 8 < BITMAP_WORDS_MAX ? f->usize / 8 : BITMAP_WORDS_MAX;
+
+		if (!f->m.cands || (f->arr_span->spanclass & 1))
+			continue;
+		words = w > words ? w : words;
+		idx[n] = i;
+		addrs[n++] = f->arr;
+	}
+	ret = 0;
+	if (!n || !words)
+		goto out;
+	nb = (words + 7) / 8;
+	bits = malloc(n * nb);
+	keep = malloc(hs->ntypes * sizeof(*keep));
+	ret = -ENOMEM;
+	if (!bits || !keep)
+		goto out;
+	ret = goheap__ptrbits_each(h, addrs, n, words, bits, ok);
+	if (ret)
+		goto out;
+	r->st->bytes_read += n * goheap__bitmap_span(hs->gb->layout->heap_bitmap, words);
+	for (size_t k = 0; k < n; k++) {
+		struct found *f = &r->found[idx[k]];
+		const struct heapscan_cands *c = f->m.cands;
+		size_t mine = f->usize / 8 < words ? f->usize / 8 : words;
+		uint32_t kept = 0, fit = 0;
+
+		for (uint32_t j = 0; ok[k] && j < c->n && c->n <= hs->ntypes; j++) {
+			size_t t = type_by_map(hs, c->types[j] - r->bias);
+			int v = t == SIZE_MAX ? -1 : mask_fits(hs, t, f, bits + k * nb, mine);
+
+			fit += v == 1;
+			if (v)
+				keep[kept++] = c->types[j];
+		}
+		if (!fit || kept == c->n)
+			continue;
+		if (kept == 1) {
+			f->m.type = keep[0];
+			f->m.cands = NULL;
+			r->st->bitmap_typed++;
+			continue;
+		}
+		c = cut_set(hs, keep, kept);
+		if (!c) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		f->m.cands = c;
+	}
+	ret = 0;
+out:
+	free(idx);
+	free(addrs);
+	free(bits);
+	free(ok);
+	free(keep);
+	return ret;
+}
+
 static int cmp_found(const void *a, const void *b)
 {
 	const struct found *x = a, *y = b;
@@ -548,7 +772,7 @@ static void find_holders(struct run *r)
 
 			if (w[i] < 4096)
 				continue;
-			f = bsearch(&key, r->found, r->nfound, sizeof(key), cmp_found);
+			f = find(&key, r->found, r->nfound, sizeof(key), cmp_found);
 			if (f && !f->m.held_by)
 				f->m.held_by = global_at(hs, s->addr + i * 8);
 		}
@@ -560,7 +784,7 @@ static struct found *found_at(const struct run *r, uint64_t addr)
 {
 	struct found key = {.m.addr = addr};
 
-	return bsearch(&key, r->found, r->nfound, sizeof(key), cmp_found);
+	return find(&key, r->found, r->nfound, sizeof(key), cmp_found);
 }
 
 /* A header-class object that is no map found (an empty one): it does not end an array. */
@@ -628,7 +852,7 @@ static int cmp_u64(const void *a, const void *b)
 
 static bool is_empty_map(const struct run *r, uint64_t addr)
 {
-	return bsearch(&addr, r->empty, r->nempty, sizeof(addr), cmp_u64) != NULL;
+	return find(&addr, r->empty, r->nempty, sizeof(addr), cmp_u64) != NULL;
 }
 
 /* An accepted array's empty members become its maps: a []map[K]V that holds validated maps
@@ -653,7 +877,7 @@ static int find_arrays(struct run *r)
 	struct found **members = NULL;
 	int ret = 0;
 
-	qsort(r->empty, r->nempty, sizeof(*r->empty), cmp_u64);
+	sort(r->empty, r->nempty, sizeof(*r->empty), cmp_u64);
 	for (size_t i = 0; i < r->nspans && budget && !ret; i++) {
 		const struct goheap_span *s = &r->spans[i];
 		size_t nw, n = 0, ne = 0, start = 0;
@@ -703,17 +927,17 @@ static int add_pending(struct run *r)
 	size_t sorted = r->nfound;
 	uint64_t last = 0;
 
-	qsort(r->pending, r->npending, sizeof(*r->pending), cmp_found);
+	sort(r->pending, r->npending, sizeof(*r->pending), cmp_found);
 	for (size_t i = 0; i < r->npending; i++) {
 		if (r->pending[i].m.addr == last ||
-		    bsearch(&r->pending[i], r->found, sorted, sizeof(*r->found), cmp_found))
+		    find(&r->pending[i], r->found, sorted, sizeof(*r->found), cmp_found))
 			continue;
 		last = r->pending[i].m.addr;
 		if (add_found(r, &r->pending[i]))
 			return -ENOMEM;
 		r->st->empty--; /* counted as skipped when its slot was read */
 	}
-	qsort(r->found, r->nfound, sizeof(*r->found), cmp_found);
+	sort(r->found, r->nfound, sizeof(*r->found), cmp_found);
 	return 0;
 }
 
@@ -822,7 +1046,11 @@ int heapscan__run(struct heapscan *hs, struct goheap *h, uint64_t bias, heapscan
 		}
 		st->rejected = r.nfound - kept;
 		r.nfound = kept;
-		qsort(r.found, r.nfound, sizeof(*r.found), cmp_found);
+		if (hs->by_map)
+			ret = cut_by_bitmap(&r, h);
+	}
+	if (!ret) {
+		sort(r.found, r.nfound, sizeof(*r.found), cmp_found);
 		ret = find_arrays(&r);
 	}
 	/* The arrays' empty maps join once every array is found (found_at needs r.found sorted

@@ -10,7 +10,8 @@
  *
  * Types come from the runtime's own data: the allocation header of a bucket or group array
  * (Go 1.22+, objects over 512 bytes with pointers), mspan.largeType for large ones, else the
- * binary's map types whose bucket or group size and pointer-ness fit the array. */
+ * binary's map types whose bucket or group size and pointer-ness fit the array, cut on Go
+ * 1.19-1.21 to those whose pointer mask is the one the GC's heap bitmap holds for the array. */
 #ifndef MAPSCOPE_MODEL_HEAPSCAN_H
 #define MAPSCOPE_MODEL_HEAPSCAN_H
 
@@ -45,6 +46,7 @@ struct heapscan_stats {
 	uint64_t empty;	     /* empty maps with no storage, skipped (not those in an array) */
 	uint64_t rejected;   /* held together, but their storage fits no map type of the binary */
 	uint64_t typed;	     /* maps typed by an allocation header or largeType */
+	uint64_t bitmap_typed; /* untyped by size, typed by the GC's pointer bitmap (<= 1.21) */
 	uint64_t bytes_read; /* from the target */
 	double seconds, cpu_seconds;
 };

@@ -8,6 +8,7 @@
 #include "t.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,6 +238,127 @@ TEST(goheap_null_and_unsupported)
 	goheap__free(NULL);
 	CHECK_EQ(goheap__open_at(goversion__layout(&v), getpid(), 0x1000, &h), -ENOTSUP);
 	CHECK(h == NULL);
+}
+
+/* A word's pointer bit as mbitmap.go stores it: 1.19's heapBitsForAddr (byte addr/32 of the
+ * arena's 2 MiB, pointer bit (addr/8)&3, its scan bit 4 above), 1.20-1.21's heapBitsForAddr
+ * (uintptr word/64 of the 1 MiB, bit word%64, little-endian). */
+static void set_ptr(int format, uint8_t *bitmap, uint64_t addr)
+{
+	if (format == GO_HEAP_BITMAP_2BIT) {
+		bitmap[addr / 32 % (1u << 21)] |= (uint8_t)(0x11u << (addr / 8 % 4));
+	} else {
+		uint64_t word = addr / 8 % (1u << 23), v;
+
+		memcpy(&v, bitmap + word / 64 * 8, 8);
+		v |= 1ull << (word % 64);
+		memcpy(bitmap + word / 64 * 8, &v, 8);
+	}
+}
+
+/* Scan bits without the pointer bit (1.19: pointers may follow), or nothing. */
+static void set_scan(int format, uint8_t *bitmap, uint64_t addr)
+{
+	if (format == GO_HEAP_BITMAP_2BIT)
+		bitmap[addr / 32 % (1u << 21)] |= (uint8_t)(0x10u << (addr / 8 % 4));
+}
+
+/* The object at addr (words[i]: word i holds a pointer) between neighbours whose words all
+ * hold pointers, decoded back from the bytes the bitmap keeps. */
+static void decode_case(int format, uint64_t addr, const char *words)
+{
+	static uint8_t bitmap[1u << 21];
+	size_t n = strlen(words), span = goheap__bitmap_span(format, n);
+	uint64_t off = goheap__bitmap_offset(format, addr);
+	uint8_t got[8] = {0};
+
+	memset(bitmap, 0, sizeof(bitmap));
+	for (uint64_t a = addr - 64 * 8; a < addr + (n + 64) * 8; a += 8) {
+		bool inside = a >= addr && a < addr + n * 8;
+
+		set_scan(format, bitmap, a);
+		if (!inside || words[(a - addr) / 8] == '1')
+			set_ptr(format, bitmap, a);
+	}
+	if (off + span > sizeof(bitmap)) {
+		T_FAIL("format %d addr 0x%llx: bytes past the bitmap", format,
+		       (unsigned long long)addr);
+		return;
+	}
+	goheap__bitmap_decode(format, bitmap + off, addr, n, got);
+	for (size_t w = 0; w < n; w++)
+		if ((got[w / 8] >> (w % 8) & 1) != (unsigned int)(words[w] == '1'))
+			T_FAIL("format %d addr 0x%llx word %zu: got %d, want %c", format,
+			       (unsigned long long)addr, w, got[w / 8] >> (w % 8) & 1, words[w]);
+	for (size_t w = n; w < 64; w++)
+		if (got[w / 8] >> (w % 8) & 1)
+			T_FAIL("format %d: bit %zu past the %zu words set", format, w, n);
+}
+
+TEST(goheap_bitmap_decode)
+{
+	/* map[int]string's bucket: tophash, 8 ints, 8 strings (pointer, length), overflow. */
+	const char *bucket = "00000000010101010101010101";
+	/* Every place a first word can take in a byte (1.19) and a uint64 (1.21), objects that
+	 * end inside their first byte or word, and arena offsets near the bitmap's end. */
+	const uint64_t addrs[] = {0xc000012000, 0xc000012008, 0xc000012010, 0xc000012018,
+				  0xc0000121e0, 0xc0000121f8, 0xc003ffff00, 0xc004000000};
+
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		decode_case(GO_HEAP_BITMAP_2BIT, addrs[i], bucket);
+		decode_case(GO_HEAP_BITMAP_1BIT, addrs[i], bucket);
+		decode_case(GO_HEAP_BITMAP_2BIT, addrs[i], "101");
+		decode_case(GO_HEAP_BITMAP_1BIT, addrs[i], "011");
+	}
+	CHECK_EQ(goheap__bitmap_span(GO_HEAP_BITMAP_NONE, 8), 0);
+	CHECK_EQ(goheap__bitmap_span(GO_HEAP_BITMAP_2BIT, 26), 8);
+	CHECK_EQ(goheap__bitmap_span(GO_HEAP_BITMAP_1BIT, 26), 16);
+}
+
+/* goheap__ptrbits_each against a fake arena's bitmap: the object's bits, and none for an
+ * object running into the next arena or in an arena the heap does not have. */
+static void ptrbits_case(int minor)
+{
+	const char *words = "0101010100000000000000000000000000000000000000000000000000000001";
+	uint64_t addrs[3] = {HEAP_P, 0xc004000000ull - 16, 0xc010000000ull};
+	uint8_t bits[3 * 8], ok[3];
+	struct fake f;
+
+	if (fake_open(&f, minor, 0)) {
+		T_FAIL("go1.%d: fake heap setup failed", minor);
+		return;
+	}
+	for (size_t w = 0; w < 64; w++) {
+		set_scan(f.l->heap_bitmap, f.arena, HEAP_P + w * 8);
+		if (words[w] == '1')
+			set_ptr(f.l->heap_bitmap, f.arena, HEAP_P + w * 8);
+	}
+	CHECK_EQ(goheap__ptrbits_each(f.h, addrs, 3, 64, bits, ok), 0);
+	CHECK_EQ(ok[0], 1);
+	CHECK_EQ(ok[1], 0);
+	CHECK_EQ(ok[2], 0);
+	for (size_t w = 0; ok[0] && w < 64; w++)
+		if ((bits[w / 8] >> (w % 8) & 1) != (unsigned int)(words[w] == '1'))
+			T_FAIL("go1.%d word %zu: got %d, want %c", minor, w,
+			       bits[w / 8] >> (w % 8) & 1, words[w]);
+	fake_close(&f);
+}
+
+TEST(goheap_ptrbits_fake_arena)
+{
+	struct fake f;
+	uint64_t a = HEAP_P;
+	uint8_t bits[8], ok[1];
+
+	ptrbits_case(19);
+	ptrbits_case(21);
+	/* 1.22+ keep no arena bitmap. */
+	if (fake_open(&f, 22, 0)) {
+		T_FAIL("go1.22: fake heap setup failed");
+		return;
+	}
+	CHECK_EQ(goheap__ptrbits_each(f.h, &a, 1, 8, bits, ok), -ENOTSUP);
+	fake_close(&f);
 }
 
 /* Section holding vaddr: its name and vaddr's offset in it. */

@@ -1,0 +1,3 @@
+module mapscope.test/maskmaps
+
+go 1.19
