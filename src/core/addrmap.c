@@ -15,7 +15,7 @@ void addrmap__clear(struct addrmap *m)
 	if (!m)
 		return;
 	free(m->slot);
-	*m = (struct addrmap){ 0 };
+	*m = (struct addrmap){0};
 }
 
 bool addrmap__get(const struct addrmap *m, uint64_t key, void **val)
@@ -66,7 +66,7 @@ int addrmap__put(struct addrmap *m, uint64_t key, void *val)
 			m->slot[k].val = val;
 			return 0;
 		}
-	m->slot[k] = (struct addrmap_slot){ key, val };
+	m->slot[k] = (struct addrmap_slot){key, val};
 	m->n++;
 	return 0;
 }

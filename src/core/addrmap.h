@@ -12,11 +12,12 @@ struct addrmap {
 	struct addrmap_slot {
 		uint64_t key; /* 0: empty */
 		void *val;
-	} *slot;
+	} * slot;
 	size_t nslot, n;
 };
 
-/* A zeroed struct addrmap is an empty map; slot[0..nslot) iterates it (key 0: empty). Frees the table, not the values. NULL-safe. */
+/* A zeroed struct addrmap is an empty map; slot[0..nslot) iterates it (key 0: empty). Frees the
+ * table, not the values. NULL-safe. */
 void addrmap__clear(struct addrmap *m);
 /* Whether key is held, and its value in *val (may be NULL). */
 bool addrmap__get(const struct addrmap *m, uint64_t key, void **val);
