@@ -88,7 +88,8 @@ static void take_counts(struct session *s, uint64_t now_ns)
 		hkduty__collect(c->d);
 		c->n = 0;
 		hotkeys__maps(hkduty__hotkeys(c->d), on_count, c);
-		qsort(c->m, c->n, sizeof(*c->m), by_addr);
+		if (c->n)
+			qsort(c->m, c->n, sizeof(*c->m), by_addr);
 		sm = hkduty__sampling(c->d, now_ns);
 		c->sc = sm.sc;
 		c->settled = sm.settled;

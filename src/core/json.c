@@ -191,9 +191,35 @@ void json__hex(struct json *j, uint64_t v)
 	put_number(j->out, "\"0x", v, 16, "\"");
 }
 
+/* v in decimal when it is k / 2^24 with 0 <= v < 2^32, which it then is exactly in at most 24
+ * digits after the point: a load (len over a power-of-two capacity) and every integer. printf
+ * with its read-back check was a tenth of a report at 100,000 maps. False for any other v. */
+static bool put_dyadic(FILE *out, double v)
+{
+	double scaled = v * 16777216.0;
+	char buf[40];
+	size_t n = 0;
+	uint64_t k, frac;
+
+	if (!(v >= 0 && v < 4294967296.0) || scaled != (double)(uint64_t)scaled)
+		return false;
+	k = (uint64_t)scaled;
+	frac = k & 0xffffff;
+	put_number(out, "", k >> 24, 10, frac ? "." : "");
+	while (frac) {
+		frac *= 10;
+		buf[n++] = (char)('0' + (frac >> 24));
+		frac &= 0xffffff;
+	}
+	fwrite_unlocked(buf, 1, n, out);
+	return true;
+}
+
 void json__double(struct json *j, double v)
 {
 	sep(j);
+	if (put_dyadic(j->out, v))
+		return;
 	if (isfinite(v)) {
 		char buf[32];
 

@@ -1,6 +1,5 @@
 #include "output/bysite.h"
 
-#include "core/addrmap.h"
 #include "inspect/gobin.h"
 #include "model/registry.h"
 #include "model/symbolize.h"
@@ -68,92 +67,156 @@ static int renumber(struct bysite_row *v, size_t k, size_t *row_of, size_t nm)
 	return 0;
 }
 
-/* The site of a stack, symbolized once per report: the registry interns stacks, so the maps of
- * a site share one pointer (symbolizing every map was a tenth of a report at 50,000 maps). */
-struct site_cache {
-	struct addrmap at; /* stack -> index + 1 in f */
-	struct frame *f;
+/* The maps' groups before their sites are named: maps with one stack (interned by the registry),
+ * one type and one holder have one site, so a site is named and compared once per group, not
+ * once per map (symbolizing and sorting every map were a sixth of a report at 100,000 maps).
+ * Groups that name the same site merge after. */
+struct groups {
+	struct bysite_row *v;
+	const struct reg_map **first; /* the first map of each group */
 	size_t n, cap;
+	size_t *slot; /* open addressing over nslot (a power of two): group + 1, 0 when free */
+	size_t nslot;
 };
 
-static void site_of(struct site_cache *c, const struct gobin *gb, uint64_t bias,
-		    const struct reg_map *m, struct frame *out)
+static bool same_group(const struct reg_map *a, const struct reg_map *b)
 {
-	void *v;
+	return a->stack == b->stack && a->ti == b->ti && (a->stack || a->held_by == b->held_by);
+}
 
-	if (m->stack && addrmap__get(&c->at, (uintptr_t)m->stack, &v)) {
-		*out = c->f[(uintptr_t)v - 1];
-		return;
+static size_t group_hash(const struct reg_map *m, size_t nslot)
+{
+	uint64_t h = ((uintptr_t)m->stack ^ (uintptr_t)m->ti * 31 ^
+		      (m->stack ? 0 : (uintptr_t)m->held_by * 17)) * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h ^ (h >> 32)) & (nslot - 1);
+}
+
+static int groups_grow(struct groups *g)
+{
+	size_t nslot = g->nslot ? g->nslot * 2 : 1024, *slot = calloc(nslot, sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < g->n; i++) {
+		size_t k = group_hash(g->first[i], nslot);
+
+		while (slot[k])
+			k = (k + 1) & (nslot - 1);
+		slot[k] = i + 1;
 	}
-	symbolize__site(gb, bias, m->stack, m->nstack, out);
-	if (!m->stack)
-		return;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct frame *f = realloc(c->f, cap * sizeof(*f));
+	free(g->slot);
+	g->slot = slot;
+	g->nslot = nslot;
+	return 0;
+}
 
+/* m's group, made (its row empty, `at` its index) when new; -ENOMEM. */
+static long group_of(struct groups *g, const struct reg_map *m)
+{
+	size_t k;
+
+	if ((g->n + 1) * 2 > g->nslot && groups_grow(g))
+		return -ENOMEM;
+	for (k = group_hash(m, g->nslot); g->slot[k]; k = (k + 1) & (g->nslot - 1))
+		if (same_group(g->first[g->slot[k] - 1], m))
+			return (long)g->slot[k] - 1;
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 256;
+		struct bysite_row *v = realloc(g->v, cap * sizeof(*v));
+		const struct reg_map **f;
+
+		if (!v)
+			return -ENOMEM;
+		g->v = v;
+		f = realloc(g->first, cap * sizeof(*f));
 		if (!f)
-			return;
-		c->f = f;
-		c->cap = cap;
+			return -ENOMEM;
+		g->first = f;
+		g->cap = cap;
 	}
-	if (addrmap__put(&c->at, (uintptr_t)m->stack, (void *)(uintptr_t)(c->n + 1)) == 0)
-		c->f[c->n++] = *out;
+	g->first[g->n] = m;
+	g->v[g->n] = (struct bysite_row){ .at = g->n };
+	g->slot[k] = ++g->n;
+	return (long)g->n - 1;
+}
+
+static void name_group(struct bysite_row *w, const struct gobin *gb, uint64_t bias,
+		       const struct reg_map *m)
+{
+	struct frame f;
+
+	symbolize__site(gb, bias, m->stack, m->nstack, &f);
+	w->func = f.func;
+	w->file = f.func ? f.file : NULL;
+	w->line = f.func ? f.line : 0;
+	w->held = f.func ? NULL : top__no_site(m);
+	w->type = m->ti ? m->ti->name : "?";
+	w->key_kind = m->ti ? gotype__kind_name(m->ti->key_kind) : NULL;
 }
 
 int bysite__build(const struct gobin *gb, uint64_t bias, struct registry *r,
 		  bysite_counts_fn counts, void *ctx, struct bysite_row **out, size_t *n,
 		  size_t *row_of)
 {
-	size_t nm = registry__count(r), k = 0;
-	struct bysite_row *v = calloc(nm ? nm : 1, sizeof(*v));
-	struct site_cache sc = { 0 };
+	size_t nm = registry__count(r), k = 0, *gi = malloc((nm ? nm : 1) * sizeof(*gi)), *fin;
+	struct groups g = { 0 };
+	int ret = -ENOMEM;
 
-	if (!v)
-		return -ENOMEM;
+	if (!gi)
+		goto cleanup;
 	for (size_t i = 0; i < nm; i++) {
 		const struct reg_map *m = registry__at(r, i);
-		struct bysite_row *w = &v[i];
-		struct frame f;
+		struct bysite_row one = { .maps = 1 };
 		uint64_t deletes;
+		long at = group_of(&g, m);
 
-		site_of(&sc, gb, bias, m, &f);
-		w->func = f.func;
-		w->file = f.func ? f.file : NULL;
-		w->line = f.func ? f.line : 0;
-		w->held = f.func ? NULL : top__no_site(m);
-		w->type = m->ti ? m->ti->name : "?";
-		w->key_kind = m->ti ? gotype__kind_name(m->ti->key_kind) : NULL;
-		w->at = i;
-		w->maps = 1;
-		w->entries = m->st.len;
-		w->capacity = m->st.capacity;
-		w->bytes = m->st.bytes;
-		w->growths = m->growths;
+		if (at < 0)
+			goto cleanup;
+		gi[i] = (size_t)at;
+		one.entries = m->st.len;
+		one.capacity = m->st.capacity;
+		one.bytes = m->st.bytes;
+		one.growths = m->growths;
 		if (counts)
-			counts(ctx, m->addr, &w->writes, &w->reads, &deletes);
+			counts(ctx, m->addr, &one.writes, &one.reads, &deletes);
+		merge(&g.v[at], &one);
 	}
-	addrmap__clear(&sc.at);
-	free(sc.f);
-	qsort(v, nm, sizeof(*v), by_key);
-	for (size_t i = 0; i < nm; i++) {
-		size_t at = v[i].at;
+	for (size_t i = 0; i < g.n; i++)
+		name_group(&g.v[i], gb, bias, g.first[i]);
+	/* Groups naming one site become one row: fin[group] is its row. */
+	fin = malloc((g.n ? g.n : 1) * sizeof(*fin));
+	if (!fin)
+		goto cleanup;
+	qsort(g.v, g.n, sizeof(*g.v), by_key);
+	for (size_t i = 0; i < g.n; i++) {
+		size_t at = g.v[i].at;
 
-		if (k && by_key(&v[k - 1], &v[i]) == 0)
-			merge(&v[k - 1], &v[i]);
+		if (k && by_key(&g.v[k - 1], &g.v[i]) == 0)
+			merge(&g.v[k - 1], &g.v[i]);
 		else
-			v[k++] = v[i];
-		if (row_of)
-			row_of[at] = k - 1;
+			g.v[k++] = g.v[i];
+		fin[at] = k - 1;
 	}
-	for (size_t g = 0; g < k; g++)
-		v[g].at = g;
-	qsort(v, k, sizeof(*v), by_bytes);
-	if (row_of && renumber(v, k, row_of, nm)) {
-		free(v);
-		return -ENOMEM;
-	}
-	*out = v;
+	for (size_t i = 0; row_of && i < nm; i++)
+		row_of[i] = fin[gi[i]];
+	free(fin);
+	for (size_t i = 0; i < k; i++)
+		g.v[i].at = i;
+	qsort(g.v, k, sizeof(*g.v), by_bytes);
+	if (row_of && renumber(g.v, k, row_of, nm))
+		goto cleanup;
+	/* No maps: an empty list, not NULL. */
+	*out = g.v ? g.v : calloc(1, sizeof(*g.v));
+	if (!*out)
+		goto cleanup;
 	*n = k;
-	return 0;
+	g.v = NULL;
+	ret = 0;
+cleanup:
+	free(g.v);
+	free(g.first);
+	free(g.slot);
+	free(gi);
+	return ret;
 }

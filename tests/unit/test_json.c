@@ -80,4 +80,41 @@ TEST(unbalanced_is_reported)
 	free(s);
 }
 
+static double one_value;
+
+static void fill_one(struct json *j)
+{
+	json__double(j, one_value);
+}
+
+/* Every finite double reads back as itself, loads (k / 2^n) printed exactly. */
+TEST(doubles_read_back)
+{
+	const double vs[] = {
+		0, 1, 3, 0.5, 0.875, 300.0 / 512, 100.0 / 131072, 999999.0 / 1048576,
+		4294967295.0, 4294967296.0, 1e300, -0.25, 0.1, 1.0 / 3, 2.5e-9,
+		16777215.0 / 16777216,
+	};
+
+	for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+		int ret;
+		char *s, *end;
+
+		one_value = vs[i];
+		s = render(fill_one, &ret);
+		CHECK(s);
+		if (strtod(s, &end) != vs[i] || *end != '\n')
+			T_FAIL("%.17g printed as %s", vs[i], s);
+		free(s);
+	}
+	one_value = 300.0 / 512;
+	{
+		int ret;
+		char *s = render(fill_one, &ret);
+
+		CHECK_STR(s, "0.5859375\n");
+		free(s);
+	}
+}
+
 T_MAIN()
