@@ -19,8 +19,8 @@ struct registry {
 	pid_t pid;
 	uint64_t bias;
 	bool have_bias;
-	struct reg_map *maps;
-	size_t n, cap;
+	struct reg_map **chunk; /* maps i at chunk[i / CHUNK][i % CHUNK] (at()) */
+	size_t n, cap, nchunks;
 	uint64_t *index; /* open addressing: slot holds position+1, 0 = empty */
 	size_t index_cap;
 	struct reg_growth *growths;
@@ -36,6 +36,15 @@ struct registry {
 	struct addrmap types;	 /* runtime type address -> struct maptype_info (NULL: unreadable) */
 };
 
+/* The maps live in chunks that never move: a realloc of one array of 130,000 maps moved 40 MB,
+ * and every page of it faulted again at its next touch (170 ms in a VM, at every doubling). */
+#define CHUNK 1024
+
+static inline struct reg_map *at(const struct registry *r, size_t i)
+{
+	return &r->chunk[i / CHUNK][i % CHUNK];
+}
+
 /* A multiply's low bits depend only on the multiplicand's low bits, and header addresses share
  * theirs (48-byte objects): the high half is folded in, else 100,000 maps probed long chains. */
 static size_t slot_of(uint64_t addr, size_t cap)
@@ -50,7 +59,7 @@ static void rebuild_index(struct registry *r)
 {
 	memset(r->index, 0, r->index_cap * sizeof(*r->index));
 	for (size_t i = 0; i < r->n; i++) {
-		size_t s = slot_of(r->maps[i].addr, r->index_cap);
+		size_t s = slot_of(at(r, i)->addr, r->index_cap);
 
 		while (r->index[s])
 			s = (s + 1) & (r->index_cap - 1);
@@ -78,8 +87,8 @@ static struct reg_map *find(struct registry *r, uint64_t addr)
 	if (!r->index_cap)
 		return NULL;
 	for (s = slot_of(addr, r->index_cap); r->index[s]; s = (s + 1) & (r->index_cap - 1))
-		if (r->maps[r->index[s] - 1].addr == addr)
-			return &r->maps[r->index[s] - 1];
+		if (at(r, r->index[s] - 1)->addr == addr)
+			return at(r, r->index[s] - 1);
 	return NULL;
 }
 
@@ -94,17 +103,20 @@ static struct reg_map *add(struct registry *r, uint64_t addr)
 	size_t s;
 
 	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		struct reg_map *maps = realloc(r->maps, cap * sizeof(*maps));
+		struct reg_map **chunk = realloc(r->chunk, (r->nchunks + 1) * sizeof(*chunk));
 
-		if (!maps)
+		if (!chunk)
 			return NULL;
-		r->maps = maps;
-		r->cap = cap;
+		r->chunk = chunk;
+		r->chunk[r->nchunks] = malloc(CHUNK * sizeof(struct reg_map));
+		if (!r->chunk[r->nchunks])
+			return NULL;
+		r->nchunks++;
+		r->cap += CHUNK;
 	}
 	if ((r->n + 1) * 2 > r->index_cap && reindex(r, r->index_cap ? r->index_cap * 2 : 128))
 		return NULL;
-	m = &r->maps[r->n++];
+	m = at(r, r->n++);
 	memset(m, 0, sizeof(*m));
 	m->addr = addr;
 	for (s = slot_of(addr, r->index_cap); r->index[s]; s = (s + 1) & (r->index_cap - 1))
@@ -147,7 +159,9 @@ void registry__free(struct registry *r)
 {
 	if (!r)
 		return;
-	free(r->maps);
+	for (size_t i = 0; i < r->nchunks; i++)
+		free(r->chunk[i]);
+	free(r->chunk);
 	free(r->index);
 	free(r->growths);
 	goheap__free(r->heap);
@@ -167,7 +181,7 @@ size_t registry__count(const struct registry *r)
 
 struct reg_map *registry__at(struct registry *r, size_t i)
 {
-	return i < r->n ? &r->maps[i] : NULL;
+	return i < r->n ? at(r, i) : NULL;
 }
 
 const struct maptype_info *registry__type_info(struct registry *r, uint64_t type)
@@ -212,11 +226,14 @@ static void set_type(struct registry *r, struct reg_map *m, uint64_t type)
 	if (sitetypes__learn(r->sites, site_of(m), type) > 0)
 		r->sites_news = true;
 	/* The maps of one []map[K]V share their type: the first one typed types them all. */
-	for (size_t i = 0; m->array && i < r->n; i++)
-		if (r->maps[i].array == m->array && !r->maps[i].type) {
-			r->maps[i].type = type;
-			resolve_type(r, &r->maps[i]);
+	for (size_t i = 0; m->array && i < r->n; i++) {
+		struct reg_map *o = at(r, i);
+
+		if (o->array == m->array && !o->type) {
+			o->type = type;
+			resolve_type(r, o);
 		}
+	}
 }
 
 static const uint64_t *intern(struct registry *r, const uint64_t *pcs, uint32_t n, uint32_t *kept)
@@ -461,7 +478,7 @@ static int sweep_read(struct registry *r, const struct mapread_layout *l, uint64
 	if (!w->addrs || !w->live || !w->hdrs || !w->ok)
 		return -ENOMEM;
 	for (size_t i = 0; i < r->n; i++) {
-		w->addrs[i] = r->maps[i].addr;
+		w->addrs[i] = at(r, i)->addr;
 		w->live[i] = -ENOENT;
 	}
 	if (r->heap && r->have_bias)
@@ -537,9 +554,8 @@ void registry__refresh(struct registry *r, unsigned int max_misses, bool at_exit
 	if (r->sites_news) {
 		r->sites_news = false;
 		for (size_t i = 0; i < r->n; i++)
-			if (!r->maps[i].type)
-				set_type(r, &r->maps[i],
-					 sitetypes__type(r->sites, site_of(&r->maps[i])));
+			if (!at(r, i)->type)
+				set_type(r, at(r, i), sitetypes__type(r->sites, site_of(at(r, i))));
 	}
 	/* Out of memory for the batch: this refresh is skipped, every last read stands. */
 	if (sweep_read(r, &l, hdr_class, &w)) {
@@ -547,13 +563,13 @@ void registry__refresh(struct registry *r, unsigned int max_misses, bool at_exit
 		return;
 	}
 	for (size_t i = 0; i < before; i++) {
-		struct reg_map *m = &r->maps[i];
+		struct reg_map *m = at(r, i);
 
 		if (!refresh_one(r, m, &l, w.live[i], w.ok[i] ? w.hdrs + i * w.hsz : NULL,
 				 max_misses, at_exit))
 			continue;
 		if (kept != i)
-			r->maps[kept] = *m;
+			*at(r, kept) = *m;
 		kept++;
 	}
 	r->n = kept;
@@ -568,7 +584,7 @@ void registry__growwork_begin(struct registry *r, double window_secs)
 {
 	r->window_secs = window_secs;
 	for (size_t i = 0; i < r->n; i++)
-		r->maps[i].growwork_per_sec = window_secs > 0 ? 0 : -1;
+		at(r, i)->growwork_per_sec = window_secs > 0 ? 0 : -1;
 }
 
 void registry__growwork(struct registry *r, uint64_t addr, uint64_t total)
