@@ -84,6 +84,11 @@ const struct go_layout *goversion__layout(const struct go_version *v)
 	return NULL;
 }
 
+uint16_t goversion__hmap_size(const struct go_layout *l)
+{
+	return l ? l->classic_hmap_size : GO_HMAP_SIZE_MIN;
+}
+
 enum go_map_layout goversion__map_layout(const struct go_version *v)
 {
 	const struct go_layout *l = goversion__layout(v);
@@ -95,7 +100,8 @@ enum go_map_layout goversion__map_layout(const struct go_version *v)
 
 const struct go_map_writing *goversion__map_writing(enum go_map_layout l)
 {
-	static const struct go_map_writing classic = { 8, 4 }, swiss = { 34, 1 };
+	static const struct go_map_writing classic = { GO_HMAP_FLAGS, GO_HMAP_WRITING },
+					   swiss = { GO_SWISS_WRITING, 1 };
 
 	return l == GO_LAYOUT_SWISS ? &swiss : &classic;
 }
