@@ -23,7 +23,8 @@ const volatile __u32 goid_off = 0;
 const volatile __u32 writing_off = 0;
 const volatile __u32 writing_mask = 0;
 const volatile __u32 ncpus = 1;
-/* runtime.g.sched.bp: gobuf {sp, pc, g, ctxt, ret, lr, bp} at g + 56; 1.25 dropped ret. */
+/* runtime.g.sched.bp (goversion's table): gobuf {sp, pc, g, ctxt, ret, lr, bp} at g + 56; 1.25
+ * dropped ret. */
 const volatile __u32 sched_bp_off = 104;
 
 /* --samples N: Algorithm R over the counted writes (samples_seen of them so far). */

@@ -230,7 +230,7 @@ int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, unsigned
 		const struct go_map_writing *w = goversion__map_writing(gb->maps);
 
 		hk->skel->rodata->goid_off = gb->layout->goid_offset;
-		hk->skel->rodata->sched_bp_off = gb->layout->min_minor >= 25 ? 96 : 104;
+		hk->skel->rodata->sched_bp_off = gb->layout->g_sched_bp;
 		hk->skel->rodata->writing_off = w->off;
 		hk->skel->rodata->writing_mask = w->mask;
 	}

@@ -30,6 +30,7 @@ struct go_layout {
 	int min_minor, max_minor; /* Go 1.min_minor .. 1.max_minor inclusive */
 	bool swiss_default;       /* Swiss tables unless built with GOEXPERIMENT=noswissmap */
 	uint16_t goid_offset;     /* runtime.g.goid */
+	uint16_t g_sched_bp;      /* runtime.g.sched.bp: 104; 96 once gobuf.ret went (1.25) */
 	bool kind_masked;         /* abi.Type.Kind_ carries flag bits (mask 0x1f), ≤ 1.25 */
 	uint16_t classic_hmap_size;     /* 48; 56 with clearSeq (1.24+ noswissmap) */
 	uint8_t classic_load_num;       /* loadFactorNum: 13, or 12 in Go 1.21 */
