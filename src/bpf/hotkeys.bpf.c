@@ -11,6 +11,7 @@
 
 #include "shared/hotkeys.h"
 #include "shared/inventory.h"
+#include "shared/mapfn.h"
 
 #define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
 
@@ -22,7 +23,8 @@ const volatile __u32 goid_off = 0;
 const volatile __u32 writing_off = 0;
 const volatile __u32 writing_mask = 0;
 const volatile __u32 ncpus = 1;
-/* runtime.g.sched.bp: gobuf {sp, pc, g, ctxt, ret, lr, bp} at g + 56; 1.25 dropped ret. */
+/* runtime.g.sched.bp (goversion's table): gobuf {sp, pc, g, ctxt, ret, lr, bp} at g + 56; 1.25
+ * dropped ret. */
 const volatile __u32 sched_bp_off = 104;
 
 /* --samples N: Algorithm R over the counted writes (samples_seen of them so far). */
@@ -613,12 +615,12 @@ int hk_assign(struct pt_regs *ctx)
 	    bpf_probe_read_user(&flag, 1, (void *)(ctx->bx + writing_off)))
 		flag = 0;
 	switch (cookie & 0xff) {
-	case HK_FAST32:
-	case HK_FAST64:
-	case HK_FAST64PTR: {
+	case MAPFN_FAST32:
+	case MAPFN_FAST64:
+	case MAPFN_FAST64PTR: {
 		struct hk_key_small ks = { .map = ctx->bx, .len = 8, .key = ctx->cx };
 
-		if ((cookie & 0xff) == HK_FAST32) {
+		if ((cookie & 0xff) == MAPFN_FAST32) {
 			ks.len = 4;
 			ks.key = (__u32)ctx->cx;
 		}
@@ -634,11 +636,11 @@ int hk_assign(struct pt_regs *ctx)
 	__builtin_memset(k, 0, sizeof(*k));
 	k->map = ctx->bx;
 	switch (cookie & 0xff) {
-	case HK_FASTSTR:
+	case MAPFN_FASTSTR:
 		k->len = (__u32)ctx->di;
 		read_bytes(k, ctx->cx, ctx->di, HK_STR_MAX);
 		break;
-	case HK_GENERIC:
+	case MAPFN_GENERIC:
 		if (key_type(ctx->ax, &kt))
 			return 0;
 		if (kt.kind == HK_KIND_STRING) {

@@ -12,9 +12,10 @@
 
 #define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
 
-const volatile __u32 hmap_oldbuckets_off = 24;
-const volatile __u32 hmap_b_off = 9;
-const volatile __u32 table_capacity_off = 2;
+/* Set by inventory__open before load from inspect/goversion.h, the one place Go's map offsets
+ * are written. */
+const volatile __u32 hmap_b_off = 0;
+const volatile __u32 table_capacity_off = 0;
 
 /* Set by user space (inventory__hold_exit): runtime.exit stops the process (SIGSTOP) until
  * user space has read its maps one last time and sends SIGCONT. */

@@ -9,6 +9,7 @@
 #include "spin.bpf.h"
 
 #include "shared/inventory.h"
+#include "shared/mapfn.h"
 #include "shared/record.h"
 
 /* Calls count only while armed: user space arms once the attach returned, so every site is
@@ -113,20 +114,20 @@ static __always_inline void capture(struct pt_regs *ctx, struct rec_stack *k, __
 	k->type = ctx->ax;
 	k->variant = variant;
 	switch (variant) {
-	case REC_FAST32:
+	case MAPFN_FAST32:
 		k->key_len = 4;
 		*(__u32 *)k->key = (__u32)ctx->cx;
 		return;
-	case REC_FAST64:
-	case REC_FAST64PTR:
+	case MAPFN_FAST64:
+	case MAPFN_FAST64PTR:
 		k->key_len = 8;
 		*(__u64 *)k->key = ctx->cx;
 		return;
-	case REC_FASTSTR:
+	case MAPFN_FASTSTR:
 		k->key_len = (__u32)ctx->di;
 		read_key(k, ctx->cx, ctx->di);
 		return;
-	case REC_GENERIC:
+	case MAPFN_GENERIC:
 		/* Size_ at +0 and Kind_ at +23 of the key's type, the same in every layout. */
 		if (bpf_probe_read_user(&kt, 8, (void *)(ctx->ax + 48)) ||
 		    bpf_probe_read_user(th, sizeof(th), (void *)kt))

@@ -3,6 +3,7 @@
 #include "cli/session.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
+#include "inspect/goversion.h"
 #include "model/advise.h"
 #include "model/mapwalk.h"
 #include "model/registry.h"
@@ -65,7 +66,7 @@ static void sample(pid_t pid, const struct gobin *gb, const struct reg_map *m,
 	struct mapwalk_layout l;
 	struct mapwalk_sample s;
 
-	mapwalk__layout(m->ti, gb->maps == GO_LAYOUT_SWISS, gb->ver.noswissmap ? 56 : 48, &l);
+	mapwalk__layout(m->ti, gb->maps == GO_LAYOUT_SWISS, goversion__hmap_size(gb->layout), &l);
 	if (mapwalk__sample(pid, m->addr, &l, SAMPLE_N, m->addr, 2, &s))
 		return;
 	kb = calloc(s.n + 1, ks);

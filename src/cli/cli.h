@@ -7,21 +7,45 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <time.h>
+
+struct cli_level;
 
 struct cli_cmd {
 	const char *name;
 	int (*run)(int argc, char **argv); /* argv[0] is the command name */
 	const char *summary;
-	const char *usage; /* full --help text */
+	const char *usage;           /* full --help text */
+	const struct cli_level *sub; /* instead of run and usage: subcommands, run the same way */
 };
+
+/* One level of commands: mapscope's own, or a command's subcommands. Its --help text is head,
+ * one line per command (name, summary), foot. */
+struct cli_level {
+	const char *name; /* the command these are the subcommands of ("sim"); NULL at the top */
+	const struct cli_cmd *cmds;
+	size_t n;
+	int width; /* of the name column in --help */
+	const char *head, *foot;
+};
+
+/* The one dispatcher, at every level (as bpftool's cmd_select): argv[1] names a command of lv,
+ * which runs with argc - 1, argv + 1, so that argv[0] is its name. -h and --help print lv's
+ * usage to stdout. Returns the command's exit status, or MS_EXIT_USAGE with the error reported
+ * when argv[1] is missing or names no command of lv. */
+int cli__select(const struct cli_level *lv, int argc, char **argv);
+/* The command of lv named name, or NULL. */
+const struct cli_cmd *cli__find(const struct cli_level *lv, const char *name);
+/* Writes lv's --help text to out. */
+void cli__usage(const struct cli_level *lv, FILE *out);
 
 int cmd_info(int argc, char **argv);
 extern const char cmd_info_usage[];
-int cmd_sim(int argc, char **argv);
-extern const char cmd_sim_usage[];
+extern const struct cli_level cmd_sim_level;
 int cmd_top(int argc, char **argv);
 extern const char cmd_top_usage[];
 int cmd_count(int argc, char **argv);
@@ -128,7 +152,8 @@ int cli__parse_seconds(const char *arg, double *out);
 int cli__parse_amount(const char *arg, double *out, bool size);
 /* A percentage from 0 to 100 (--budget, --count-budget). Returns 0 or -EINVAL. */
 int cli__parse_pct(const char *arg, double *out);
-/* Prints the help text of a command to stdout; returns 0. */
+/* Prints the help text of a command (its subcommands' for one that has them) to stdout;
+ * returns 0. */
 int cli__help(const struct cli_cmd *c);
 
 #endif

@@ -4,6 +4,7 @@
 #include "core/err.h"
 #include "core/json.h"
 #include "inspect/gobin.h"
+#include "inspect/goversion.h"
 #include "model/gotype.h"
 #include "model/mapwalk.h"
 #include "model/remote.h"
@@ -334,8 +335,7 @@ int cmd_peek(int argc, char **argv)
 			    t.gb->path);
 		goto out;
 	}
-	/* hmap gained clearSeq only in the noswissmap builds of Go 1.24-1.25. */
-	mapwalk__layout(&ti, t.gb->maps == GO_LAYOUT_SWISS, t.gb->ver.noswissmap ? 56 : 48, &l);
+	mapwalk__layout(&ti, t.gb->maps == GO_LAYOUT_SWISS, goversion__hmap_size(t.gb->layout), &l);
 	ret = mapwalk__sample(t.pid, o.addr, &l, (size_t)o.n, o.seed, RETRIES, &s);
 	if (ret) {
 		err__report(ret, "cannot read map 0x%" PRIx64 " of PID %d (%s)", o.addr, t.pid,

@@ -1,5 +1,6 @@
 /* mapscope sim: the offline simulator of Go's map layouts (src/sim/). One subcommand per
- * experiment, dispatched from a table; each parses its own options. */
+ * experiment, in a level of commands that main.c's dispatcher runs (cmd_sim_level, at the end);
+ * each parses its own options. */
 #include "cli/cli.h"
 #include "core/err.h"
 #include "core/json.h"
@@ -14,43 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-struct subcmd {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-};
-
-static int sim_occupancy(int argc, char **argv);
-static int sim_grow(int argc, char **argv);
-static int sim_plan(int argc, char **argv);
-static int sim_hash(int argc, char **argv);
-static int sim_sweep(int argc, char **argv);
-
-static const struct subcmd subcmds[] = {
-	{"occupancy", sim_occupancy, "fill N buckets or groups at a load, no growth"},
-	{"grow", sim_grow, "insert (and delete) like a program; capacity, overflow, bytes"},
-	{"sweep", sim_sweep, "overflow against load factor, as CSV or JSON and an SVG chart"},
-	{"plan", sim_plan, "what make(map, N) allocates and when it grows next"},
-	{"hash", sim_hash, "Go's hash of keys read from stdin, for given key material"},
-};
-
-#define NSUB (sizeof(subcmds) / sizeof(subcmds[0]))
-
-const char cmd_sim_usage[] =
-	"Usage: mapscope sim SUBCOMMAND [OPTIONS]\n"
-	"\n"
-	"Simulates Go's map layouts offline, with Go's own hash functions: classic buckets\n"
-	"(Go 1.19-1.23) and Swiss tables (Go 1.24+). Results are deterministic for a --seed.\n"
-	"\n"
-	"Subcommands:\n"
-	"  occupancy   fill N buckets or groups at a load, no growth\n"
-	"  grow        insert (and delete) like a program; capacity, overflow, bytes\n"
-	"  sweep       overflow against load factor, as CSV or JSON and an SVG chart\n"
-	"  plan        what make(map, N) allocates and when it grows next\n"
-	"  hash        Go's hash of keys read from stdin, for given key material\n"
-	"\n"
-	"Run 'mapscope sim SUBCOMMAND --help' for its options. See docs/sim.md.\n";
 
 /* ---- shared option parsing ---- */
 
@@ -1237,18 +1201,33 @@ bad:
 			   lineno);
 }
 
-/* ---- dispatch ---- */
+/* ---- dispatch: main.c's, through this level ---- */
 
-int cmd_sim(int argc, char **argv)
-{
-	if (argc < 2)
-		return err__usage("sim", "give a subcommand: occupancy, grow, sweep, plan or hash");
-	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		fputs(cmd_sim_usage, stdout);
-		return MS_EXIT_OK;
-	}
-	for (size_t i = 0; i < NSUB; i++)
-		if (!strcmp(subcmds[i].name, argv[1]))
-			return subcmds[i].run(argc - 1, argv + 1);
-	return err__usage("sim", "unknown subcommand '%s'", argv[1]);
-}
+static const struct cli_cmd subcmds[] = {
+	{ "occupancy", sim_occupancy, "fill N buckets or groups at a load, no growth",
+	  occupancy_usage },
+	{ "grow", sim_grow, "insert (and delete) like a program; capacity, overflow, bytes",
+	  grow_usage },
+	{ "sweep", sim_sweep, "overflow against load factor, as CSV or JSON and an SVG chart",
+	  sweep_usage },
+	{ "plan", sim_plan, "what make(map, N) allocates and when it grows next", plan_usage },
+	{ "hash", sim_hash, "Go's hash of keys read from stdin, for given key material",
+	  hash_usage },
+};
+
+static const char sim_head[] =
+	"Usage: mapscope sim SUBCOMMAND [OPTIONS]\n"
+	"\n"
+	"Simulates Go's map layouts offline, with Go's own hash functions: classic buckets\n"
+	"(Go 1.19-1.23) and Swiss tables (Go 1.24+). Results are deterministic for a --seed.\n"
+	"\n"
+	"Subcommands:\n";
+
+const struct cli_level cmd_sim_level = {
+	.name = "sim",
+	.cmds = subcmds,
+	.n = sizeof(subcmds) / sizeof(subcmds[0]),
+	.width = 11,
+	.head = sim_head,
+	.foot = "\nRun 'mapscope sim SUBCOMMAND --help' for its options. See docs/sim.md.\n",
+};

@@ -1,5 +1,6 @@
-/* mapscope: see inside the maps of a running Go program. One dispatcher over a table of commands;
- * each command parses its own options and reports errors once through err__report(). */
+/* mapscope: see inside the maps of a running Go program. One dispatcher (cli__select) over a
+ * table of commands, at every level: a command with subcommands (sim) is a table of its own.
+ * Each command parses its own options and reports errors once through err__report(). */
 #include "cli/cli.h"
 #include "collect/calib.h"
 #include "core/err.h"
@@ -28,30 +29,87 @@ static const struct cli_cmd commands[] = {
 	  cmd_advise_usage },
 	{ "calibrate", cmd_calibrate, "what one probe hit costs a traced program on this host",
 	  cmd_calibrate_usage },
-	{ "sim", cmd_sim, "offline simulator of Go's map layouts (occupancy, growth, planning)",
-	  cmd_sim_usage },
+	{ "sim", NULL, "offline simulator of Go's map layouts (occupancy, growth, planning)", NULL,
+	  &cmd_sim_level },
 };
 
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+static const char top_head[] =
+	"Usage: mapscope COMMAND [OPTIONS]\n\n"
+	"See inside the maps of a running Go program: which maps exist, how big and how full\n"
+	"they are, how they grow, which keys are hottest. No code change, no restart.\n\n"
+	"Commands:\n";
 
-static void usage(FILE *out)
+static const char top_foot[] =
+	"\nRun 'mapscope COMMAND --help' for a command's options, or see docs/.\n"
+	"Options: -h, --help   this text;  -V, --version   print the version\n";
+
+static const struct cli_level top = {
+	.cmds = commands,
+	.n = sizeof(commands) / sizeof(commands[0]),
+	.width = 10,
+	.head = top_head,
+	.foot = top_foot,
+};
+
+void cli__usage(const struct cli_level *lv, FILE *out)
 {
-	fputs("Usage: mapscope COMMAND [OPTIONS]\n\n"
-	      "See inside the maps of a running Go program: which maps exist, how big and how full\n"
-	      "they are, how they grow, which keys are hottest. No code change, no restart.\n\n"
-	      "Commands:\n",
-	      out);
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-	fputs("\nRun 'mapscope COMMAND --help' for a command's options, or see docs/.\n"
-	      "Options: -h, --help   this text;  -V, --version   print the version\n",
-	      out);
+	fputs(lv->head, out);
+	for (size_t i = 0; i < lv->n; i++)
+		fprintf(out, "  %-*s %s\n", lv->width, lv->cmds[i].name, lv->cmds[i].summary);
+	fputs(lv->foot, out);
 }
 
 int cli__help(const struct cli_cmd *c)
 {
-	fputs(c->usage, stdout);
+	if (c->sub)
+		cli__usage(c->sub, stdout);
+	else
+		fputs(c->usage, stdout);
 	return MS_EXIT_OK;
+}
+
+const struct cli_cmd *cli__find(const struct cli_level *lv, const char *name)
+{
+	for (size_t i = 0; i < lv->n; i++)
+		if (!strcmp(lv->cmds[i].name, name))
+			return &lv->cmds[i];
+	return NULL;
+}
+
+/* "a, b or c": lv's command names, for the error that asks for one. */
+static void names(const struct cli_level *lv, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < lv->n && len < size; i++) {
+		const char *sep = !i ? "" : i + 1 < lv->n ? ", " : " or ";
+		int w = snprintf(buf + len, size - len, "%s%s", sep, lv->cmds[i].name);
+
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+}
+
+int cli__select(const struct cli_level *lv, int argc, char **argv)
+{
+	const char *kind = lv->name ? "subcommand" : "command";
+	const struct cli_cmd *c;
+	char list[256];
+
+	if (argc < 2) {
+		names(lv, list, sizeof(list));
+		return err__usage(lv->name, "give a %s: %s", kind, list);
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		cli__usage(lv, stdout);
+		return MS_EXIT_OK;
+	}
+	c = cli__find(lv, argv[1]);
+	if (!c)
+		return err__usage(lv->name, "unknown %s '%s'", kind, argv[1]);
+	return c->sub ? cli__select(c->sub, argc - 1, argv + 1) : c->run(argc - 1, argv + 1);
 }
 
 int cli__parse_pid(const char *cmd, const char *arg)
@@ -74,24 +132,23 @@ int main(int argc, char **argv)
 	 * after one), not in stdio's 4 KiB pieces: a program started with `--` shares stdout, and
 	 * its lines landed inside long JSON lines between the pieces. */
 	static char out_buf[1 << 20];
+	const struct cli_cmd *c;
 	const char *name;
 
 	if (!isatty(STDOUT_FILENO))
 		setvbuf(stdout, out_buf, _IOFBF, sizeof(out_buf));
 
 	if (argc < 2) {
-		usage(stderr);
+		cli__usage(&top, stderr);
 		return MS_EXIT_USAGE;
 	}
 	name = argv[1];
 	if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
 		if (!strcmp(name, "help") && argc > 2) {
-			for (size_t i = 0; i < NCOMMANDS; i++)
-				if (!strcmp(commands[i].name, argv[2]))
-					return cli__help(&commands[i]);
-			return err__usage(NULL, "unknown command '%s'", argv[2]);
+			c = cli__find(&top, argv[2]);
+			return c ? cli__help(c) : err__usage(NULL, "unknown command '%s'", argv[2]);
 		}
-		usage(stdout);
+		cli__usage(&top, stdout);
 		return MS_EXIT_OK;
 	}
 	if (!strcmp(name, "-V") || !strcmp(name, "--version")) {
@@ -100,8 +157,5 @@ int main(int argc, char **argv)
 	}
 	if (calib__check_env())
 		return err__usage(NULL, "%s", err__msg());
-	for (size_t i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(commands[i].name, name))
-			return commands[i].run(argc - 1, argv + 1);
-	return err__usage(NULL, "unknown command '%s'", name);
+	return cli__select(&top, argc, argv);
 }

@@ -278,7 +278,13 @@ static void part_tick(struct session_windows *w, struct inventory *inv, uint64_t
 		return;
 	cpu = taskclock__process_ns(w->pid);
 	ran = cpu && (cpu - w->part_cpu_ns) * BURST_BUSY_DIV >= now - w->part_at_ns;
-	if (!ran || inventory__window(inv, true) != 0) {
+	/* A part that cannot attach is passed over like one the target did not run for; its
+	 * error is no later failure's cause. */
+	if (ran && inventory__window(inv, true) != 0) {
+		err__clear();
+		ran = false;
+	}
+	if (!ran) {
 		w->part_cpu_ns = cpu;
 		w->part_at_ns = now;
 		if (!cpu || now >= w->parts_end_ns)
@@ -374,6 +380,9 @@ static void windows_tick(struct session_windows *w, struct inventory *inv, uint6
 			w->parts_end_ns = now + (parts > 1 ? gap * parts + SWEEP_WAIT_NS : 0);
 			w->close_ns = now + w->part_len_ns;
 		} else {
+			/* Tried again ten cycles on; meanwhile its error is no later failure's
+			 * cause. */
+			err__clear();
 			w->next_ns = now + WINDOW_GAP_NS * 10;
 		}
 	}
@@ -433,10 +442,11 @@ bool session__step(struct session *s, uint64_t now_ns)
 		windows_tick(&s->w, s->inv, now_ns, open);
 	if (s->cnt[SESSION_WRITES].d)
 		hotkeys__events(hkduty__hotkeys(s->cnt[SESSION_WRITES].d), on_cwrite, s);
-	/* A failed attach leaves the window closed: the counts scale by what was seen. */
+	/* A failed attach leaves the window closed: the counts scale by what was seen, and its
+	 * error is no later failure's cause. */
 	for (int i = 0; up && !discovery_busy(&s->w, now_ns) && i < SESSION_NCOUNTERS; i++)
-		if (s->cnt[i].d)
-			hkduty__tick(s->cnt[i].d, now_ns, &s->cnt[i].next_ns);
+		if (s->cnt[i].d && hkduty__tick(s->cnt[i].d, now_ns, &s->cnt[i].next_ns))
+			err__clear();
 	return up;
 }
 

@@ -4,6 +4,7 @@
 #include "collect/bpfmap.h"
 #include "collect/calib.h"
 #include "collect/linkrel.h"
+#include "collect/mapfn.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "inspect/goversion.h"
@@ -39,17 +40,6 @@ struct hotkeys {
 	__u64 *vbuf;
 };
 
-static const struct {
-	const char *name;
-	enum hk_variant v;
-} variants[] = {
-	{ "runtime.mapassign", HK_GENERIC },
-	{ "runtime.mapassign_fast32", HK_FAST32 },
-	{ "runtime.mapassign_fast64", HK_FAST64 },
-	{ "runtime.mapassign_fast64ptr", HK_FAST64PTR },
-	{ "runtime.mapassign_faststr", HK_FASTSTR },
-};
-
 /* Counted per map only, with the writes. */
 static const char *const delete_variants[] = {
 	"runtime.mapdelete",
@@ -61,14 +51,15 @@ static const char *const delete_variants[] = {
 /* --reads: mapaccess1 returns the element, mapaccess2 also ok; mapaccess*_fast64 serves pointer
  * keys too. The _fat ones (large elements) call mapaccess1/2 and are not probed: their reads
  * are counted there. */
-static const struct {
-	const char *name;
-	enum hk_variant v;
-} read_variants[] = {
-	{ "runtime.mapaccess1", HK_GENERIC },	      { "runtime.mapaccess2", HK_GENERIC },
-	{ "runtime.mapaccess1_fast32", HK_FAST32 },   { "runtime.mapaccess2_fast32", HK_FAST32 },
-	{ "runtime.mapaccess1_fast64", HK_FAST64 },   { "runtime.mapaccess2_fast64", HK_FAST64 },
-	{ "runtime.mapaccess1_faststr", HK_FASTSTR }, { "runtime.mapaccess2_faststr", HK_FASTSTR },
+static const struct mapfn read_variants[] = {
+	{ "runtime.mapaccess1", MAPFN_GENERIC },
+	{ "runtime.mapaccess2", MAPFN_GENERIC },
+	{ "runtime.mapaccess1_fast32", MAPFN_FAST32 },
+	{ "runtime.mapaccess2_fast32", MAPFN_FAST32 },
+	{ "runtime.mapaccess1_fast64", MAPFN_FAST64 },
+	{ "runtime.mapaccess2_fast64", MAPFN_FAST64 },
+	{ "runtime.mapaccess1_faststr", MAPFN_FASTSTR },
+	{ "runtime.mapaccess2_faststr", MAPFN_FASTSTR },
 };
 
 /* Go 1.27's mapaccess1* are ~60-byte wrappers that call mapaccess2* with the same registers:
@@ -92,12 +83,12 @@ static bool read_wrapper(const struct gobin *gb, const char *name, const struct 
 
 static void plan_sites(struct hotkeys *hk, bool reads)
 {
-	size_t n = reads ? sizeof(read_variants) / sizeof(read_variants[0])
-			 : sizeof(variants) / sizeof(variants[0]);
+	const struct mapfn *fns = reads ? read_variants : mapfn__assign;
+	size_t n = reads ? sizeof(read_variants) / sizeof(read_variants[0]) : mapfn__assign_n;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *name = reads ? read_variants[i].name : variants[i].name;
-		enum hk_variant v = reads ? read_variants[i].v : variants[i].v;
+		const char *name = fns[i].name;
+		enum mapfn_variant v = fns[i].v;
 		const struct gobin_func *f = gobin__func(hk->gb, name);
 
 		/* No recognised prologue: the entry would be single-stepped at ~10x the cost. */
@@ -239,7 +230,7 @@ int hotkeys__open(const struct gobin *gb, pid_t pid, uint64_t only_map, unsigned
 		const struct go_map_writing *w = goversion__map_writing(gb->maps);
 
 		hk->skel->rodata->goid_off = gb->layout->goid_offset;
-		hk->skel->rodata->sched_bp_off = gb->layout->min_minor >= 25 ? 96 : 104;
+		hk->skel->rodata->sched_bp_off = gb->layout->g_sched_bp;
 		hk->skel->rodata->writing_off = w->off;
 		hk->skel->rodata->writing_mask = w->mask;
 	}

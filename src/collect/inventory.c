@@ -6,6 +6,7 @@
 #include "collect/linkrel.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
+#include "inspect/goversion.h"
 #include "inventory.skel.h"
 #include "shared/inventory.h"
 
@@ -200,6 +201,8 @@ int inventory__open(const struct gobin *gb, pid_t pid, inventory_cb cb, void *ct
 	 * link per function instead. */
 	inv->multi = calib__uprobe_multi();
 	inv->skel->rodata->test_spin_ns = calib__spin_ns();
+	inv->skel->rodata->hmap_b_off = GO_HMAP_B;
+	inv->skel->rodata->table_capacity_off = GO_TABLE_CAPACITY;
 	if (!inv->multi)
 		bpf_program__set_autoload(inv->skel->progs.inv_window, false);
 	ret = inventory_bpf__load(inv->skel);

@@ -3,6 +3,7 @@
 #include "collect/bpferr.h"
 #include "collect/bpfmap.h"
 #include "collect/calib.h"
+#include "collect/mapfn.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "record.skel.h"
@@ -30,29 +31,17 @@ struct record {
 	bool with_keys;
 };
 
-/* The same variants as collect/hotkeys.c; the variant tells the probe where the key is. */
-static const struct {
-	const char *name;
-	enum rec_variant v;
-} variants[] = {
-	{ "runtime.mapassign", REC_GENERIC },
-	{ "runtime.mapassign_fast32", REC_FAST32 },
-	{ "runtime.mapassign_fast64", REC_FAST64 },
-	{ "runtime.mapassign_fast64ptr", REC_FAST64PTR },
-	{ "runtime.mapassign_faststr", REC_FASTSTR },
-};
-
 static void plan_sites(struct record *rc)
 {
-	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
-		const struct gobin_func *f = gobin__func(rc->gb, variants[i].name);
+	for (size_t i = 0; i < mapfn__assign_n; i++) {
+		const struct gobin_func *f = gobin__func(rc->gb, mapfn__assign[i].name);
 
 		/* No recognised prologue: the entry would be single-stepped at ~10x the cost. */
 		if (!f || f->probe.insn == PROBE_NONE || rc->nsites >= MAX_SITES)
 			continue;
 		rc->offs[rc->nsites] = (unsigned long)(f->file_offset + f->probe.offset);
 		rc->cookies[rc->nsites++] =
-			variants[i].v | (f->probe.insn == PROBE_JCC ? REC_COOKIE_JCC : 0);
+			mapfn__assign[i].v | (f->probe.insn == PROBE_JCC ? REC_COOKIE_JCC : 0);
 	}
 }
 

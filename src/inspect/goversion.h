@@ -30,6 +30,7 @@ struct go_layout {
 	int min_minor, max_minor; /* Go 1.min_minor .. 1.max_minor inclusive */
 	bool swiss_default;       /* Swiss tables unless built with GOEXPERIMENT=noswissmap */
 	uint16_t goid_offset;     /* runtime.g.goid */
+	uint16_t g_sched_bp;      /* runtime.g.sched.bp: 104; 96 once gobuf.ret went (1.25) */
 	bool kind_masked;         /* abi.Type.Kind_ carries flag bits (mask 0x1f), ≤ 1.25 */
 	uint16_t classic_hmap_size;     /* 48; 56 with clearSeq (1.24+ noswissmap) */
 	uint8_t classic_load_num;       /* loadFactorNum: 13, or 12 in Go 1.21 */
@@ -65,6 +66,36 @@ struct go_layout {
 	uint8_t heap_bitmap;
 };
 
+/* Map header fields that every release of a layout keeps in place (runtime sources of 1.19-1.27;
+ * GO-MAP-INTERNALS.md §1.2, §1.3). What moves between releases is a column of struct go_layout:
+ * classic_hmap_size, since hmap gained clearSeq in the noswissmap builds of 1.24-1.25. The BPF
+ * programs take the ones they read as rodata set from here before load. */
+/* runtime.hmap; count at 0, extra (*mapextra) its last word */
+#define GO_HMAP_FLAGS 8
+#define GO_HMAP_B 9
+#define GO_HMAP_NOVERFLOW 10
+#define GO_HMAP_HASH0 12
+#define GO_HMAP_BUCKETS 16
+#define GO_HMAP_OLDBUCKETS 24
+#define GO_HMAP_NEVACUATE 32
+#define GO_HMAP_SIZE_MIN 48 /* ≤ 1.23 */
+#define GO_HMAP_SIZE_MAX 56 /* with clearSeq */
+#define GO_HMAP_WRITING 4   /* flags: hashWriting */
+#define GO_HMAP_SAMESIZE 8  /* flags: sameSizeGrow */
+#define GO_MAPEXTRA_SIZE 24
+/* internal/runtime/maps.Map; used at 0 */
+#define GO_SWISS_SEED 8
+#define GO_SWISS_DIRPTR 16
+#define GO_SWISS_DIRLEN 24
+#define GO_SWISS_WRITING 34
+#define GO_SWISS_TOMBSTONES 35 /* tombstonePossible */
+#define GO_SWISS_MAP_SIZE 48
+/* internal/runtime/maps.table; used at 0 */
+#define GO_TABLE_CAPACITY 2
+#define GO_TABLE_GROUPS 16 /* groups.data */
+#define GO_TABLE_LENGTH_MASK 24
+#define GO_TABLE_SIZE 32
+
 /* Oldest and newest supported versions (minor numbers of Go 1.x). */
 #define GO_MIN_SUPPORTED_MINOR 19
 #define GO_MAX_SUPPORTED_MINOR 27
@@ -76,6 +107,10 @@ struct go_layout {
 int goversion__parse(const char *s, struct go_version *out);
 /* The table row for v, or NULL if v is outside every row. */
 const struct go_layout *goversion__layout(const struct go_version *v);
+/* Bytes of a classic runtime.hmap under row l; NULL (a version outside every row) reads as
+ * GO_HMAP_SIZE_MIN. Only a classic map's header has this size: a Swiss one has
+ * GO_SWISS_MAP_SIZE. */
+uint16_t goversion__hmap_size(const struct go_layout *l);
 enum go_map_layout goversion__map_layout(const struct go_version *v);
 /* The byte a map write holds set while it runs, the one the runtime's "concurrent map writes"
  * check reads: classic hmap.flags & hashWriting, Swiss maps.Map.writing (toggled, so only bit 0).

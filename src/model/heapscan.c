@@ -2,6 +2,7 @@
 
 #include "inspect/elf.h"
 #include "inspect/gobin.h"
+#include "inspect/goversion.h"
 #include "model/goheap.h"
 #include "model/gotype.h"
 #include "model/mapread.h"
@@ -173,7 +174,7 @@ int heapscan__new(const struct gobin *gb, pid_t pid, struct heapscan **out)
 	hs->pid = pid;
 	hs->swiss = gb->maps == GO_LAYOUT_SWISS;
 	hs->headers = gb->layout->span_largetype != 0;
-	hs->hdr_size = hs->swiss ? 48 : gb->ver.noswissmap ? gb->layout->classic_hmap_size : 48;
+	hs->hdr_size = hs->swiss ? GO_SWISS_MAP_SIZE : goversion__hmap_size(gb->layout);
 	hs->hdr_class = hs->hdr_size == 48 ? 48 : 64;
 	ret = gotype__map_types(gb, &hs->types, &hs->ntypes);
 	if (ret == -ENOMEM)

@@ -1,22 +1,12 @@
 #include "model/mapread.h"
 
+#include "inspect/goversion.h"
 #include "model/remote.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* runtime.hmap and internal/runtime/maps.{Map,table} (GO-MAP-INTERNALS.md §1.2, §1.3). */
-#define HMAP_FLAGS 8
-#define HMAP_B 9
-#define HMAP_NOVERFLOW 10
-#define HMAP_HASH0 12
-#define HMAP_BUCKETS 16
-#define HMAP_OLDBUCKETS 24
-#define HMAP_SAMESIZE 8
-#define MAPEXTRA_SIZE 24
-#define SWISS_MAP_SIZE 48
-#define TABLE_SIZE 32
 #define MAX_DIR_LEN (1u << 24)
 #define CTRL_DELETED 0xfe
 
@@ -34,23 +24,23 @@ static int classic(const uint8_t *h, const struct mapread_layout *l, struct map_
 	uint64_t bsz = l->bucket_size;
 
 	memcpy(&count, h, 8);
-	s->B = h[HMAP_B];
-	memcpy(&nover, h + HMAP_NOVERFLOW, 2);
-	memcpy(&s->seed, h + HMAP_HASH0, 4);
-	memcpy(&buckets, h + HMAP_BUCKETS, 8);
-	memcpy(&old, h + HMAP_OLDBUCKETS, 8);
+	s->B = h[GO_HMAP_B];
+	memcpy(&nover, h + GO_HMAP_NOVERFLOW, 2);
+	memcpy(&s->seed, h + GO_HMAP_HASH0, 4);
+	memcpy(&buckets, h + GO_HMAP_BUCKETS, 8);
+	memcpy(&old, h + GO_HMAP_OLDBUCKETS, 8);
 	memcpy(&extra, h + l->hmap_size - 8, 8);
 	/* flags holds four bits (iterator, oldIterator, hashWriting, sameSizeGrow). */
 	if (s->B > 62 || !mapread__classic_count_ok(count, s->B, old != 0) ||
-	    (h[HMAP_FLAGS] & 0xf0))
+	    (h[GO_HMAP_FLAGS] & 0xf0))
 		return -EINVAL;
 	s->len = count;
 	s->capacity = 8ull << s->B;
 	s->buckets = 1ull << s->B;
 	s->overflow_buckets = nover;
 	s->growing = old != 0;
-	s->same_size_growing = s->growing && (h[HMAP_FLAGS] & HMAP_SAMESIZE);
-	s->bytes = l->hmap_size + (extra ? MAPEXTRA_SIZE : 0);
+	s->same_size_growing = s->growing && (h[GO_HMAP_FLAGS] & GO_HMAP_SAMESIZE);
+	s->bytes = l->hmap_size + (extra ? GO_MAPEXTRA_SIZE : 0);
 	s->storage = buckets != 0;
 	if (buckets)
 		s->bytes += (s->buckets + nover) * bsz;
@@ -88,14 +78,14 @@ static int swiss(pid_t pid, const uint8_t *m, const struct mapread_layout *l, st
 	int ret = 0;
 
 	memcpy(&s->len, m, 8);
-	memcpy(&s->seed64, m + 8, 8);
-	memcpy(&dir, m + 16, 8);
-	memcpy(&dirlen, m + 24, 8);
+	memcpy(&s->seed64, m + GO_SWISS_SEED, 8);
+	memcpy(&dir, m + GO_SWISS_DIRPTR, 8);
+	memcpy(&dirlen, m + GO_SWISS_DIRLEN, 8);
 	s->dir_len = dirlen;
 	/* writing and tombstonePossible are bools. */
-	if (m[34] > 1 || m[35] > 1)
+	if (m[GO_SWISS_WRITING] > 1 || m[GO_SWISS_TOMBSTONES] > 1)
 		return -EINVAL;
-	s->bytes = SWISS_MAP_SIZE;
+	s->bytes = GO_SWISS_MAP_SIZE;
 	s->storage = dir != 0;
 	if (dirlen == 0) {
 		/* Small map: one group (once the first insert allocated it), no probing, no
@@ -119,7 +109,7 @@ static int swiss(pid_t pid, const uint8_t *m, const struct mapread_layout *l, st
 	s->bytes += dirlen * 8;
 	/* Consecutive directory entries alias one table while its local depth is below global. */
 	for (uint64_t i = 0; i < dirlen && !ret; i++) {
-		uint8_t t[TABLE_SIZE];
+		uint8_t t[GO_TABLE_SIZE];
 		uint16_t cap;
 		uint64_t groups;
 
@@ -130,18 +120,18 @@ static int swiss(pid_t pid, const uint8_t *m, const struct mapread_layout *l, st
 			ret = -EFAULT;
 			break;
 		}
-		memcpy(&cap, t + 2, 2);
-		memcpy(&groups, t + 16, 8);
+		memcpy(&cap, t + GO_TABLE_CAPACITY, 2);
+		memcpy(&groups, t + GO_TABLE_GROUPS, 8);
 		if (cap < 8 || cap > 1024 || (cap & (cap - 1))) {
 			ret = -EINVAL;
 			break;
 		}
 		s->tables++;
 		s->capacity += cap;
-		s->bytes += TABLE_SIZE + (uint64_t)(cap / 8) * l->bucket_size;
+		s->bytes += GO_TABLE_SIZE + (uint64_t)(cap / 8) * l->bucket_size;
 		/* tombstonePossible stays false until a delete leaves one (internal/runtime/maps'
 		 * Delete): then there is none to count, exactly, and no control word is read. */
-		if (l->count_tombstones && l->bucket_size && m[35])
+		if (l->count_tombstones && l->bucket_size && m[GO_SWISS_TOMBSTONES])
 			ret = count_tombstones(pid, groups, cap / 8, l->bucket_size,
 					       &s->tombstones);
 	}
@@ -155,21 +145,22 @@ static int swiss(pid_t pid, const uint8_t *m, const struct mapread_layout *l, st
 
 size_t mapread__header_size(const struct mapread_layout *l)
 {
-	return l->swiss ? SWISS_MAP_SIZE : l->hmap_size;
+	return l->swiss ? GO_SWISS_MAP_SIZE : l->hmap_size;
 }
 
 int mapread__stats_from(pid_t pid, uint64_t addr, const uint8_t *hdr,
 			const struct mapread_layout *l, struct map_stats *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (!addr || (!l->swiss && l->hmap_size != 48 && l->hmap_size != 56))
+	if (!addr ||
+	    (!l->swiss && l->hmap_size != GO_HMAP_SIZE_MIN && l->hmap_size != GO_HMAP_SIZE_MAX))
 		return -EINVAL;
 	return l->swiss ? swiss(pid, hdr, l, out) : classic(hdr, l, out);
 }
 
 int mapread__stats(pid_t pid, uint64_t addr, const struct mapread_layout *l, struct map_stats *out)
 {
-	uint8_t hdr[56];
+	uint8_t hdr[GO_HMAP_SIZE_MAX];
 	size_t n = mapread__header_size(l);
 
 	memset(out, 0, sizeof(*out));

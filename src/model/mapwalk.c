@@ -1,5 +1,6 @@
 #include "model/mapwalk.h"
 
+#include "inspect/goversion.h"
 #include "model/gotype.h"
 #include "model/remote.h"
 
@@ -10,18 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* runtime.hmap and internal/runtime/maps.{Map,table} (GO-MAP-INTERNALS.md §1.2, §1.3). */
-#define HMAP_FLAGS 8
-#define HMAP_B 9
-#define HMAP_BUCKETS 16
-#define HMAP_OLDBUCKETS 24
-#define HMAP_NEVACUATE 32
-#define HMAP_SAMESIZE 8
 #define TOPHASH_EVAC_X 2
 #define TOPHASH_EVAC_EMPTY 4
 #define TOPHASH_MIN 5
-#define SWISS_MAP_SIZE 48
-#define TABLE_SIZE 32
 #define CTRL_FREE 0x80 /* empty 0x80 and deleted 0xfe both have it; full slots (H2) never */
 #define SLOTS 8
 
@@ -110,16 +102,17 @@ struct classic_hdr {
 static int classic_hdr(pid_t pid, uint64_t addr, const struct mapwalk_layout *l,
 		       struct classic_hdr *h)
 {
-	uint8_t b[56];
+	uint8_t b[GO_HMAP_SIZE_MAX];
 
-	if (l->hmap_size > sizeof(b) || l->hmap_size < 48 || remote__read(pid, addr, b, l->hmap_size))
+	if (l->hmap_size > sizeof(b) || l->hmap_size < GO_HMAP_SIZE_MIN ||
+	    remote__read(pid, addr, b, l->hmap_size))
 		return -EFAULT;
 	memcpy(&h->count, b, 8);
-	h->flags = b[HMAP_FLAGS];
-	h->B = b[HMAP_B];
-	memcpy(&h->buckets, b + HMAP_BUCKETS, 8);
-	memcpy(&h->old, b + HMAP_OLDBUCKETS, 8);
-	memcpy(&h->nevacuate, b + HMAP_NEVACUATE, 8);
+	h->flags = b[GO_HMAP_FLAGS];
+	h->B = b[GO_HMAP_B];
+	memcpy(&h->buckets, b + GO_HMAP_BUCKETS, 8);
+	memcpy(&h->old, b + GO_HMAP_OLDBUCKETS, 8);
+	memcpy(&h->nevacuate, b + GO_HMAP_NEVACUATE, 8);
 	if (h->B > MAX_B || h->count > (SLOTS * 16ull) << h->B)
 		return -EINVAL;
 	return 0;
@@ -129,7 +122,7 @@ static bool classic_same(const struct classic_hdr *a, const struct classic_hdr *
 {
 	return a->count == b->count && a->buckets == b->buckets && a->old == b->old &&
 	       a->nevacuate == b->nevacuate && a->B == b->B &&
-	       (a->flags & HMAP_SAMESIZE) == (b->flags & HMAP_SAMESIZE);
+	       (a->flags & GO_HMAP_SAMESIZE) == (b->flags & GO_HMAP_SAMESIZE);
 }
 
 /* Offers the live slots of one bucket whose bytes are in b (read from addr). */
@@ -215,7 +208,7 @@ static int classic_walk(pid_t pid, const struct mapwalk_layout *l, const struct 
 {
 	uint64_t nb = 1ull << h->B, nold = 0;
 	uint8_t *arr = NULL, *old = NULL, *buf = NULL;
-	bool same = h->flags & HMAP_SAMESIZE;
+	bool same = h->flags & GO_HMAP_SAMESIZE;
 	int ret = 0;
 
 	if (!h->buckets)
@@ -272,13 +265,13 @@ struct swiss_hdr {
 
 static int swiss_hdr(pid_t pid, uint64_t addr, struct swiss_hdr *h)
 {
-	uint8_t m[SWISS_MAP_SIZE];
+	uint8_t m[GO_SWISS_MAP_SIZE];
 
 	if (remote__read(pid, addr, m, sizeof(m)))
 		return -EFAULT;
 	memcpy(&h->used, m, 8);
-	memcpy(&h->dir, m + 16, 8);
-	memcpy(&h->dirlen, m + 24, 8);
+	memcpy(&h->dir, m + GO_SWISS_DIRPTR, 8);
+	memcpy(&h->dirlen, m + GO_SWISS_DIRLEN, 8);
 	if (h->dirlen > MAX_DIR_LEN || (h->dirlen & (h->dirlen - 1)) || (h->dirlen && !h->dir) ||
 	    (!h->dirlen && h->used > SLOTS))
 		return -EINVAL;
@@ -297,16 +290,16 @@ static void swiss_group(const struct mapwalk_layout *l, uint64_t addr, const uin
 static int swiss_table(pid_t pid, const struct mapwalk_layout *l, uint64_t tab,
 		       struct reservoir *r)
 {
-	uint8_t t[TABLE_SIZE], *groups;
+	uint8_t t[GO_TABLE_SIZE], *groups;
 	uint64_t data, mask, ngroups;
 	uint16_t cap;
 	int ret;
 
 	if (remote__read(pid, tab, t, sizeof(t)))
 		return -EFAULT;
-	memcpy(&cap, t + 2, 2);
-	memcpy(&data, t + 16, 8);
-	memcpy(&mask, t + 24, 8);
+	memcpy(&cap, t + GO_TABLE_CAPACITY, 2);
+	memcpy(&data, t + GO_TABLE_GROUPS, 8);
+	memcpy(&mask, t + GO_TABLE_LENGTH_MASK, 8);
 	ngroups = mask + 1;
 	if (cap < SLOTS || cap > 1024 || (cap & (cap - 1)) || ngroups != cap / SLOTS || !data)
 		return -EINVAL;

@@ -6,15 +6,7 @@
 #define HK_STR_MAX 64 /* string keys: bytes captured (the full length is kept) */
 #define HK_RAW_MAX 32 /* keys of other kinds through the generic mapassign's key pointer */
 
-/* Which runtime.mapassign* a site belongs to; the attach cookie carries it in its low 8 bits. */
-enum hk_variant {
-	HK_GENERIC = 1, /* mapassign(t, h, key *K): CX = &key */
-	HK_FAST32,      /* CX = key; only ECX is the key, the upper half is whatever was there */
-	HK_FAST64,      /* CX = key */
-	HK_FAST64PTR,   /* CX = the pointer key */
-	HK_FASTSTR,     /* CX = ptr, DI = len */
-};
-
+/* Attach cookies: the low 8 bits are the site's enum mapfn_variant (shared/mapfn.h). */
 #define HK_COOKIE_JCC (1ULL << 32) /* site is a stack-check jbe: drop morestack hits */
 /* A runtime.mapaccess* site (--reads): the same registers (AX type, BX map, CX key, DI string
  * length), counted the same way; no writing-flag check, no last-writer record. */

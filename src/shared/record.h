@@ -7,15 +7,7 @@
 
 #define REC_KEY_MAX 32 /* --export-keys: key bytes captured (the full length is kept) */
 
-/* Which runtime.mapassign* a site belongs to; the attach cookie carries it in its low 8 bits. */
-enum rec_variant {
-	REC_GENERIC = 1, /* mapassign(t, h, key *K): CX = &key */
-	REC_FAST32,      /* CX = key; only ECX is the key */
-	REC_FAST64,      /* CX = key */
-	REC_FAST64PTR,   /* CX = the pointer key */
-	REC_FASTSTR,     /* CX = ptr, DI = len */
-};
-
+/* Attach cookies: the low 8 bits are the site's enum mapfn_variant (shared/mapfn.h). */
 #define REC_COOKIE_JCC (1ULL << 32) /* site is a stack-check jbe: drop morestack hits */
 
 /* The count map's key: the user stack of one runtime.mapassign* call, leaf first. pcs[0] is the

@@ -145,9 +145,10 @@ TEST(goversion_table_facts)
 	/* The verified rows of GO-MAP-INTERNALS.md §1.4 and §5. */
 	static const struct {
 		const char *v;
-		int goid, loadnum;
-	} rows[] = { { "go1.19.8", 152, 13 }, { "go1.21.13", 152, 12 }, { "go1.23.5", 160, 13 },
-		     { "go1.24.4", 160, 13 }, { "go1.26.10", 152, 13 } };
+		int goid, loadnum, sched_bp;
+	} rows[] = { { "go1.19.8", 152, 13, 104 }, { "go1.21.13", 152, 12, 104 },
+		     { "go1.23.5", 160, 13, 104 }, { "go1.24.4", 160, 13, 104 },
+		     { "go1.26.10", 152, 13, 96 } };
 	struct go_version v;
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
@@ -158,6 +159,7 @@ TEST(goversion_table_facts)
 		CHECK(l != NULL);
 		CHECK_EQ(l->goid_offset, rows[i].goid);
 		CHECK_EQ(l->classic_load_num, rows[i].loadnum);
+		CHECK_EQ(l->g_sched_bp, rows[i].sched_bp);
 	}
 }
 
