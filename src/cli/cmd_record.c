@@ -235,47 +235,21 @@ static int64_t growth_bytes(const struct reg_map *m, uint64_t new_cap)
 	return m && m->ti ? (int64_t)(new_cap / 8 * m->ti->bucket_size) : 0;
 }
 
-static size_t slot_of(uint64_t addr, size_t cap)
-{
-	return (size_t)((addr >> 3) * 0x9e3779b97f4a7c15ull) & (cap - 1);
-}
-
-/* The growths finished since the last call, each with its map found through a table built for
- * the call: one pass over the registry however many growths there are. */
+/* The growths finished since the last call, each with its map (the registry's index). */
 static void take_growths(struct rec_session *s)
 {
-	size_t n, nmaps = registry__count(s->reg), cap = 16;
+	size_t n;
 	const struct reg_growth *g = registry__take_growths(s->reg, &n);
-	struct reg_map **idx;
 
-	if (!n)
-		return;
-	while (cap < nmaps * 2)
-		cap *= 2;
-	idx = calloc(cap, sizeof(*idx));
-	for (size_t i = 0; idx && i < nmaps; i++) {
-		struct reg_map *m = registry__at(s->reg, i);
-		size_t j = slot_of(m->addr, cap);
-
-		while (idx[j])
-			j = (j + 1) & (cap - 1);
-		idx[j] = m;
-	}
 	for (size_t i = 0; i < n; i++) {
 		int64_t v[PROF_NVALUES] = { 0 };
-		const struct reg_map *m = NULL;
 
-		for (size_t j = slot_of(g[i].addr, cap); idx && idx[j]; j = (j + 1) & (cap - 1))
-			if (idx[j]->addr == g[i].addr) {
-				m = idx[j];
-				break;
-			}
 		v[PROF_GROWTHS] = 1;
-		v[PROF_GROWTH_BYTES] = growth_bytes(m, g[i].new_capacity);
+		v[PROF_GROWTH_BYTES] = growth_bytes(registry__find(s->reg, g[i].addr),
+						    g[i].new_capacity);
 		v[PROF_GROWTH_NS] = g[i].seconds > 0 ? (int64_t)(g[i].seconds * 1e9) : 0;
 		add(s, g[i].stack, g[i].nstack, NULL, v);
 	}
-	free(idx);
 }
 
 /* Classic growths still evacuating at the end: they happened, their duration is unknown. */

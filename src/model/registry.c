@@ -546,8 +546,7 @@ void registry__refresh(struct registry *r, unsigned int max_misses, bool at_exit
 	uint64_t hdr_class;
 
 	l.swiss = r->gb->maps == GO_LAYOUT_SWISS;
-	/* hmap gained clearSeq only in the noswissmap builds of Go 1.24-1.25. */
-	l.hmap_size = r->gb->ver.noswissmap ? 56 : 48;
+	l.hmap_size = goversion__hmap_size(r->gb->layout);
 	l.count_tombstones = true;
 	/* A header is an object of its own, of the size class its size rounds to. */
 	hdr_class = l.swiss || l.hmap_size == 48 ? 48 : 64;

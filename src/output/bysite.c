@@ -111,34 +111,34 @@ static int groups_grow(struct groups *g)
 	return 0;
 }
 
-/* m's group, made (its row empty, `at` its index) when new; -ENOMEM. */
-static long group_of(struct groups *g, const struct reg_map *m)
+/* m's group's row (`at` its index), made empty when new; NULL when out of memory. */
+static struct bysite_row *group_of(struct groups *g, const struct reg_map *m)
 {
 	size_t k;
 
 	if ((g->n + 1) * 2 > g->nslot && groups_grow(g))
-		return -ENOMEM;
+		return NULL;
 	for (k = group_hash(m, g->nslot); g->slot[k]; k = (k + 1) & (g->nslot - 1))
 		if (same_group(g->first[g->slot[k] - 1], m))
-			return (long)g->slot[k] - 1;
+			return &g->v[g->slot[k] - 1];
 	if (g->n == g->cap) {
 		size_t cap = g->cap ? g->cap * 2 : 256;
 		struct bysite_row *v = realloc(g->v, cap * sizeof(*v));
 		const struct reg_map **f;
 
 		if (!v)
-			return -ENOMEM;
+			return NULL;
 		g->v = v;
 		f = realloc(g->first, cap * sizeof(*f));
 		if (!f)
-			return -ENOMEM;
+			return NULL;
 		g->first = f;
 		g->cap = cap;
 	}
 	g->first[g->n] = m;
 	g->v[g->n] = (struct bysite_row){ .at = g->n };
 	g->slot[k] = ++g->n;
-	return (long)g->n - 1;
+	return &g->v[g->n - 1];
 }
 
 static void name_group(struct bysite_row *w, const struct gobin *gb, uint64_t bias,
@@ -169,18 +169,18 @@ int bysite__build(const struct gobin *gb, uint64_t bias, struct registry *r,
 		const struct reg_map *m = registry__at(r, i);
 		struct bysite_row one = { .maps = 1 };
 		uint64_t deletes;
-		long at = group_of(&g, m);
+		struct bysite_row *w = group_of(&g, m);
 
-		if (at < 0)
+		if (!w)
 			goto cleanup;
-		gi[i] = (size_t)at;
+		gi[i] = w->at;
 		one.entries = m->st.len;
 		one.capacity = m->st.capacity;
 		one.bytes = m->st.bytes;
 		one.growths = m->growths;
 		if (counts)
 			counts(ctx, m->addr, &one.writes, &one.reads, &deletes);
-		merge(&g.v[at], &one);
+		merge(w, &one);
 	}
 	for (size_t i = 0; i < g.n; i++)
 		name_group(&g.v[i], gb, bias, g.first[i]);
@@ -188,7 +188,8 @@ int bysite__build(const struct gobin *gb, uint64_t bias, struct registry *r,
 	fin = malloc((g.n ? g.n : 1) * sizeof(*fin));
 	if (!fin)
 		goto cleanup;
-	qsort(g.v, g.n, sizeof(*g.v), by_key);
+	if (g.n)
+		qsort(g.v, g.n, sizeof(*g.v), by_key);
 	for (size_t i = 0; i < g.n; i++) {
 		size_t at = g.v[i].at;
 
@@ -203,7 +204,8 @@ int bysite__build(const struct gobin *gb, uint64_t bias, struct registry *r,
 	free(fin);
 	for (size_t i = 0; i < k; i++)
 		g.v[i].at = i;
-	qsort(g.v, k, sizeof(*g.v), by_bytes);
+	if (k)
+		qsort(g.v, k, sizeof(*g.v), by_bytes);
 	if (row_of && renumber(g.v, k, row_of, nm))
 		goto cleanup;
 	/* No maps: an empty list, not NULL. */
