@@ -1,5 +1,6 @@
 #include "model/sites.h"
 
+#include "core/addrmap.h"
 #include "inspect/gobin.h"
 #include "model/registry.h"
 #include "model/symbolize.h"
@@ -13,21 +14,15 @@
 static const double bucket_le[SITES_NBUCKETS] = { 1e-6, 1e-5, 1e-4, 5e-4, 1e-3, 5e-3,
 						  1e-2, 5e-2, 0.1,  0.5,  1,    5 };
 
-/* From (creation stack, type) to a site: symbolizing a stack costs microseconds, and every map
- * is aggregated at every update. Keys are 64-bit hashes; entries hold site index + 1. */
-struct cache_slot {
-	uint64_t key;
-	uint32_t idx1;
-};
-
 struct sites {
 	const struct gobin *gb;
 	struct sites__params p;
 	struct site *v;
 	size_t n, cap;
 	struct site other;
-	struct cache_slot *cache;
-	size_t cache_cap, cache_n;
+	/* From (creation stack, type) to a site: symbolizing a stack costs microseconds, and every
+	 * map is aggregated at every update. Keys are 64-bit hashes; values site index + 1. */
+	struct addrmap cache;
 };
 
 double sites__bucket_le(unsigned i)
@@ -48,40 +43,6 @@ static uint64_t stack_key(const uint64_t *stack, uint32_t n, uint64_t type)
 	for (uint32_t i = 0; i < n; i++)
 		h = mix(h, stack[i]);
 	return h | 1; /* 0 marks a free slot */
-}
-
-static int cache_grow(struct sites *s)
-{
-	size_t cap = s->cache_cap ? s->cache_cap * 2 : 256;
-	struct cache_slot *c = calloc(cap, sizeof(*c));
-
-	if (!c)
-		return -ENOMEM;
-	for (size_t i = 0; i < s->cache_cap; i++) {
-		size_t j;
-
-		if (!s->cache[i].key)
-			continue;
-		for (j = s->cache[i].key & (cap - 1); c[j].key; j = (j + 1) & (cap - 1))
-			;
-		c[j] = s->cache[i];
-	}
-	free(s->cache);
-	s->cache = c;
-	s->cache_cap = cap;
-	return 0;
-}
-
-static struct cache_slot *cache_slot(struct sites *s, uint64_t key)
-{
-	size_t j;
-
-	if ((s->cache_n + 1) * 2 > s->cache_cap && cache_grow(s))
-		return NULL;
-	for (j = key & (s->cache_cap - 1); s->cache[j].key && s->cache[j].key != key;
-	     j = (j + 1) & (s->cache_cap - 1))
-		;
-	return &s->cache[j];
 }
 
 void sites__set_history(struct sites__params *p, double history_s)
@@ -112,7 +73,7 @@ void sites__free(struct sites *s)
 	if (!s)
 		return;
 	free(s->v);
-	free(s->cache);
+	addrmap__clear(&s->cache);
 	free(s);
 }
 
@@ -166,22 +127,19 @@ static struct site *site_of(struct sites *s, uint64_t bias, const uint64_t *stac
 			    uint64_t type, const char *name, double now)
 {
 	uint64_t key = stack_key(stack, n, name ? type : 0);
-	struct cache_slot *c = cache_slot(s, key);
 	struct frame f;
 	char fl[160];
 	struct site *t;
+	void *at;
 
-	if (c && c->key == key)
-		return &s->v[c->idx1 - 1];
+	if (addrmap__get(&s->cache, key, &at))
+		return &s->v[(uintptr_t)at - 1];
 	symbolize__site(s->gb, bias, stack, n, &f);
 	t = by_labels(s, f.func ? f.func : "?", f.func ? symbolize__file_line(&f, fl, sizeof(fl)) : "?",
 		      name ? name : "?", now);
-	/* by_labels may have moved the sites, not the cache. */
-	if (t && c) {
-		c->key = key;
-		c->idx1 = (uint32_t)(t - s->v) + 1;
-		s->cache_n++;
-	}
+	/* Out of memory for the entry: the site is symbolized again next time. */
+	if (t)
+		addrmap__put(&s->cache, key, (void *)(uintptr_t)(t - s->v + 1));
 	return t;
 }
 
@@ -249,8 +207,7 @@ static void forget(struct sites *s, double now)
 	if (k == s->n)
 		return;
 	s->n = k;
-	memset(s->cache, 0, s->cache_cap * sizeof(*s->cache));
-	s->cache_n = 0;
+	addrmap__clear(&s->cache);
 }
 
 /* Fills free places with the biggest sites outside the set, then lets an outside site take the
