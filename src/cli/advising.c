@@ -108,10 +108,17 @@ static bool worth_sampling(const struct reg_map *m, uint64_t min_bytes)
 	       (advise__int_kind(m->ti->key_kind) || m->ti->elem_kind == ADVISE_KIND_BOOL);
 }
 
+/* A map worth sampling and its group: the registry keeps its maps in chunks, so a map's index is
+ * not its distance from the first one. */
+struct big_map {
+	const struct reg_map *m;
+	size_t group;
+};
+
 static int by_bytes_desc(const void *a, const void *b)
 {
-	const struct reg_map *x = *(const struct reg_map *const *)a;
-	const struct reg_map *y = *(const struct reg_map *const *)b;
+	const struct reg_map *x = ((const struct big_map *)a)->m;
+	const struct reg_map *y = ((const struct big_map *)b)->m;
 
 	return x->st.bytes < y->st.bytes ? 1 : x->st.bytes > y->st.bytes ? -1 : 0;
 }
@@ -209,7 +216,8 @@ static int gather(struct session *s, uint64_t min_bytes, struct inputs *in)
 {
 	struct registry *r = s->reg;
 	size_t n = registry__count(r), *fill = NULL, nsample = 0, ng;
-	const struct reg_map **big = NULL, **member = NULL;
+	const struct reg_map **member = NULL;
+	struct big_map *big = NULL;
 	int ret = -ENOMEM;
 
 	in->row_of = calloc(n + 1, sizeof(*in->row_of));
@@ -255,7 +263,7 @@ static int gather(struct session *s, uint64_t min_bytes, struct inputs *in)
 			member[k] = m;
 		}
 		if (!s->exited && worth_sampling(m, min_bytes))
-			big[nsample++] = m;
+			big[nsample++] = (struct big_map){m, k};
 	}
 	for (size_t k = 0; k < ng; k++) {
 		in->sites[k].maps = &in->maps[in->start[k]];
@@ -264,8 +272,8 @@ static int gather(struct session *s, uint64_t min_bytes, struct inputs *in)
 	}
 	qsort(big, nsample, sizeof(*big), by_bytes_desc);
 	for (size_t i = 0; i < nsample && i < SAMPLE_MAPS; i++) {
-		const struct reg_map *m = big[i];
-		size_t k = in->group_of[(size_t)(m - registry__at(r, 0))];
+		const struct reg_map *m = big[i].m;
+		size_t k = big[i].group;
 
 		for (size_t j = in->start[k]; j < in->start[k + 1]; j++)
 			if (in->maps[j].addr == m->addr)

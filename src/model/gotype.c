@@ -25,6 +25,9 @@
 #define KIND_GCPROG 0x40 /* in the kind byte, <= 1.23 */
 #define KIND_MAP 21
 #define KIND_STRUCT 25
+#define KIND_PTR 22
+#define KIND_SLICE 23
+#define PTRTYPE_ELEM 48 /* abi.PtrType.Elem and abi.SliceType.Elem */
 #define CLASSIC_FLAGS 84
 #define CLASSIC_INDIRECT_KEY 1
 #define CLASSIC_INDIRECT_ELEM 2
@@ -158,6 +161,42 @@ int gotype__maptype(const struct gobin *gb, uint64_t vaddr, struct maptype_info 
 	out->bucket_size = bsize;
 	out->indirect_key = flags & CLASSIC_INDIRECT_KEY;
 	out->indirect_elem = flags & CLASSIC_INDIRECT_ELEM;
+	return 0;
+}
+
+int gotype__value(const struct gobin *gb, uint64_t vaddr, struct gotype_value *out)
+{
+	uint64_t elem, pointee;
+	uint8_t kind, pkind, flags;
+
+	memset(out, 0, sizeof(*out));
+	if (gb->maps == GO_LAYOUT_SWISS || elf__read_ptr(gb->elf, vaddr + MAPTYPE_ELEM, &elem) ||
+	    elf__read(gb->elf, elem + TYPE_KIND, &kind, 1) ||
+	    elf__read(gb->elf, vaddr + CLASSIC_KEYSIZE, &out->key_size, 1) ||
+	    elf__read(gb->elf, vaddr + CLASSIC_ELEMSIZE, &out->elem_size, 1) ||
+	    elf__read(gb->elf, vaddr + CLASSIC_FLAGS, &flags, 1))
+		return -EFAULT;
+	kind = gb->layout && gb->layout->kind_masked ? kind & 0x1f : kind;
+	if ((kind != KIND_SLICE && kind != KIND_PTR) || (flags & CLASSIC_INDIRECT_ELEM))
+		return -ENOENT;
+	if (elf__read_ptr(gb->elf, elem + PTRTYPE_ELEM, &pointee) ||
+	    elf__read(gb->elf, pointee, &out->esize, 8) ||
+	    elf__read(gb->elf, pointee + TYPE_PTRBYTES, &out->ptrdata, 8) ||
+	    elf__read(gb->elf, pointee + TYPE_KIND, &pkind, 1) ||
+	    (out->ptrdata && elf__read_ptr(gb->elf, pointee + TYPE_GCDATA, &out->gcdata)))
+		return -EFAULT;
+	out->slice = kind == KIND_SLICE;
+	out->gcprog = gb->ver.minor <= 23 && (pkind & KIND_GCPROG);
+	if (((gb->layout && gb->layout->kind_masked) ? pkind & 0x1f : pkind) != KIND_PTR)
+		return 0;
+	if (elf__read_ptr(gb->elf, pointee + PTRTYPE_ELEM, &elem) ||
+	    elf__read(gb->elf, elem, &out->dsize, 8) ||
+	    elf__read(gb->elf, elem + TYPE_PTRBYTES, &out->dptrdata, 8) ||
+	    elf__read(gb->elf, elem + TYPE_KIND, &pkind, 1) ||
+	    (out->dptrdata && elf__read_ptr(gb->elf, elem + TYPE_GCDATA, &out->dgcdata)))
+		return 0;
+	out->deref = true;
+	out->dgcprog = gb->ver.minor <= 23 && (pkind & KIND_GCPROG);
 	return 0;
 }
 

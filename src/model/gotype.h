@@ -42,6 +42,24 @@ struct gotype_map {
  * -ENOENT without type data, or -ENOMEM. */
 int gotype__map_types(const struct gobin *gb, struct gotype_map **out, size_t *n);
 
+/* What a classic map's value points at, when it is a slice or a pointer (Go 1.19-1.21 value
+ * cut, heapscan): the slot sizes, and the element type's size and pointer mask (PtrBytes,
+ * GCData unless gcprog). */
+struct gotype_value {
+	uint8_t key_size, elem_size;
+	bool slice; /* []E, else *E */
+	uint64_t esize, ptrdata, gcdata;
+	bool gcprog;
+	/* The element is itself a pointer *T ([]*T, **T): T's size and mask likewise. */
+	bool deref;
+	uint64_t dsize, dptrdata, dgcdata;
+	bool dgcprog;
+};
+
+/* Reads it for the map type at file virtual address vaddr. Returns 0, -ENOENT when the value is
+ * neither a slice nor a pointer held in the slot, or a read error. */
+int gotype__value(const struct gobin *gb, uint64_t vaddr, struct gotype_value *out);
+
 /* reflect.Kind name: "int64", "string", ...; "?" if unknown. */
 const char *gotype__kind_name(uint8_t kind);
 

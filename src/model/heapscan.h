@@ -11,7 +11,8 @@
  * Types come from the runtime's own data: the allocation header of a bucket or group array
  * (Go 1.22+, objects over 512 bytes with pointers), mspan.largeType for large ones, else the
  * binary's map types whose bucket or group size and pointer-ness fit the array, cut on Go
- * 1.19-1.21 to those whose pointer mask is the one the GC's heap bitmap holds for the array. */
+ * 1.19-1.21 to those whose pointer mask is the one the GC's heap bitmap holds for the array,
+ * then to those whose slice or pointer value agrees with the object one value points at. */
 #ifndef MAPSCOPE_MODEL_HEAPSCAN_H
 #define MAPSCOPE_MODEL_HEAPSCAN_H
 
@@ -47,6 +48,7 @@ struct heapscan_stats {
 	uint64_t rejected;   /* held together, but their storage fits no map type of the binary */
 	uint64_t typed;	     /* maps typed by an allocation header or largeType */
 	uint64_t bitmap_typed; /* untyped by size, typed by the GC's pointer bitmap (<= 1.21) */
+	uint64_t value_typed;  /* untyped by the bitmap, typed by what a value points at (<= 1.21) */
 	uint64_t bytes_read; /* from the target */
 	double seconds, cpu_seconds;
 };
@@ -66,5 +68,21 @@ void heapscan__set_progress(struct heapscan *hs, heapscan_progress_fn fn, void *
  * is gone, or its span tables cannot be read). */
 int heapscan__run(struct heapscan *hs, struct goheap *h, uint64_t bias, heapscan_fn fn, void *ctx,
 		  struct heapscan_stats *st);
+
+/* The heap object a map value points at: n elements from the pointer (a slice's capacity, or 1),
+ * room bytes from the pointer to its object's end, its span's noscan bit, whether the object
+ * starts there and was allocated for those elements (a slice's backing array in a scan span),
+ * and bits[0..words) the GC's pointer bits from the pointer on (NULL: unknown). */
+struct heapscan_obj {
+	uint64_t n, room;
+	bool noscan, whole;
+	const uint8_t *bits;
+	size_t words;
+};
+
+/* Whether o can hold elements of esize bytes whose first ptrdata bytes carry pointer mask `mask`
+ * (word w at bit w%8 of byte w/8; NULL unknown). 1 agrees, 0 contradicts, -1 cannot tell. */
+int heapscan__value_fits(uint64_t esize, uint64_t ptrdata, const uint8_t *mask,
+			 const struct heapscan_obj *o);
 
 #endif

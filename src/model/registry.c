@@ -216,15 +216,20 @@ static uint64_t site_of(const struct reg_map *m)
 	return m->origin == REG_CREATED && m->nstack ? sitetypes__key(m->stack, m->nstack) : 0;
 }
 
-static void set_type(struct registry *r, struct reg_map *m, uint64_t type)
+static void set_type_one(struct registry *r, struct reg_map *m, uint64_t type)
 {
-	if (!type || m->type)
-		return;
 	m->type = type;
 	resolve_type(r, m);
 	/* The other maps of its creation site are typed at the next refresh (sitetypes.h). */
 	if (sitetypes__learn(r->sites, site_of(m), type) > 0)
 		r->sites_news = true;
+}
+
+static void set_type(struct registry *r, struct reg_map *m, uint64_t type)
+{
+	if (!type || m->type)
+		return;
+	set_type_one(r, m, type);
 	/* The maps of one []map[K]V share their type: the first one typed types them all. */
 	for (size_t i = 0; m->array && i < r->n; i++) {
 		struct reg_map *o = at(r, i);
@@ -410,7 +415,12 @@ static void on_scanned(void *ctx, const struct heapscan_map *hm)
 		m->array = hm->array;
 	if (m->type)
 		return;
-	set_type(r, m, hm->type);
+	/* A scan hands every map of an array it types over with that type: no search of the
+	 * registry for its other members (16,384 of them in Prometheus, one search each). */
+	if (hm->array && hm->type)
+		set_type_one(r, m, hm->type);
+	else
+		set_type(r, m, hm->type);
 	m->cands = hm->cands;
 }
 

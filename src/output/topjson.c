@@ -369,6 +369,8 @@ static void json_scan(struct json *j, const struct registry *r)
 	json__uint(j, st.typed);
 	json__key(j, "bitmap_typed");
 	json__uint(j, st.bitmap_typed);
+	json__key(j, "value_typed");
+	json__uint(j, st.value_typed);
 	json__key(j, "empty");
 	json__uint(j, st.empty);
 	json__key(j, "rejected");

@@ -8,6 +8,10 @@
 // package-level variable and never touched again, so only the heap scan finds them, and on Go
 // 1.19-1.21 only the GC's pointer bitmap of the bucket array types them.
 //
+// map[uint64][]*Item, map[uint64][]byte and map[uint64][]strs have the same 272-byte buckets
+// and the same bucket pointer mask (a slice's data word): only the objects their values point
+// at tell them apart, by their spans' noscan bit and, on 1.19-1.21, their pointer bits.
+//
 // It prints its own truth, then sleeps until killed or for SECONDS (argument 1):
 //
 //	truth NAME ADDR LEN CAPACITY TYPE    every map once built
@@ -28,6 +32,8 @@ import (
 
 type pair struct{ a, b int64 }
 
+type strs struct{ a, b string }
+
 type Item struct {
 	Name string
 	N    int
@@ -43,6 +49,9 @@ var (
 	ptrPairS, ptrPairL map[*Item]pair
 	i64PtrS, i64PtrL   map[int64]*Item
 	ptrI64S, ptrI64L   map[*Item]int64
+	ptrsS, ptrsL       map[uint64][]*Item
+	bytesS, bytesL     map[uint64][]byte
+	strsS, strsL       map[uint64][]strs
 	items              []*Item
 )
 
@@ -63,6 +72,20 @@ func build(n int) (map[string]int32, map[int32]string, map[int]string, map[pair]
 		f[it] = int64(i)
 	}
 	return s, t, b, c, d, e, f
+}
+
+// buildSlices makes the maps whose values are slices, of 1-3 elements.
+func buildSlices(n int) (map[uint64][]*Item, map[uint64][]byte, map[uint64][]strs) {
+	p, b, s := make(map[uint64][]*Item), make(map[uint64][]byte), make(map[uint64][]strs)
+	for i := 0; i < n; i++ {
+		k, v := uint64(i)*7919, "v"+strconv.Itoa(i)
+		for j := 0; j <= i%3; j++ {
+			p[k] = append(p[k], items[i])
+			b[k] = append(b[k], v...)
+			s[k] = append(s[k], strs{v, v + "b"})
+		}
+	}
+	return p, b, s
 }
 
 // truth appends one truth line: m is the map, hp the address of the variable holding it.
@@ -87,6 +110,8 @@ func main() {
 	}
 	strI32S, i32StrS, intStrS, pairPtrS, ptrPairS, i64PtrS, ptrI64S = build(small)
 	strI32L, i32StrL, intStrL, pairPtrL, ptrPairL, i64PtrL, ptrI64L = build(large)
+	ptrsS, bytesS, strsS = buildSlices(small)
+	ptrsL, bytesL, strsL = buildSlices(large)
 	var sb strings.Builder
 	truth(&sb, "strI32S", strI32S, unsafe.Pointer(&strI32S), small)
 	truth(&sb, "strI32L", strI32L, unsafe.Pointer(&strI32L), large)
@@ -102,6 +127,12 @@ func main() {
 	truth(&sb, "i64PtrL", i64PtrL, unsafe.Pointer(&i64PtrL), large)
 	truth(&sb, "ptrI64S", ptrI64S, unsafe.Pointer(&ptrI64S), small)
 	truth(&sb, "ptrI64L", ptrI64L, unsafe.Pointer(&ptrI64L), large)
+	truth(&sb, "ptrsS", ptrsS, unsafe.Pointer(&ptrsS), small)
+	truth(&sb, "ptrsL", ptrsL, unsafe.Pointer(&ptrsL), large)
+	truth(&sb, "bytesS", bytesS, unsafe.Pointer(&bytesS), small)
+	truth(&sb, "bytesL", bytesL, unsafe.Pointer(&bytesL), large)
+	truth(&sb, "strsS", strsS, unsafe.Pointer(&strsS), small)
+	truth(&sb, "strsL", strsL, unsafe.Pointer(&strsL), large)
 	sb.WriteString("ready\n")
 	os.Stdout.WriteString(sb.String())
 	time.Sleep(time.Duration(seconds) * time.Second)
