@@ -322,10 +322,9 @@ int advising__run(struct session *s, uint64_t min_bytes, struct advising **out)
 	for (size_t i = 0; !ret && s->cw && i < cwrite__count(s->cw); i++) {
 		const char *wa, *wb;
 		uint64_t addr = cwrite__writers(s->cw, i, &wa, &wb);
-		const struct reg_map *m = addr ? registry__find(s->reg, addr) : NULL;
+		long at = addr ? registry__index(s->reg, addr) : -1;
 		const struct advise_site *site =
-			m ? &a->in.sites[a->in.group_of[(size_t)(m - registry__at(s->reg, 0))]]
-			  : NULL;
+			at >= 0 ? &a->in.sites[a->in.group_of[(size_t)at]] : NULL;
 
 		ret = advise__guard(&a->l, site, site ? site->type.name : NULL, addr, wa, wb);
 	}

@@ -80,16 +80,28 @@ static int reindex(struct registry *r, size_t cap)
 	return 0;
 }
 
-static struct reg_map *find(struct registry *r, uint64_t addr)
+static long index_of(const struct registry *r, uint64_t addr)
 {
 	size_t s;
 
 	if (!r->index_cap)
-		return NULL;
+		return -1;
 	for (s = slot_of(addr, r->index_cap); r->index[s]; s = (s + 1) & (r->index_cap - 1))
 		if (at(r, r->index[s] - 1)->addr == addr)
-			return at(r, r->index[s] - 1);
-	return NULL;
+			return (long)r->index[s] - 1;
+	return -1;
+}
+
+static struct reg_map *find(struct registry *r, uint64_t addr)
+{
+	long i = index_of(r, addr);
+
+	return i < 0 ? NULL : at(r, (size_t)i);
+}
+
+long registry__index(const struct registry *r, uint64_t addr)
+{
+	return index_of(r, addr);
 }
 
 struct reg_map *registry__find(struct registry *r, uint64_t addr)

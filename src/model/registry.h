@@ -75,6 +75,9 @@ void registry__set_bias(struct registry *r, uint64_t load_bias);
 void registry__free(struct registry *r);
 /* The map at addr, or NULL. */
 struct reg_map *registry__find(struct registry *r, uint64_t addr);
+/* The index (registry__at) of the map at addr, or -1. The maps live in chunks: a map's index
+ * is not its distance from registry__at(r, 0). */
+long registry__index(const struct registry *r, uint64_t addr);
 /* Applies one probe event. */
 void registry__event(struct registry *r, const struct inv_event *e);
 /* Finds every live map in the heap (model/heapscan.h) and adds those not yet known; a known
