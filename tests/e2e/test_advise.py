@@ -59,12 +59,14 @@ def run_launched(binary, out):
         lines = read_until_ready(p.stdout)
         # Its input stays open: the program holds its maps until mapscope ends it after -d.
         p.wait(timeout=120)
-        err = p.stderr.read()
     finally:
         if p.poll() is None:
             p.kill()
             p.wait()
+        # A program left behind (mapscope died) holds the pipes open: its input's end ends it,
+        # else reading stderr to its end would wait for it forever (a CI run hung so).
         p.stdin.close()
+    err = p.stderr.read()
     assert p.returncode == 0, err[-2000:]
     return lines
 
