@@ -3,13 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 
-static size_t slot_of(uint64_t key, size_t nslot)
-{
-	uint64_t h = (key >> 3) * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h ^ (h >> 32)) & (nslot - 1);
-}
-
 void addrmap__clear(struct addrmap *m)
 {
 	if (!m)
@@ -22,7 +15,7 @@ bool addrmap__get(const struct addrmap *m, uint64_t key, void **val)
 {
 	if (!m->nslot || !key)
 		return false;
-	for (size_t k = slot_of(key, m->nslot); m->slot[k].key; k = (k + 1) & (m->nslot - 1))
+	for (size_t k = addrmap__slot(key, m->nslot); m->slot[k].key; k = (k + 1) & (m->nslot - 1))
 		if (m->slot[k].key == key) {
 			if (val)
 				*val = m->slot[k].val;
@@ -43,7 +36,8 @@ static int grow(struct addrmap *m)
 
 		if (!m->slot[i].key)
 			continue;
-		for (k = slot_of(m->slot[i].key, nslot); slot[k].key; k = (k + 1) & (nslot - 1))
+		for (k = addrmap__slot(m->slot[i].key, nslot); slot[k].key;
+		     k = (k + 1) & (nslot - 1))
 			;
 		slot[k] = m->slot[i];
 	}
@@ -61,7 +55,7 @@ int addrmap__put(struct addrmap *m, uint64_t key, void *val)
 		return -EINVAL;
 	if ((m->n + 1) * 2 > m->nslot && grow(m))
 		return -ENOMEM;
-	for (k = slot_of(key, m->nslot); m->slot[k].key; k = (k + 1) & (m->nslot - 1))
+	for (k = addrmap__slot(key, m->nslot); m->slot[k].key; k = (k + 1) & (m->nslot - 1))
 		if (m->slot[k].key == key) {
 			m->slot[k].val = val;
 			return 0;

@@ -16,6 +16,16 @@ struct addrmap {
 	size_t nslot, n;
 };
 
+/* key's home slot in a table of nslot (a power of two). A multiply's low bits depend only on the
+ * multiplicand's low bits, and heap addresses share theirs (48-byte objects): the high half is
+ * folded in, else 100,000 maps probed long chains. For any table keyed by an address. */
+static inline size_t addrmap__slot(uint64_t key, size_t nslot)
+{
+	uint64_t h = (key >> 3) * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h ^ (h >> 32)) & (nslot - 1);
+}
+
 /* A zeroed struct addrmap is an empty map; slot[0..nslot) iterates it (key 0: empty). Frees the
  * table, not the values. NULL-safe. */
 void addrmap__clear(struct addrmap *m);

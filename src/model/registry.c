@@ -45,21 +45,12 @@ static inline struct reg_map *at(const struct registry *r, size_t i)
 	return &r->chunk[i / CHUNK][i % CHUNK];
 }
 
-/* A multiply's low bits depend only on the multiplicand's low bits, and header addresses share
- * theirs (48-byte objects): the high half is folded in, else 100,000 maps probed long chains. */
-static size_t slot_of(uint64_t addr, size_t cap)
-{
-	uint64_t h = (addr >> 3) * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h ^ (h >> 32)) & (cap - 1);
-}
-
 /* Re-inserts every map into the index at its current size, in place. */
 static void rebuild_index(struct registry *r)
 {
 	memset(r->index, 0, r->index_cap * sizeof(*r->index));
 	for (size_t i = 0; i < r->n; i++) {
-		size_t s = slot_of(at(r, i)->addr, r->index_cap);
+		size_t s = addrmap__slot(at(r, i)->addr, r->index_cap);
 
 		while (r->index[s])
 			s = (s + 1) & (r->index_cap - 1);
@@ -86,7 +77,7 @@ static long index_of(const struct registry *r, uint64_t addr)
 
 	if (!r->index_cap)
 		return -1;
-	for (s = slot_of(addr, r->index_cap); r->index[s]; s = (s + 1) & (r->index_cap - 1))
+	for (s = addrmap__slot(addr, r->index_cap); r->index[s]; s = (s + 1) & (r->index_cap - 1))
 		if (at(r, r->index[s] - 1)->addr == addr)
 			return (long)r->index[s] - 1;
 	return -1;
@@ -131,7 +122,7 @@ static struct reg_map *add(struct registry *r, uint64_t addr)
 	m = at(r, r->n++);
 	memset(m, 0, sizeof(*m));
 	m->addr = addr;
-	for (s = slot_of(addr, r->index_cap); r->index[s]; s = (s + 1) & (r->index_cap - 1))
+	for (s = addrmap__slot(addr, r->index_cap); r->index[s]; s = (s + 1) & (r->index_cap - 1))
 		;
 	r->index[s] = r->n;
 	return m;

@@ -1,5 +1,6 @@
 #include "output/bysite.h"
 
+#include "core/addrmap.h"
 #include "inspect/gobin.h"
 #include "model/registry.h"
 #include "model/symbolize.h"
@@ -86,10 +87,9 @@ static bool same_group(const struct reg_map *a, const struct reg_map *b)
 
 static size_t group_hash(const struct reg_map *m, size_t nslot)
 {
-	uint64_t h = ((uintptr_t)m->stack ^ (uintptr_t)m->ti * 31 ^
-		      (m->stack ? 0 : (uintptr_t)m->held_by * 17)) * 0x9e3779b97f4a7c15ull;
-
-	return (size_t)(h ^ (h >> 32)) & (nslot - 1);
+	return addrmap__slot((uintptr_t)m->stack ^ (uintptr_t)m->ti * 31 ^
+				     (m->stack ? 0 : (uintptr_t)m->held_by * 17),
+			     nslot);
 }
 
 static int groups_grow(struct groups *g)

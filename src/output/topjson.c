@@ -179,7 +179,6 @@ struct num {
 struct map_ctx {
 	const struct gobin *gb;
 	const struct top_frame *tf;
-	struct registry *r;
 	struct id_tab stacks, cands;
 	const size_t *row_of; /* each map's row in "sites", by registry index; NULL: no sites */
 	bool swiss;
@@ -466,7 +465,7 @@ static size_t sorted_maps(struct registry *r, size_t max, struct by_size **idx)
 void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *tf)
 {
 	struct json *j = json__new(out);
-	struct map_ctx c = {.gb = gb, .tf = tf, .r = r, .swiss = gb->maps == GO_LAYOUT_SWISS};
+	struct map_ctx c = {.gb = gb, .tf = tf, .swiss = gb->maps == GO_LAYOUT_SWISS};
 	struct bysite_row *sites = NULL;
 	size_t nsites = 0, ng, n, *row_of;
 	const struct reg_growth *g;
