@@ -126,29 +126,28 @@ def uniform_ranks(top, writes, n, trials=2000):
     return fewest, in_order, third, always
 
 
-def check_sampled(truth, counts, report, within, overlap=True):
+def check_sampled(truth, counts, report, within):
     """The default budget samples: its ranks are as good as a uniform sample of as many writes
     (uniform_ranks: the top 10's overlap with the truth's, the top 2's order, the third's
-    place, the heaviest keys' presence). Each reported count estimates the key's writes over the whole run: the true count
-    lies within count +- error, the map's within [writes_low, writes_high]; with `within`, the
-    map's writes and its top 3 keys' counts are within that factor of the truth (lighter keys are
-    a few dozen samples each: their error covers that noise). `overlap` False skips the ranks
-    (windows too few to place the top 10 reliably, e.g. test_budget_work)."""
+    place, the heaviest keys' presence). Each reported count estimates the key's writes over
+    the whole run: the true count lies within count +- error, the map's within [writes_low,
+    writes_high]; with `within`, the map's writes and its top 3 keys' counts are within that
+    factor of the truth (lighter keys are a few dozen samples each: their error covers that
+    noise)."""
     s = report["sampling"]
     assert 0 < s["fraction"] < 1 and s["budget_pct"] == 2, s
     for name, m in maps_of(truth, report).items():
         got = [k["key"] for k in m["keys"]]
         want = [k for k, _ in counts[name][:10]]
-        if overlap:
-            n = round(m["writes"] / s["scale"])
-            fewest, in_order, third, always = uniform_ranks(counts[name], counts["writes"], n)
-            assert len(set(got) & set(want)) >= fewest - 1, \
-                f"{name}: top 10 {got}, truth {want}; {n} samples, uniform: {fewest} or more"
-            missing = set(want[:max(always - 1, 0)]) - set(got)
-            assert not missing, f"{name}: top 10 {got} lacks {missing}; {n} samples"
-            if in_order:
-                assert got[:2] == want[:2], f"{name}: top 2 {got[:2]}, truth {want[:2]}"
-            assert want[2] in got[:third + 2], f"{name}: top {got[:third + 2]}, third {want[2]}"
+        samples = round(m["writes"] / s["scale"])
+        fewest, in_order, third, always = uniform_ranks(counts[name], counts["writes"], samples)
+        assert len(set(got) & set(want)) >= fewest - 1, \
+            f"{name}: top 10 {got}, truth {want}; {samples} samples, uniform: {fewest} or more"
+        missing = set(want[:max(always - 1, 0)]) - set(got)
+        assert not missing, f"{name}: top 10 {got} lacks {missing}; {samples} samples"
+        if in_order:
+            assert got[:2] == want[:2], f"{name}: top 2 {got[:2]}, truth {want[:2]}"
+        assert want[2] in got[:third + 2], f"{name}: top {got[:third + 2]}, third {want[2]}"
         true = dict(counts[name])
         for k in m["keys"]:
             if k["key"] not in true:

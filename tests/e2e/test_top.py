@@ -20,7 +20,7 @@ def parse(lines):
             _, name, n = line.split()
             changes[name] = int(n)
         elif line == "done":
-            # inventory's stack map ("inline") is gone once its function returned: println's
+            # inventory's stack map ("inline") is gone once its function returned: fmt.Println's
             # frames overwrite it (a report taken then read len 5, the length of "done\n").
             after_truth = False
         elif line.startswith("{"):
