@@ -1,6 +1,6 @@
 #include "cli/advising.h"
 
-#include "cli/session.h"
+#include "collect/session.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "inspect/goversion.h"

@@ -2,8 +2,8 @@
 #ifndef MAPSCOPE_CLI_CLI_H
 #define MAPSCOPE_CLI_CLI_H
 
-#include "collect/launch.h"
-#include "model/procwatch.h"
+#include "collect/target.h"
+#include "core/clock.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -90,61 +90,9 @@ int cli__trace_opt(const char *cmd, int c, const char *arg, struct cli_trace *t,
  * Returns 0, or MS_EXIT_USAGE with the error reported. */
 int cli__trace_target(const char *cmd, int argc, char **argv, struct cli_trace *t);
 
-/* What became of a target: see cli__target_check. */
-enum cli_fate {
-	CLI_RUNNING,
-	CLI_EXITED, /* gone, or a zombie whose memory is gone */
-	CLI_EXECED, /* still there, running another program: the traced maps are gone */
-};
-
-/* A tracing command's target: a launched program or a running process, and its binary. */
-struct cli_target {
-	struct launch l; /* l.pid > 0 while a launched program has not been waited for */
-	struct gobin *gb;
-	int pid;
-	char exe[64];
-	/* A launched program's file: once its /proc/PID/exe is another file (and not mapscope's
-	 * own, which it runs until its exec), it has executed another program. */
-	dev_t dev;
-	ino_t ino;
-	struct procwatch pw; /* an attached process's */
-	bool launched;
-	bool leave_running; /* a launched program still running at the end is left, not ended */
-	enum cli_fate fate; /* what cli__target_check found last */
-	int status;
-};
-
-/* Opens the target: argv launches a program held before its exec (launch__release lets it run
- * once the probes are attached), else pid is a running process. Fails unless its binary can be
- * traced. Every error is reported here; returns 0 or a negative errno. Close in either case. */
-int cli__target_open(char **argv, int pid, struct cli_target *t);
-/* What cli__attach_failed returns for a target that ended during the attach: positive, unlike
- * every error. */
-#define CLI_ENDED_IN_ATTACH 1
-/* After a failed attach: when the target has ended meanwhile (its probes' process went away
- * under the attach), says so as any end of the target is said and returns CLI_ENDED_IN_ATTACH,
- * on which the command exits 0 as it does when its target ends; otherwise reports err once and
- * returns it.
- * Waits up to 0.4 s for an attached process that is still a zombie. */
-int cli__attach_failed(struct cli_target *t, int err);
-/* Whether the target has ended (t->fate, t->status say how), after a probe failed to attach: an
- * attached process is given up to 0.4 s to read as gone. */
-bool cli__target_ended(struct cli_target *t);
-/* Ends a launched program that was never released; one still running is sent SIGTERM, then
- * SIGKILL 5 s later, and reaped (or left running: leave_running); frees the binary. */
-void cli__target_close(struct cli_target *t);
-/* Never blocks. A launched program that exited is reaped here (*status: its wait status, else
- * -1). After CLI_EXECED a launched program is no longer waited for: it keeps running. An
- * attached process's exit is seen once it is gone, or PROCWATCH_ZOMBIE_NS after it became a
- * zombie: callers check in a loop. */
-enum cli_fate cli__target_check(struct cli_target *t, int *status);
-/* Says on stderr, in one line, how the target ended (fate from cli__target_check). */
-void cli__target_gone(const struct cli_target *t, enum cli_fate fate, int status);
 /* Set by SIGINT or SIGTERM once cli__catch_stop() ran: a tracing loop ends, reports, detaches. */
 extern volatile sig_atomic_t cli__stop;
 void cli__catch_stop(void);
-/* Clock c in nanoseconds. */
-uint64_t cli__now_ns(clockid_t c);
 /* A positive number of seconds; returns 0, or -1 for anything else. */
 int cli__parse_seconds(const char *arg, double *out);
 /* A positive number, at most 1e18; with size, an optional K, M, G or T suffix (powers of 1024,

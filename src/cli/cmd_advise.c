@@ -1,7 +1,7 @@
 /* mapscope advise: the change each map needs, with the bytes or time it saves. */
 #include "cli/advising.h"
 #include "cli/cli.h"
-#include "cli/session.h"
+#include "collect/session.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "model/registry.h"
@@ -111,7 +111,7 @@ static void watch(const struct advise_opts *o, struct session *s)
 	uint64_t next = s->start_ns + READ_EVERY_NS;
 
 	while (!cli__stop) {
-		uint64_t now = cli__now_ns(CLOCK_MONOTONIC);
+		uint64_t now = clock__ns(CLOCK_MONOTONIC);
 
 		if (!session__step(s, now))
 			break;
@@ -125,9 +125,9 @@ static void watch(const struct advise_opts *o, struct session *s)
 	}
 	session__finish(s);
 	if (s->exited)
-		cli__target_gone(&s->t, s->t.fate, s->status);
+		target__gone(&s->t, s->t.fate, s->status);
 	else
-		session__refresh(s, cli__now_ns(CLOCK_MONOTONIC), false);
+		session__refresh(s, clock__ns(CLOCK_MONOTONIC), false);
 }
 
 int cmd_advise(int argc, char **argv)
@@ -144,6 +144,7 @@ int cmd_advise(int argc, char **argv)
 	if (o.output && !(out = fopen(o.output, "we")))
 		return err__report(0, "cannot write %s: %s", o.output, strerror(errno));
 	ret = session__open(&s, o.t.argv, o.t.pid, 1, 1);
+	s.stop = &cli__stop;
 	if (ret)
 		goto cleanup;
 	s.t.leave_running = o.t.leave_running;
@@ -158,7 +159,7 @@ int cmd_advise(int argc, char **argv)
 			.pid = s.t.pid,
 			.go_version = s.t.gb->bi.version,
 			.maps = registry__count(s.reg),
-			.seconds = (double)(cli__now_ns(CLOCK_MONOTONIC) - s.start_ns) / 1e9,
+			.seconds = (double)(clock__ns(CLOCK_MONOTONIC) - s.start_ns) / 1e9,
 			.exited = s.exited,
 			.min_bytes = (uint64_t)o.min_bytes,
 		};
@@ -171,5 +172,5 @@ cleanup:
 	session__close(&s);
 	if (out != stdout && fclose(out) && !ret)
 		ret = err__report(0, "cannot write %s: %s", o.output, strerror(errno));
-	return ret && ret != CLI_ENDED_IN_ATTACH ? MS_EXIT_FAIL : MS_EXIT_OK;
+	return ret && ret != TARGET_ENDED_IN_ATTACH ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

@@ -215,13 +215,13 @@ int cmd_count(int argc, char **argv)
 {
 	struct count_opts o;
 	struct callcount *cc = NULL;
-	struct cli_target t;
+	struct target t;
 	int ret;
 
 	ret = parse_args(argc, argv, &o);
 	if (ret)
 		return ret < 0 ? MS_EXIT_OK : ret;
-	ret = cli__target_open(o.t.argv, o.t.pid, &t);
+	ret = target__open(o.t.argv, o.t.pid, &t);
 	if (ret)
 		goto cleanup;
 	ret = callcount__open(&cc);
@@ -242,6 +242,6 @@ int cmd_count(int argc, char **argv)
 	report(cc, t.gb, &o, t.pid);
 cleanup:
 	callcount__free(cc);
-	cli__target_close(&t);
+	target__close(&t);
 	return ret ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

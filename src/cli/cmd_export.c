@@ -4,7 +4,7 @@
  * page after every refresh; the HTTP server's thread only copies the latest page under a lock, so
  * a scrape never waits for a refresh and never sees half of one. */
 #include "cli/cli.h"
-#include "cli/session.h"
+#include "collect/session.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "model/procwatch.h"
@@ -78,7 +78,7 @@ struct export_opts {
 	double limit_entries, limit_bytes, history;
 };
 
-struct target {
+struct export_target {
 	int pid;
 	char exe[NAME_MAX + 1];
 	bool up;           /* the session is open (else: could not be traced, shown as up 0) */
@@ -88,7 +88,7 @@ struct target {
 
 struct exporter {
 	const struct export_opts *o;
-	struct target *t[MAX_TARGETS];
+	struct export_target *t[MAX_TARGETS];
 	size_t n;
 	struct prom_cwrite *cw; /* concurrent map writes seen, by target and site */
 	size_t ncw;
@@ -351,7 +351,7 @@ static void exe_name(int pid, const char *program, char *out, size_t n)
 	out[len] = 0;
 }
 
-static void target_free(struct target *t)
+static void target_free(struct export_target *t)
 {
 	if (!t)
 		return;
@@ -371,7 +371,7 @@ static int add_target(struct exporter *ex, int pid, char **argv, bool keep_faile
 		.limit_entries = ex->o->limit_entries,
 		.limit_bytes = ex->o->limit_bytes,
 	};
-	struct target *t;
+	struct export_target *t;
 	int ret;
 
 	if (ex->n == MAX_TARGETS) {
@@ -386,6 +386,7 @@ static int add_target(struct exporter *ex, int pid, char **argv, bool keep_faile
 		return -ENOMEM;
 	}
 	ret = session__open(&t->s, argv, pid, ex->o->budget, ex->o->count_budget);
+	t->s.stop = &cli__stop;
 	t->s.t.leave_running = ex->o->t.leave_running;
 	if (!ret) {
 		t->sites = sites__new(t->s.t.gb, &sp);
@@ -457,7 +458,7 @@ static void publish(struct exporter *ex, uint64_t now)
 	FILE *f;
 
 	for (size_t i = 0; i < ex->n; i++) {
-		struct target *t = ex->t[i];
+		struct export_target *t = ex->t[i];
 
 		pt[i] = (struct prom_target){
 			.pid = t->pid,
@@ -489,10 +490,10 @@ static void publish(struct exporter *ex, uint64_t now)
 
 static void refresh(struct exporter *ex, uint64_t now)
 {
-	double unix_now = (double)cli__now_ns(CLOCK_REALTIME) / 1e9;
+	double unix_now = (double)clock__ns(CLOCK_REALTIME) / 1e9;
 
 	for (size_t i = 0; i < ex->n; i++) {
-		struct target *t = ex->t[i];
+		struct export_target *t = ex->t[i];
 		const struct reg_growth *g;
 		size_t ng;
 
@@ -529,7 +530,7 @@ static void cwrite_free(struct prom_cwrite *c)
 /* A target that is gone: its concurrent map writes (the runtime's fatal one, with every thread
  * as the runtime stopped it) are logged whole and counted by site, for as long as the exporter
  * runs. */
-static void log_cwrites(struct exporter *ex, struct target *t)
+static void log_cwrites(struct exporter *ex, struct export_target *t)
 {
 	const struct cwrite_log *l = t->s.cw;
 	char func[160];
@@ -572,7 +573,7 @@ static bool step(struct exporter *ex, uint64_t now)
 	bool dropped = false;
 
 	for (size_t i = 0; i < ex->n; i++) {
-		struct target *t = ex->t[i];
+		struct export_target *t = ex->t[i];
 		bool alive = t->up ? session__step(&t->s, now) : untraced_alive(t->pid);
 
 		if (alive) {
@@ -594,11 +595,11 @@ static bool step(struct exporter *ex, uint64_t now)
 static int run(struct exporter *ex)
 {
 	const struct export_opts *o = ex->o;
-	uint64_t start = cli__now_ns(CLOCK_MONOTONIC), every = (uint64_t)(o->t.interval * 1e9);
+	uint64_t start = clock__ns(CLOCK_MONOTONIC), every = (uint64_t)(o->t.interval * 1e9);
 	uint64_t next = start, next_scan = start + RESCAN_NS;
 
 	while (!cli__stop) {
-		uint64_t now = cli__now_ns(CLOCK_MONOTONIC);
+		uint64_t now = clock__ns(CLOCK_MONOTONIC);
 
 		if (!step(ex, now)) {
 			fprintf(stderr, "mapscope: no target left; stopping\n");
@@ -654,7 +655,7 @@ int cmd_export(int argc, char **argv)
 		if (!ex.n)
 			fprintf(stderr, "mapscope: no process named '%s' yet; waiting for one\n", o.comm);
 	}
-	publish(&ex, cli__now_ns(CLOCK_MONOTONIC));
+	publish(&ex, clock__ns(CLOCK_MONOTONIC));
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 			     on_request, &ex, MHD_OPTION_LISTEN_SOCKET, fd,
 			     MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 10u,

@@ -1,8 +1,8 @@
 /* mapscope hotkeys: the hottest written keys of each map, counted in the kernel, under an
  * overhead budget. */
 #include "cli/cli.h"
-#include "cli/hkduty.h"
-#include "cli/hkfold.h"
+#include "collect/hkduty.h"
+#include "collect/hkfold.h"
 #include "collect/hotkeys.h"
 #include "collect/launch.h"
 #include "core/err.h"
@@ -424,11 +424,11 @@ static void report(struct state *s, uint64_t now)
 	free(c);
 }
 
-static int run(struct state *s, struct cli_target *tg)
+static int run(struct state *s, struct target *tg)
 {
 	const struct hk_opts *o = s->o;
 	uint64_t every = o->t.interval > 0 ? (uint64_t)(o->t.interval * 1e9) : 0;
-	uint64_t start = cli__now_ns(CLOCK_MONOTONIC), next_report, next_read, end = UINT64_MAX, t;
+	uint64_t start = clock__ns(CLOCK_MONOTONIC), next_report, next_read, end = UINT64_MAX, t;
 	int ret = 0;
 
 	hkduty__start(s->d, start, 0);
@@ -437,10 +437,10 @@ static int run(struct state *s, struct cli_target *tg)
 	if (o->t.duration > 0)
 		end = start + (uint64_t)(o->t.duration * 1e9);
 	while (!cli__stop) {
-		uint64_t now = cli__now_ns(CLOCK_MONOTONIC), wake;
+		uint64_t now = clock__ns(CLOCK_MONOTONIC), wake;
 		struct timespec ts;
 
-		if (cli__target_check(tg, &tg->status) != CLI_RUNNING || now >= end)
+		if (target__check(tg, &tg->status) != TARGET_RUNNING || now >= end)
 			break;
 		if (!s->have_bias && remote__load_bias(s->pid, s->gb->path, s->gb->pie,
 						       s->gb->first_vaddr, &s->bias) == 0)
@@ -472,13 +472,13 @@ static int run(struct state *s, struct cli_target *tg)
 	}
 	hkduty__close(s->d);
 	/* A window's probes that cannot attach because the process just ended: that is its end. */
-	if (ret && tg->fate == CLI_RUNNING && cli__target_ended(tg)) {
+	if (ret && tg->fate == TARGET_RUNNING && target__ended(tg)) {
 		err__clear();
 		ret = 0;
 	}
-	if (tg->fate != CLI_RUNNING)
-		cli__target_gone(tg, tg->fate, tg->status);
-	t = cli__now_ns(CLOCK_MONOTONIC);
+	if (tg->fate != TARGET_RUNNING)
+		target__gone(tg, tg->fate, tg->status);
+	t = clock__ns(CLOCK_MONOTONIC);
 	if (ret)
 		return ret;
 	ret = poll_events(s);
@@ -496,7 +496,7 @@ int cmd_hotkeys(int argc, char **argv)
 	struct hk_opts o;
 	struct hkduty_cfg cfg;
 	struct state s;
-	struct cli_target t;
+	struct target t;
 	int ret;
 
 	ret = parse_args(argc, argv, &o);
@@ -504,7 +504,7 @@ int cmd_hotkeys(int argc, char **argv)
 		return ret < 0 ? MS_EXIT_OK : ret;
 	memset(&s, 0, sizeof(s));
 	s.o = &o;
-	ret = cli__target_open(o.t.argv, o.t.pid, &t);
+	ret = target__open(o.t.argv, o.t.pid, &t);
 	if (ret)
 		goto cleanup;
 	t.leave_running = o.t.leave_running;
@@ -517,7 +517,7 @@ int cmd_hotkeys(int argc, char **argv)
 	if (!ret)
 		ret = hkduty__open(t.gb, t.pid, &cfg, &s.d);
 	if (ret) {
-		ret = cli__attach_failed(&t, ret);
+		ret = target__attach_failed(&t, ret);
 		goto cleanup;
 	}
 	s.hk = hkduty__hotkeys(s.d);
@@ -531,7 +531,7 @@ int cmd_hotkeys(int argc, char **argv)
 cleanup:
 	hkduty__free(s.d);
 	cwrite__free(s.events);
-	cli__target_close(&t);
+	target__close(&t);
 	/* The target ended during the attach, which was said as any end is. */
-	return ret && ret != CLI_ENDED_IN_ATTACH ? MS_EXIT_FAIL : MS_EXIT_OK;
+	return ret && ret != TARGET_ENDED_IN_ATTACH ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

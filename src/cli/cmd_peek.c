@@ -160,7 +160,7 @@ static uint64_t now_ms(void)
 
 /* The runtime address of the map's type, from the first call the program makes on it. The wait
  * counts from when the probes are live: the attach's own length is not the target's doing. */
-static int discover_type(const struct cli_target *t, const struct peek_opts *o, uint64_t *type)
+static int discover_type(const struct target *t, const struct peek_opts *o, uint64_t *type)
 {
 	struct discover d = { .map = o->addr };
 	struct inventory *inv = NULL;
@@ -204,7 +204,7 @@ static void print_value(FILE *f, const char *s, bool trunc)
 		fputs("…", f);
 }
 
-static int emit(const struct peek_opts *o, const struct cli_target *t, const char *type,
+static int emit(const struct peek_opts *o, const struct target *t, const char *type,
 		const struct mapwalk_layout *l, const struct mapwalk_sample *s, uint64_t seed)
 {
 	static char key[2 * MAX_STR + 64], val[2 * MAX_STR + 64];
@@ -297,7 +297,7 @@ static int emit(const struct peek_opts *o, const struct cli_target *t, const cha
 int cmd_peek(int argc, char **argv)
 {
 	struct peek_opts o;
-	struct cli_target t = { 0 };
+	struct target t = { 0 };
 	struct maptype_info ti;
 	struct mapwalk_layout l;
 	struct mapwalk_sample s = { 0 };
@@ -310,7 +310,7 @@ int cmd_peek(int argc, char **argv)
 		return ret < 0 ? MS_EXIT_OK : ret;
 	if (!o.have_seed && getrandom(&o.seed, sizeof(o.seed), 0) != sizeof(o.seed))
 		o.seed = (uint64_t)time(NULL);
-	ret = cli__target_open(NULL, o.pid, &t);
+	ret = target__open(NULL, o.pid, &t);
 	if (ret)
 		goto out;
 	ret = remote__read(t.pid, o.addr, &probe, 1);
@@ -347,6 +347,6 @@ int cmd_peek(int argc, char **argv)
 		err__report(ret, NULL);
 out:
 	mapwalk__free(&s);
-	cli__target_close(&t);
+	target__close(&t);
 	return ret ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

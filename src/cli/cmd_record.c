@@ -328,16 +328,16 @@ static void update_cost(struct rec_session *s)
 	s->cost_ns = record__hit_ns(s->rc);
 }
 
-static void run(struct rec_session *s, struct cli_target *tg)
+static void run(struct rec_session *s, struct target *tg)
 {
 	const struct rec_opts *o = s->o;
-	uint64_t start = cli__now_ns(CLOCK_MONOTONIC);
+	uint64_t start = clock__ns(CLOCK_MONOTONIC);
 	uint64_t end = start + (uint64_t)(o->t.duration * 1e9), next_refresh = start + REFRESH_NS;
 
-	s->prof.time_ns = (int64_t)cli__now_ns(CLOCK_REALTIME);
+	s->prof.time_ns = (int64_t)clock__ns(CLOCK_REALTIME);
 	while (!cli__stop) {
-		uint64_t now = cli__now_ns(CLOCK_MONOTONIC);
-		bool alive = cli__target_check(tg, &tg->status) == CLI_RUNNING;
+		uint64_t now = clock__ns(CLOCK_MONOTONIC);
+		bool alive = target__check(tg, &tg->status) == TARGET_RUNNING;
 
 		if (!s->have_bias && alive &&
 		    remote__load_bias(s->pid, s->gb->path, s->gb->pie, s->gb->first_vaddr,
@@ -358,11 +358,11 @@ static void run(struct rec_session *s, struct cli_target *tg)
 		}
 		inventory__poll(s->inv, POLL_MS);
 	}
-	if (tg->fate != CLI_RUNNING)
-		cli__target_gone(tg, tg->fate, tg->status);
+	if (tg->fate != TARGET_RUNNING)
+		target__gone(tg, tg->fate, tg->status);
 	/* Disarmed before the counts are read: the walk then sees a map nobody adds to. */
 	record__arm(s->rc, false);
-	s->prof.duration_ns = (int64_t)(cli__now_ns(CLOCK_MONOTONIC) - start);
+	s->prof.duration_ns = (int64_t)(clock__ns(CLOCK_MONOTONIC) - start);
 	inventory__poll(s->inv, 0);
 	take_growths(s);
 	take_unfinished(s);
@@ -445,7 +445,7 @@ int cmd_record(int argc, char **argv)
 {
 	struct rec_opts o;
 	struct rec_session s;
-	struct cli_target t;
+	struct target t;
 	int ret;
 
 	ret = parse_args(argc, argv, &o);
@@ -458,7 +458,7 @@ int cmd_record(int argc, char **argv)
 	close(ret);
 	memset(&s, 0, sizeof(s));
 	s.o = &o;
-	ret = cli__target_open(o.t.argv, o.t.pid, &t);
+	ret = target__open(o.t.argv, o.t.pid, &t);
 	if (ret)
 		goto cleanup;
 	t.leave_running = o.t.leave_running;
@@ -478,7 +478,7 @@ int cmd_record(int argc, char **argv)
 		record__arm(s.rc, ret == 0);
 	}
 	if (ret) {
-		ret = cli__attach_failed(&t, ret);
+		ret = target__attach_failed(&t, ret);
 		goto cleanup;
 	}
 	cli__catch_stop();
@@ -497,7 +497,7 @@ cleanup:
 	inventory__free(s.inv);
 	registry__free(s.reg);
 	profile__free(&s.prof);
-	cli__target_close(&t);
+	target__close(&t);
 	/* The target ended during the attach, which was said as any end is. */
-	return ret && ret != CLI_ENDED_IN_ATTACH ? MS_EXIT_FAIL : MS_EXIT_OK;
+	return ret && ret != TARGET_ENDED_IN_ATTACH ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

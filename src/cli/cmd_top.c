@@ -1,7 +1,7 @@
 /* mapscope top: the live inventory of a Go program's maps. */
 #include "cli/advising.h"
 #include "cli/cli.h"
-#include "cli/session.h"
+#include "collect/session.h"
 #include "collect/calib.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
@@ -159,7 +159,7 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 static void report(const struct top_opts *o, const struct gobin *gb, struct registry *r,
 		   struct top_frame *tf, struct tui *tui)
 {
-	tf->time = (double)cli__now_ns(CLOCK_REALTIME) / 1e9;
+	tf->time = (double)clock__ns(CLOCK_REALTIME) / 1e9;
 	if (o->json)
 		top__json(o->out, gb, r, tf);
 	else if (tui)
@@ -217,10 +217,10 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 		if (err)
 			err__report(err, NULL);
 	}
-	tf.boot_to_unix_ns = cli__now_ns(CLOCK_REALTIME) - cli__now_ns(CLOCK_MONOTONIC);
+	tf.boot_to_unix_ns = clock__ns(CLOCK_REALTIME) - clock__ns(CLOCK_MONOTONIC);
 	tf.trap_ns = calib__trap_ns(false);
 	while (!cli__stop) {
-		uint64_t now = cli__now_ns(CLOCK_MONOTONIC);
+		uint64_t now = clock__ns(CLOCK_MONOTONIC);
 
 		if (!session__step(s, now))
 			break;
@@ -231,7 +231,7 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 			session__refresh(s, now, true);
 			if (sites)
 				sites__update(sites, s->reg, s->bias,
-					      (double)cli__now_ns(CLOCK_REALTIME) / 1e9, NULL, 0);
+					      (double)clock__ns(CLOCK_REALTIME) / 1e9, NULL, 0);
 			tf.dropped = session__dropped(s);
 			tf.overhead_pct = session__overhead_pct(s, now);
 			report(o, s->t.gb, s->reg, &tf, tui);
@@ -248,13 +248,13 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 	tui__free(tui);
 	session__finish(s);
 	if (s->exited)
-		cli__target_gone(&s->t, s->t.fate, s->status);
+		target__gone(&s->t, s->t.fate, s->status);
 	/* The final report: after an exit the maps cannot be read any more, so the values are
 	 * the last ones read. */
 	tf.final = true;
 	tf.exited = s->exited;
 	if (!tf.exited)
-		session__refresh(s, cli__now_ns(CLOCK_MONOTONIC), false);
+		session__refresh(s, clock__ns(CLOCK_MONOTONIC), false);
 	tf.dropped = session__dropped(s);
 	report(o, s->t.gb, s->reg, &tf, NULL);
 	if (!o->json)
@@ -277,6 +277,7 @@ int cmd_top(int argc, char **argv)
 	if (o.output && !(o.out = fopen(o.output, "we")))
 		return err__report(0, "cannot write %s: %s", o.output, strerror(errno));
 	ret = session__open(&s, o.t.argv, o.t.pid, o.budget, o.count_budget);
+	s.stop = &cli__stop;
 	if (ret)
 		goto cleanup;
 	s.t.leave_running = o.t.leave_running;
@@ -302,5 +303,5 @@ cleanup:
 	if (o.out != stdout && fclose(o.out) && !ret)
 		ret = err__report(0, "cannot write %s: %s", o.output, strerror(errno));
 	/* The target ended during the attach, which was said as any end is. */
-	return ret && ret != CLI_ENDED_IN_ATTACH ? MS_EXIT_FAIL : MS_EXIT_OK;
+	return ret && ret != TARGET_ENDED_IN_ATTACH ? MS_EXIT_FAIL : MS_EXIT_OK;
 }

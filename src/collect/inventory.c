@@ -304,7 +304,7 @@ double inventory__hit_ns(const struct inventory *inv)
 	       (prog > 0 ? prog : 0);
 }
 
-/* Hands the window's links to the releaser: a window in parts (cli/session.c) opens its next
+/* Hands the window's links to the releaser: a window in parts (collect/session.c) opens its next
  * part while the last one's links are still waiting for their grace periods. */
 static void window_release(struct inventory *inv)
 {

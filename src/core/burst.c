@@ -88,7 +88,7 @@ static uint64_t on_beat(struct burst *b, uint64_t now)
 	if (next + len <= now)
 		next += ((now - next - len) / b->period_ns + 1) * b->period_ns;
 	/* A window in parts opens its first before the onset (it stays open until the program
-	 * runs, cli/session.c): the maps a run works on first are seen, and the later parts cover
+	 * runs, collect/session.c): the maps a run works on first are seen, and the later parts cover
 	 * the rest. */
 	at = next - lead + next_point(b, b->parts > 1 ? lead : len + lead);
 	/* A point already past is taken in the next run: clamping it to now would pile every

@@ -91,7 +91,7 @@ TEST(burst_bursty_program_windows_land_on_runs)
 	CHECK(thirds[0] && thirds[1] && thirds[2]);
 }
 
-/* The same program, the window in four parts (cli/session.c spreads the other three over the
+/* The same program, the window in four parts (collect/session.c spreads the other three over the
  * run): once the rhythm is known, every first part opens from its own length before the run's
  * start to the end of the run's first quarter (and a tick), so that the parts after it still
  * fall in the run. Before, a window due mid-run opens where the run is seen (4-16 ms in). */

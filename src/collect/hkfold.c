@@ -1,4 +1,4 @@
-#include "cli/hkfold.h"
+#include "collect/hkfold.h"
 
 #include "collect/hotkeys.h"
 #include "core/spacesave.h"

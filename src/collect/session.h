@@ -1,17 +1,18 @@
 /* session: one traced target as the inventory commands (top, export) see it: the process, its
  * binary, the always-on inventory probes, the registry of its maps, the discovery windows
- * whose cost is held under a budget, and the call-counting windows (cli/hkduty.h) under
+ * whose cost is held under a budget, and the call-counting windows (collect/hkduty.h) under
  * another.
  *
  * open → release (a launched program starts running) → step in a loop, refresh when a report is
  * due → close. Every call is non-blocking but session__poll, which waits up to its timeout. */
-#ifndef MAPSCOPE_CLI_SESSION_H
-#define MAPSCOPE_CLI_SESSION_H
+#ifndef MAPSCOPE_COLLECT_SESSION_H
+#define MAPSCOPE_COLLECT_SESSION_H
 
-#include "cli/cli.h"
+#include "collect/target.h"
 #include "core/burst.h"
 #include "core/hkscale.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -61,7 +62,7 @@ struct session_counter {
 };
 
 struct session {
-	struct cli_target t;
+	struct target t;
 	struct inventory *inv;
 	struct registry *reg;
 	struct session_windows w;
@@ -76,6 +77,9 @@ struct session {
 	int status;        /* a launched program's wait status once it exited */
 	bool exited;
 	uint64_t alive_ns; /* when the target was last checked (alive() in session.c) */
+	/* Set by the caller (a signal handler's flag): a refresh waiting for a window's end stops
+	 * waiting once it is non-zero. */
+	const volatile sig_atomic_t *stop;
 };
 
 /* Opens the target (argv launches it held before exec, else pid), loads the inventory probes

@@ -2,8 +2,8 @@
  * each read turns them into deltas and adds each map's to that map's exact table, which holds
  * up to HKFOLD_EXACT_MAX keys with error 0; a map with more keys moves, heaviest first, into a
  * Space-Saving sketch of 4k counters. Each map's writes, type and site come along. */
-#ifndef MAPSCOPE_CLI_HKFOLD_H
-#define MAPSCOPE_CLI_HKFOLD_H
+#ifndef MAPSCOPE_COLLECT_HKFOLD_H
+#define MAPSCOPE_COLLECT_HKFOLD_H
 
 #include <stddef.h>
 #include <stdint.h>

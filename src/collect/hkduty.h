@@ -4,8 +4,8 @@
  *
  * open (the probes attach once, to fail before a launched program runs) → start → tick and
  * collect in the caller's loop → finish → sampling and the fold for the report → free. */
-#ifndef MAPSCOPE_CLI_HKDUTY_H
-#define MAPSCOPE_CLI_HKDUTY_H
+#ifndef MAPSCOPE_COLLECT_HKDUTY_H
+#define MAPSCOPE_COLLECT_HKDUTY_H
 
 #include "core/hkscale.h"
 

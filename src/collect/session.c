@@ -1,10 +1,11 @@
 /* session: one traced target with its inventory, registry, discovery windows and call
  * counting. */
-#include "cli/session.h"
+#include "collect/session.h"
 
-#include "cli/hkduty.h"
+#include "collect/hkduty.h"
 #include "collect/hotkeys.h"
 #include "collect/inventory.h"
+#include "core/clock.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "model/procwatch.h"
@@ -120,7 +121,7 @@ int session__open(struct session *s, char **argv, int pid, double budget_pct,
 		s->cnt[i].sc = (struct hkscale){ 1, 1, 1 };
 	s->launched = argv != NULL;
 	s->w.budget_pct = budget_pct;
-	ret = cli__target_open(argv, pid, &s->t);
+	ret = target__open(argv, pid, &s->t);
 	if (ret)
 		return ret;
 	s->have_bias = !s->t.gb->pie;
@@ -138,7 +139,7 @@ int session__open(struct session *s, char **argv, int pid, double budget_pct,
 		if (!ret)
 			ret = hkduty__open(s->t.gb, s->t.pid, &cfg, &s->cnt[SESSION_READS].d);
 	}
-	return ret ? cli__attach_failed(&s->t, ret) : 0;
+	return ret ? target__attach_failed(&s->t, ret) : 0;
 }
 
 /* One line on the terminal, rewritten in place, while the scan at attach runs over a second. */
@@ -186,14 +187,14 @@ void session__release(struct session *s)
 	/* The maps made before an attach are found first, before the first report, with progress
 	 * on a terminal (a heap of gigabytes takes seconds); a launched program's first scan
 	 * waits SCAN_GAP_NS, for maps no probe saw. */
-	s->scan_next_ns = s->launched ? cli__now_ns(CLOCK_MONOTONIC) + SCAN_GAP_NS : 0;
+	s->scan_next_ns = s->launched ? clock__ns(CLOCK_MONOTONIC) + SCAN_GAP_NS : 0;
 	if (!s->launched) {
 		learn_bias(s);
 		if (s->have_bias)
-			heap_scan(s, cli__now_ns(CLOCK_MONOTONIC),
+			heap_scan(s, clock__ns(CLOCK_MONOTONIC),
 				  isatty(STDERR_FILENO) ? scan_progress : NULL);
 	}
-	s->start_ns = cli__now_ns(CLOCK_MONOTONIC);
+	s->start_ns = clock__ns(CLOCK_MONOTONIC);
 	s->w.next_ns = s->start_ns;
 	s->w.pid = s->t.pid;
 	burst__init(&s->w.burst, WINDOW_WAIT_NS, WINDOW_DELAY_MAX_NS,
@@ -221,7 +222,7 @@ static bool alive(struct session *s, uint64_t now_ns)
 	if (s->exited || (now_ns && now_ns - s->alive_ns < ALIVE_EVERY_NS))
 		return !s->exited;
 	s->alive_ns = now_ns;
-	if (cli__target_check(&s->t, &s->status) != CLI_RUNNING)
+	if (target__check(&s->t, &s->status) != TARGET_RUNNING)
 		s->exited = true;
 	return !s->exited;
 }
@@ -294,7 +295,7 @@ static void part_tick(struct session_windows *w, struct inventory *inv, uint64_t
 	w->parts_left--;
 	w->open = true;
 	w->open_cpu_ns = cpu;
-	w->open_ns = cli__now_ns(CLOCK_MONOTONIC);
+	w->open_ns = clock__ns(CLOCK_MONOTONIC);
 	w->close_ns = w->open_ns + w->part_len_ns;
 }
 
@@ -369,7 +370,7 @@ static void windows_tick(struct session_windows *w, struct inventory *inv, uint6
 		w->hits_at_open = hits;
 		if (inventory__window(inv, true) == 0) {
 			/* Attaching can take milliseconds: the window counts from when it is live. */
-			now = cli__now_ns(CLOCK_MONOTONIC);
+			now = clock__ns(CLOCK_MONOTONIC);
 			w->open = true;
 			w->open_ns = now;
 			w->open_cpu_ns = taskclock__process_ns(w->pid);
@@ -461,15 +462,15 @@ void session__poll(struct session *s, int timeout_ms)
 		timeout_ms = WINDOW_POLL_MS;
 	/* A due window watches for the target to run. */
 	if (!s->w.open && s->w.budget_pct > 0 && timeout_ms > WINDOW_POLL_MS &&
-	    cli__now_ns(CLOCK_MONOTONIC) >= s->w.next_ns)
+	    clock__ns(CLOCK_MONOTONIC) >= s->w.next_ns)
 		timeout_ms = WINDOW_POLL_MS;
 	/* Counting windows wait while a discovery window is open (session__step). */
-	busy = discovery_busy(&s->w, cli__now_ns(CLOCK_MONOTONIC));
+	busy = discovery_busy(&s->w, clock__ns(CLOCK_MONOTONIC));
 	for (int i = 0; !busy && i < SESSION_NCOUNTERS; i++)
 		if (s->cnt[i].d && s->cnt[i].next_ns < next)
 			next = s->cnt[i].next_ns;
 	if (next != UINT64_MAX && timeout_ms > 0) {
-		now = cli__now_ns(CLOCK_MONOTONIC);
+		now = clock__ns(CLOCK_MONOTONIC);
 		due = next > now ? next - now : 0;
 		if (due < 1000000ull) {
 			/* Windows last from 200 µs: sleep to the tick, then only drain. */
@@ -496,9 +497,9 @@ static void refresh(struct session *s, uint64_t now_ns, bool report, bool at_exi
 	 * cost the target many times its budget (14 % at a 1 % budget). The window runs to its
 	 * planned end first (at most WINDOW_MAX_NS), events drained meanwhile. */
 	while (s->w.open) {
-		uint64_t t = cli__now_ns(CLOCK_MONOTONIC);
+		uint64_t t = clock__ns(CLOCK_MONOTONIC);
 
-		if (t >= s->w.close_ns || cli__stop) {
+		if (t >= s->w.close_ns || (s->stop && *s->stop)) {
 			window_close(&s->w, s->inv, t);
 			break;
 		}
@@ -542,7 +543,7 @@ void session__finish(struct session *s)
 	if (s->cnt[SESSION_WRITES].d)
 		hotkeys__events(hkduty__hotkeys(s->cnt[SESSION_WRITES].d), on_cwrite, s);
 	cwrite__seal(s->cw);
-	take_counts(s, cli__now_ns(CLOCK_MONOTONIC));
+	take_counts(s, clock__ns(CLOCK_MONOTONIC));
 	alive(s, 0);
 }
 
@@ -615,5 +616,5 @@ void session__close(struct session *s)
 	s->inv = NULL;
 	registry__free(s->reg);
 	s->reg = NULL;
-	cli__target_close(&s->t);
+	target__close(&s->t);
 }

@@ -1,7 +1,7 @@
-#include "cli/hkduty.h"
+#include "collect/hkduty.h"
 
-#include "cli/cli.h"
-#include "cli/hkfold.h"
+#include "core/clock.h"
+#include "collect/hkfold.h"
 #include "collect/calib.h"
 #include "collect/hotkeys.h"
 #include "core/burst.h"
@@ -116,7 +116,7 @@ void hkduty__start(struct hkduty *d, uint64_t now, uint64_t delay_ns)
 /* Ends a window: disarmed first, so that the sampled interval ends now for every site. */
 static void window_close(struct hkduty *d)
 {
-	uint64_t t = cli__now_ns(CLOCK_MONOTONIC), run_ns, runs, hits, maxcpu;
+	uint64_t t = clock__ns(CLOCK_MONOTONIC), run_ns, runs, hits, maxcpu;
 
 	hotkeys__arm(d->hk, false);
 	if (d->stats_on && hotkeys__prog_stats(d->hk, &run_ns, &runs) == 0) {
@@ -222,7 +222,7 @@ int hkduty__tick(struct hkduty *d, uint64_t now, uint64_t *next)
 			ret = hotkeys__attach(d->hk, true);
 			if (ret)
 				return ret;
-			d->on_mid_ns = cli__now_ns(CLOCK_MONOTONIC);
+			d->on_mid_ns = clock__ns(CLOCK_MONOTONIC);
 			/* From when it is live: an attach takes milliseconds, longer than most
 			 * windows. */
 			d->close_ns = d->on_mid_ns + d->win_ns;
