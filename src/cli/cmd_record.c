@@ -196,7 +196,7 @@ static void print_cwrites(struct rec_session *s)
 
 static void on_event(const struct inv_event *e, void *ctx)
 {
-	registry__event(ctx, e);
+	inventory__apply(e, ctx);
 }
 
 static void symbolize(struct rec_session *s, const uint64_t *pcs, size_t n, struct prof_frame *f)

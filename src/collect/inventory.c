@@ -7,6 +7,7 @@
 #include "core/err.h"
 #include "inspect/gobin.h"
 #include "inspect/goversion.h"
+#include "model/registry.h"
 #include "inventory.skel.h"
 #include "shared/inventory.h"
 
@@ -396,4 +397,39 @@ void inventory__free(struct inventory *inv)
 	ring_buffer__free(inv->rb);
 	inventory_bpf__destroy(inv->skel);
 	free(inv);
+}
+
+void inventory__apply(const struct inv_event *e, struct registry *r)
+{
+	const struct reg_seen seen = { .ts = e->ts,
+				       .map = e->map,
+				       .type = e->type,
+				       .g = e->g,
+				       .stack = (const uint64_t *)e->stack,
+				       .nstack = e->nstack };
+
+	switch (e->kind) {
+	case INV_EV_CREATE:
+		registry__created(r, &seen);
+		break;
+	case INV_EV_GROW_START:
+		registry__grow_started(r, &seen, e->arg, (uint8_t)e->arg2);
+		break;
+	case INV_EV_GROW_END:
+		registry__grow_ended(r, e->map, e->ts);
+		break;
+	case INV_EV_SWISS_SMALL:
+		registry__swiss_grew(r, &seen, REG_SWISS_TO_SMALL, 0, 0);
+		break;
+	case INV_EV_SWISS_TABLE:
+		registry__swiss_grew(r, &seen, REG_SWISS_TO_TABLE, 0, 0);
+		break;
+	case INV_EV_SWISS_REHASH:
+		registry__swiss_grew(r, &seen, e->arg2 ? REG_SWISS_SPLIT : REG_SWISS_GROW, e->arg,
+				     e->dur_ns);
+		break;
+	case INV_EV_TOUCH:
+		registry__touched(r, &seen);
+		break;
+	}
 }

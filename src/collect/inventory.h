@@ -10,6 +10,7 @@
 struct gobin;
 struct inventory;
 struct inv_event;
+struct registry;
 
 typedef void (*inventory_cb)(const struct inv_event *e, void *ctx);
 typedef void (*inventory_count_cb)(uint64_t map, uint64_t count, void *ctx);
@@ -38,5 +39,8 @@ uint64_t inventory__touch_hits(struct inventory *inv);
 /* Calls fn for every map with its total growWork* calls seen in windows so far (classic). */
 int inventory__growwork(struct inventory *inv, inventory_count_cb fn, void *ctx);
 void inventory__free(struct inventory *inv);
+/* Tells r what event e says happened to a map (model/registry.h's typed calls); an exit event
+ * says nothing about maps. */
+void inventory__apply(const struct inv_event *e, struct registry *r);
 
 #endif

@@ -43,7 +43,7 @@
 
 static void on_event(const struct inv_event *e, void *ctx)
 {
-	registry__event(ctx, e);
+	inventory__apply(e, ctx);
 }
 
 static void on_cwrite(const struct hk_event *e, const struct hk_thread *t, void *ctx)

@@ -7,7 +7,6 @@
 #include "model/mapread.h"
 #include "model/remote.h"
 #include "model/sitetypes.h"
-#include "shared/inventory.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -255,13 +254,13 @@ static const uint64_t *intern(struct registry *r, const uint64_t *pcs, uint32_t 
 	return p;
 }
 
-static void set_stack(struct registry *r, struct reg_map *m, const struct inv_event *e)
+static void set_stack(struct registry *r, struct reg_map *m, const struct reg_seen *e)
 {
-	m->stack = intern(r, (const uint64_t *)e->stack, e->nstack, &m->nstack);
+	m->stack = intern(r, e->stack, e->nstack, &m->nstack);
 }
 
 /* The map at e->map, created on first sight with its origin. */
-static struct reg_map *lookup(struct registry *r, const struct inv_event *e,
+static struct reg_map *lookup(struct registry *r, const struct reg_seen *e,
 			      enum reg_origin origin)
 {
 	struct reg_map *m = find(r, e->map);
@@ -315,90 +314,95 @@ static bool over_load_factor(const struct registry *r, uint64_t count, uint8_t B
 	return count > 8 && count > num * ((1ull << B) / 2);
 }
 
-void registry__event(struct registry *r, const struct inv_event *e)
+void registry__created(struct registry *r, const struct reg_seen *e)
 {
-	struct reg_map *m;
+	struct reg_map *m = find(r, e->map);
 
-	switch (e->kind) {
-	case INV_EV_CREATE:
-		m = find(r, e->map);
-		/* makemap's RET follows NewMap's for the same map in Swiss builds: one creation.
-		 * Any other creation at a known address is a new map there. */
-		if (m && !(m->origin == REG_CREATED && m->created_g == e->g &&
-			   e->ts - m->created_ns < 1000000)) {
-			*m = (struct reg_map){ .addr = e->map };
-			m->created_ns = e->ts;
-		}
-		m = m ? m : lookup(r, e, REG_CREATED);
-		if (!m)
-			return;
-		m->origin = REG_CREATED;
-		m->created_g = e->g;
-		if (!m->nstack)
-			set_stack(r, m, e);
-		set_type(r, m, e->type ? e->type : sitetypes__type(r->sites, site_of(m)));
+	/* makemap's RET follows NewMap's for the same map in Swiss builds: one creation. Any
+	 * other creation at a known address is a new map there. */
+	if (m && !(m->origin == REG_CREATED && m->created_g == e->g &&
+		   e->ts - m->created_ns < 1000000)) {
+		*m = (struct reg_map){ .addr = e->map };
+		m->created_ns = e->ts;
+	}
+	m = m ? m : lookup(r, e, REG_CREATED);
+	if (!m)
+		return;
+	m->origin = REG_CREATED;
+	m->created_g = e->g;
+	if (!m->nstack)
+		set_stack(r, m, e);
+	set_type(r, m, e->type ? e->type : sitetypes__type(r->sites, site_of(m)));
+}
+
+void registry__grow_started(struct registry *r, const struct reg_seen *e, uint64_t count,
+			    uint8_t B)
+{
+	struct reg_map *m = lookup(r, e, REG_GREW);
+
+	if (!m)
+		return;
+	set_type(r, m, e->type);
+	m->grow_start_ns = e->ts;
+	m->grow_same_size = !over_load_factor(r, count + 1, B);
+	m->grow_old_cap = 8ull << B;
+	m->grow_new_cap = m->grow_same_size ? m->grow_old_cap : m->grow_old_cap * 2;
+	m->growths++;
+	m->same_size_growths += m->grow_same_size;
+	m->grow_stack = intern(r, e->stack, e->nstack, &m->grow_nstack);
+}
+
+void registry__grow_ended(struct registry *r, uint64_t map, uint64_t ts)
+{
+	struct reg_map *m = find(r, map);
+
+	if (!m || !m->grow_start_ns)
+		return;
+	m->growth_seconds += (double)(ts - m->grow_start_ns) / 1e9;
+	record_growth(r, m, ts, m->grow_old_cap, m->grow_new_cap,
+		      (double)(ts - m->grow_start_ns) / 1e9,
+		      m->grow_same_size ? "same_size" : "doubling", m->grow_stack, m->grow_nstack);
+	m->grow_start_ns = 0;
+}
+
+void registry__swiss_grew(struct registry *r, const struct reg_seen *e, enum reg_swiss_growth how,
+			  uint64_t old_cap, uint64_t dur_ns)
+{
+	struct reg_map *m = lookup(r, e, REG_GREW);
+
+	if (!m)
+		return;
+	set_type(r, m, e->type);
+	switch (how) {
+	case REG_SWISS_TO_SMALL:
 		break;
-	case INV_EV_GROW_START:
-		m = lookup(r, e, REG_GREW);
-		if (!m)
-			return;
-		set_type(r, m, e->type);
-		m->grow_start_ns = e->ts;
-		m->grow_same_size = !over_load_factor(r, e->arg + 1, (uint8_t)e->arg2);
-		m->grow_old_cap = 8ull << e->arg2;
-		m->grow_new_cap = m->grow_same_size ? m->grow_old_cap : m->grow_old_cap * 2;
+	case REG_SWISS_TO_TABLE:
 		m->growths++;
-		m->same_size_growths += m->grow_same_size;
-		m->grow_stack = intern(r, (const uint64_t *)e->stack, e->nstack, &m->grow_nstack);
+		record_growth(r, m, e->ts, 8, 16, -1, "to_table", e->stack, e->nstack);
 		break;
-	case INV_EV_GROW_END:
-		m = find(r, e->map);
-		if (!m || !m->grow_start_ns)
-			return;
-		m->growth_seconds += (double)(e->ts - m->grow_start_ns) / 1e9;
-		record_growth(r, m, e->ts, m->grow_old_cap, m->grow_new_cap,
-			      (double)(e->ts - m->grow_start_ns) / 1e9,
-			      m->grow_same_size ? "same_size" : "doubling", m->grow_stack,
-			      m->grow_nstack);
-		m->grow_start_ns = 0;
-		break;
-	case INV_EV_SWISS_SMALL:
-		m = lookup(r, e, REG_GREW);
-		if (m)
-			set_type(r, m, e->type);
-		break;
-	case INV_EV_SWISS_TABLE:
-		m = lookup(r, e, REG_GREW);
-		if (!m)
-			return;
-		set_type(r, m, e->type);
+	case REG_SWISS_GROW:
+	case REG_SWISS_SPLIT:
 		m->growths++;
-		record_growth(r, m, e->ts, 8, 16, -1, "to_table", (const uint64_t *)e->stack, e->nstack);
-		break;
-	case INV_EV_SWISS_REHASH:
-		m = lookup(r, e, REG_GREW);
-		if (!m)
-			return;
-		set_type(r, m, e->type);
-		m->growths++;
-		m->growth_seconds += (double)e->dur_ns / 1e9;
+		m->growth_seconds += (double)dur_ns / 1e9;
 		/* A grow doubles the table; a split turns it into two of the same size. */
-		record_growth(r, m, e->ts, e->arg, e->arg * 2,
-			      (double)e->dur_ns / 1e9, e->arg2 ? "split" : "grow", (const uint64_t *)e->stack,
-			      e->nstack);
-		break;
-	case INV_EV_TOUCH:
-		m = lookup(r, e, REG_TOUCHED);
-		if (!m)
-			return;
-		/* A scanned map has no stack: where it is used is the best site there is. */
-		if (m->origin == REG_SCANNED) {
-			m->origin = REG_TOUCHED;
-			set_stack(r, m, e);
-		}
-		set_type(r, m, e->type);
+		record_growth(r, m, e->ts, old_cap, old_cap * 2, (double)dur_ns / 1e9,
+			      how == REG_SWISS_SPLIT ? "split" : "grow", e->stack, e->nstack);
 		break;
 	}
+}
+
+void registry__touched(struct registry *r, const struct reg_seen *e)
+{
+	struct reg_map *m = lookup(r, e, REG_TOUCHED);
+
+	if (!m)
+		return;
+	/* A scanned map has no stack: where it is used is the best site there is. */
+	if (m->origin == REG_SCANNED) {
+		m->origin = REG_TOUCHED;
+		set_stack(r, m, e);
+	}
+	set_type(r, m, e->type);
 }
 
 static void on_scanned(void *ctx, const struct heapscan_map *hm)

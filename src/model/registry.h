@@ -66,7 +66,6 @@ struct reg_growth {
 };
 
 struct registry;
-struct inv_event;
 struct gobin;
 
 struct registry *registry__new(const struct gobin *gb, pid_t pid);
@@ -78,8 +77,38 @@ struct reg_map *registry__find(struct registry *r, uint64_t addr);
 /* The index (registry__at) of the map at addr, or -1. The maps live in chunks: a map's index
  * is not its distance from registry__at(r, 0). */
 long registry__index(const struct registry *r, uint64_t addr);
-/* Applies one probe event. */
-void registry__event(struct registry *r, const struct inv_event *e);
+/* What a probe saw of a map at one moment (collect/inventory.h turns the kernel's events into
+ * these): when, which map, its type descriptor (runtime address, 0: not known), the goroutine
+ * (its g pointer) and its stack (runtime PCs, innermost first), valid for the call only. */
+struct reg_seen {
+	uint64_t ts, map, type, g;
+	const uint64_t *stack;
+	uint32_t nstack;
+};
+
+/* How a Swiss map grew (registry__swiss_grew). */
+enum reg_swiss_growth {
+	REG_SWISS_TO_SMALL, /* growToSmall: its first group */
+	REG_SWISS_TO_TABLE, /* growToTable: the small group became a table of 16 */
+	REG_SWISS_GROW,     /* one table rehashed into one twice as large */
+	REG_SWISS_SPLIT,    /* one table split into two of its size */
+};
+
+/* A map was made at e->map: a new map there, unless it is the second probe of the same
+ * creation (Swiss builds see NewMap's and makemap's returns). */
+void registry__created(struct registry *r, const struct reg_seen *e);
+/* A classic map of count entries and 2^B buckets started growing (runtime.hashGrow): doubling,
+ * or same-size when it is not over its load factor. */
+void registry__grow_started(struct registry *r, const struct reg_seen *e, uint64_t count,
+			    uint8_t B);
+/* Its evacuation completed at ts: the growth is recorded with its duration. */
+void registry__grow_ended(struct registry *r, uint64_t map, uint64_t ts);
+/* A Swiss map grew; old_cap and dur_ns (the rehash's) for REG_SWISS_GROW and REG_SWISS_SPLIT. */
+void registry__swiss_grew(struct registry *r, const struct reg_seen *e, enum reg_swiss_growth how,
+			  uint64_t old_cap, uint64_t dur_ns);
+/* A map was called (a window's first touch): a map not known yet is added, a scanned one gets
+ * this stack as its site. */
+void registry__touched(struct registry *r, const struct reg_seen *e);
 /* Finds every live map in the heap (model/heapscan.h) and adds those not yet known; a known
  * map gains the type and holder the scan found when it had none. Needs the load bias. Returns
  * 0, -ENOTSUP when this binary's heap cannot be scanned, or the scan's error. progress (NULL:
