@@ -5,6 +5,7 @@
 #include "inspect/gobin.h"
 #include "inspect/goversion.h"
 #include "model/advise.h"
+#include "model/cwlog.h"
 #include "model/mapwalk.h"
 #include "model/registry.h"
 #include "model/remote.h"
@@ -225,7 +226,7 @@ static int gather(struct session *s, uint64_t min_bytes, struct inputs *in)
 	big = calloc(n + 1, sizeof(*big));
 	if (!in->row_of || !in->maps || !big)
 		goto out;
-	ret = bysite__build(s->t.gb, s->bias, r, NULL, NULL, &in->rows, &in->nrows, in->row_of);
+	ret = bysite__build(s->t.gb, s->bias, r, false, &in->rows, &in->nrows, in->row_of);
 	if (!ret)
 		ret = group(r, in);
 	if (ret)
@@ -319,7 +320,7 @@ int advising__run(struct session *s, uint64_t min_bytes, struct advising **out)
 	program_go(s->t.gb, &p.go);
 	for (size_t k = 0; !ret && k < a->in.nrows + a->in.narrays; k++)
 		ret = advise__site(&p, &a->in.sites[k], &a->l);
-	for (size_t i = 0; !ret && s->cw && i < cwrite__count(s->cw); i++) {
+	for (size_t i = 0; !ret && s->cw && i < cwlog__count(s->cw); i++) {
 		const char *wa, *wb;
 		uint64_t addr = cwrite__writers(s->cw, i, &wa, &wb);
 		long at = addr ? registry__index(s->reg, addr) : -1;

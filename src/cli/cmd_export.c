@@ -7,6 +7,7 @@
 #include "collect/session.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
+#include "model/cwlog.h"
 #include "model/procwatch.h"
 #include "model/registry.h"
 #include "model/sites.h"
@@ -505,8 +506,7 @@ static void refresh(struct exporter *ex, uint64_t now)
 		/* Writes wait for a settled scale, then come all at once: the counters never go
 		 * down, so an early overshoot would stay. */
 		if (session__counting(&t->s) && session__counts_settled(&t->s))
-			sites__count_writes(t->sites, t->s.reg, t->s.bias, unix_now,
-					    session__counts, &t->s);
+			sites__count_writes(t->sites, t->s.reg, t->s.bias, unix_now);
 	}
 	publish(ex, now);
 }
@@ -537,7 +537,7 @@ static void log_cwrites(struct exporter *ex, struct export_target *t)
 	const char *type;
 
 	session__finish(&t->s);
-	for (size_t i = 0; i < cwrite__count(l); i++) {
+	for (size_t i = 0; i < cwlog__count(l); i++) {
 		struct prom_cwrite *n, *c = NULL;
 
 		fprintf(stderr, "mapscope: PID %d (%s):", t->pid, t->exe);

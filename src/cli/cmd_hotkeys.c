@@ -1,6 +1,7 @@
 /* mapscope hotkeys: the hottest written keys of each map, counted in the kernel, under an
  * overhead budget. */
 #include "cli/cli.h"
+#include "collect/cwevent.h"
 #include "collect/hkduty.h"
 #include "collect/hkfold.h"
 #include "collect/hotkeys.h"
@@ -9,6 +10,7 @@
 #include "core/json.h"
 #include "core/spacesave.h"
 #include "inspect/gobin.h"
+#include "model/cwlog.h"
 #include "model/gotype.h"
 #include "model/remote.h"
 #include "model/symbolize.h"
@@ -170,7 +172,7 @@ static void on_event(const struct hk_event *e, const struct hk_thread *t, void *
 	if (!s->have_bias && remote__load_bias(s->pid, s->gb->path, s->gb->pie,
 					       s->gb->first_vaddr, &s->bias) == 0)
 		s->have_bias = true;
-	i = cwrite__event(s->events, s->gb, s->bias, NULL, e, t);
+	i = cwevent__apply(s->events, s->gb, s->bias, NULL, e, t);
 	/* At once, whatever the output; a fatal one once the other threads are in (the program
 	 * is dying: the run ends within milliseconds). */
 	if (i >= 0 && !e->fatal)
@@ -185,10 +187,10 @@ static int poll_events(struct state *s)
 /* The end of the run: a fatal event is complete, and printed. */
 static void seal_events(struct state *s)
 {
-	size_t from = cwrite__count(s->events);
+	size_t from = cwlog__count(s->events);
 
-	cwrite__seal(s->events);
-	for (size_t i = from; i < cwrite__count(s->events); i++)
+	cwlog__seal(s->events);
+	for (size_t i = from; i < cwlog__count(s->events); i++)
 		cwrite__print(s->events, i, s->o->json ? stderr : stdout);
 }
 
@@ -513,7 +515,7 @@ int cmd_hotkeys(int argc, char **argv)
 	s.have_bias = !t.gb->pie;
 	cfg = (struct hkduty_cfg){ .budget = o.budget, .k = o.k, .only_map = o.only_map,
 				   .samples = o.samples, .reads = o.reads, .empty = o.empty };
-	ret = cwrite__new(&s.events);
+	ret = cwlog__new(&s.events);
 	if (!ret)
 		ret = hkduty__open(t.gb, t.pid, &cfg, &s.d);
 	if (ret) {
@@ -530,7 +532,7 @@ int cmd_hotkeys(int argc, char **argv)
 		err__report(ret, NULL);
 cleanup:
 	hkduty__free(s.d);
-	cwrite__free(s.events);
+	cwlog__free(s.events);
 	target__close(&t);
 	/* The target ended during the attach, which was said as any end is. */
 	return ret && ret != TARGET_ENDED_IN_ATTACH ? MS_EXIT_FAIL : MS_EXIT_OK;

@@ -1,12 +1,14 @@
 /* mapscope record: map writes and growths by call stack over a bounded session, written as a
  * pprof profile, folded stacks or an SVG flame graph. */
 #include "cli/cli.h"
+#include "collect/cwevent.h"
 #include "collect/hotkeys.h"
 #include "collect/inventory.h"
 #include "collect/launch.h"
 #include "collect/record.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
+#include "model/cwlog.h"
 #include "model/registry.h"
 #include "model/remote.h"
 #include "model/symbolize.h"
@@ -180,7 +182,7 @@ static void on_cwrite(const struct hk_event *e, const struct hk_thread *t, void 
 {
 	struct rec_session *s = ctx;
 
-	cwrite__event(s->cw, s->gb, s->bias, s->reg, e, t);
+	cwevent__apply(s->cw, s->gb, s->bias, s->reg, e, t);
 }
 
 /* Whatever fatal came is complete once the target is gone: printed on stderr. */
@@ -189,8 +191,8 @@ static void print_cwrites(struct rec_session *s)
 	if (!s->hk)
 		return;
 	hotkeys__events(s->hk, on_cwrite, s);
-	cwrite__seal(s->cw);
-	for (size_t i = 0; i < cwrite__count(s->cw); i++)
+	cwlog__seal(s->cw);
+	for (size_t i = 0; i < cwlog__count(s->cw); i++)
 		cwrite__print(s->cw, i, stderr);
 }
 
@@ -470,7 +472,7 @@ int cmd_record(int argc, char **argv)
 	if (!ret)
 		ret = record__open(t.gb, t.pid, o.export_keys, &s.rc);
 	/* Optional: without it the profile is the same, only a crash goes unexplained. */
-	if (!ret && (cwrite__new(&s.cw) || hotkeys__open(t.gb, t.pid, 0, 0, false, &s.hk)))
+	if (!ret && (cwlog__new(&s.cw) || hotkeys__open(t.gb, t.pid, 0, 0, false, &s.hk)))
 		err__clear();
 	/* Every write counted: the probes go in once, before a launched program starts. */
 	if (!ret) {
@@ -492,7 +494,7 @@ int cmd_record(int argc, char **argv)
 		err__report(ret, NULL);
 cleanup:
 	hotkeys__free(s.hk);
-	cwrite__free(s.cw);
+	cwlog__free(s.cw);
 	record__free(s.rc);
 	inventory__free(s.inv);
 	registry__free(s.reg);

@@ -5,6 +5,7 @@
 #include "collect/calib.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
+#include "model/cwlog.h"
 #include "model/registry.h"
 #include "model/sites.h"
 #include "output/advice.h"
@@ -156,16 +157,22 @@ static int parse_args(int argc, char **argv, struct top_opts *o)
 	return cli__trace_target("top", argc, argv, &o->t);
 }
 
-static void report(const struct top_opts *o, const struct gobin *gb, struct registry *r,
-		   struct top_frame *tf, struct tui *tui)
+static void report(const struct top_opts *o, struct session *s, struct top_frame *tf,
+		   struct tui *tui)
 {
+	const struct gobin *gb = s->t.gb;
+	struct registry *r = s->reg;
+
 	tf->time = (double)clock__ns(CLOCK_REALTIME) / 1e9;
+	tf->growths = registry__take_growths(r, &tf->ngrowths);
+	tf->calls_settled = session__counts_settled(s);
 	if (o->json)
 		top__json(o->out, gb, r, tf);
 	else if (tui)
 		tui__frame(tui, gb, r, tf);
 	else
 		top__table(o->out, gb, r, tf);
+	tf->cw_from = cwlog__count(tf->cw);
 }
 
 /* The final table ends with the three biggest pieces of advice (docs/advise.md). */
@@ -202,9 +209,7 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 				.sites = sites,
 				.limit_entries = o->limit_entries,
 				.limit_bytes = o->limit_bytes,
-				.counts = session__counting(s) ? session__counts : NULL,
-				.ranges = session__ranges,
-				.counts_ctx = s,
+				.counted = session__counting(s),
 				.cw = s->cw };
 	uint64_t every = (uint64_t)(o->t.interval * 1e9), next = s->start_ns + every;
 	struct tui *tui = NULL;
@@ -234,7 +239,7 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 					      (double)clock__ns(CLOCK_REALTIME) / 1e9, NULL, 0);
 			tf.dropped = session__dropped(s);
 			tf.overhead_pct = session__overhead_pct(s, now);
-			report(o, s->t.gb, s->reg, &tf, tui);
+			report(o, s, &tf, tui);
 			next += every;
 		}
 		session__poll(s, 10);
@@ -256,7 +261,7 @@ static int run(const struct top_opts *o, struct session *s, struct sites *sites)
 	if (!tf.exited)
 		session__refresh(s, clock__ns(CLOCK_MONOTONIC), false);
 	tf.dropped = session__dropped(s);
-	report(o, s->t.gb, s->reg, &tf, NULL);
+	report(o, s, &tf, NULL);
 	if (!o->json)
 		closing_advice(o->out, s);
 	return 0;

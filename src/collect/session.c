@@ -2,18 +2,18 @@
  * counting. */
 #include "collect/session.h"
 
+#include "collect/cwevent.h"
 #include "collect/hkduty.h"
 #include "collect/hotkeys.h"
 #include "collect/inventory.h"
 #include "core/clock.h"
 #include "core/err.h"
 #include "inspect/gobin.h"
+#include "model/cwlog.h"
 #include "model/procwatch.h"
 #include "model/registry.h"
 #include "model/remote.h"
 #include "model/taskclock.h"
-#include "output/cwrite.h"
-#include "output/top.h"
 #include "shared/hotkeys.h"
 
 #include <errno.h>
@@ -50,7 +50,7 @@ static void on_cwrite(const struct hk_event *e, const struct hk_thread *t, void 
 {
 	struct session *s = ctx;
 
-	cwrite__event(s->cw, s->t.gb, s->bias, s->reg, e, t);
+	cwevent__apply(s->cw, s->t.gb, s->bias, s->reg, e, t);
 }
 
 static void on_count(uint64_t map, const struct hk_mapstat *st, void *ctx)
@@ -76,13 +76,16 @@ static int by_addr(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-/* The kernel's per-map counts (bounded by its LRU table) and the scale, for session__counts. */
+/* The kernel's per-map counts (bounded by its LRU table) and the scale, for publish_calls. */
 static void take_counts(struct session *s, uint64_t now_ns)
 {
 	struct hkduty_sampling sm;
 
 	for (int i = 0; i < SESSION_NCOUNTERS; i++) {
 		struct session_counter *c = &s->cnt[i];
+		/* Settled with something counted stays settled: the totals it let stand must not
+		 * fall if the windows' cost ratio later wavers (hkduty_sampling). */
+		bool kept = c->settled && c->n;
 
 		if (!c->d)
 			continue;
@@ -93,7 +96,7 @@ static void take_counts(struct session *s, uint64_t now_ns)
 			qsort(c->m, c->n, sizeof(*c->m), by_addr);
 		sm = hkduty__sampling(c->d, now_ns);
 		c->sc = sm.sc;
-		c->settled = sm.settled;
+		c->settled = kept || sm.settled;
 	}
 }
 
@@ -102,6 +105,28 @@ static const struct session_mapcount *count_of(const struct session_counter *c, 
 	const struct session_mapcount key = { .addr = map };
 
 	return c->n ? bsearch(&key, c->m, c->n, sizeof(key), by_addr) : NULL;
+}
+
+/* Every map's calls over the run, scaled from the kernel's counts as of the last take_counts,
+ * into the registry (model/registry.h: a settled total never falls). */
+static void publish_calls(struct session *s)
+{
+	const struct session_counter *w = &s->cnt[SESSION_WRITES], *r = &s->cnt[SESSION_READS];
+
+	if (!w->d)
+		return;
+	for (size_t i = 0; i < registry__count(s->reg); i++) {
+		struct reg_map *m = registry__at(s->reg, i);
+		const struct session_mapcount *mw = count_of(w, m->addr), *mr = count_of(r, m->addr);
+		struct reg_calls c = { 0 };
+
+		c.writes = mw ? hkduty__scaled(mw->calls, w->sc.est) : 0;
+		c.deletes = mw ? hkduty__scaled(mw->deletes, w->sc.est) : 0;
+		c.reads = mr ? hkduty__scaled(mr->calls, r->sc.est) : 0;
+		hkscale__range(mw ? mw->calls : 0, 0, &w->sc, &c.writes_low, &c.writes_high);
+		hkscale__range(mr ? mr->calls : 0, 0, &r->sc, &c.reads_low, &c.reads_high);
+		registry__set_calls(m, &c, w->settled, r->settled);
+	}
 }
 
 static void on_growwork(uint64_t map, uint64_t count, void *ctx)
@@ -132,7 +157,7 @@ int session__open(struct session *s, char **argv, int pid, double budget_pct,
 	}
 	ret = inventory__open(s->t.gb, s->t.pid, on_event, s->reg, &s->inv);
 	if (!ret && count_budget_pct > 0) {
-		ret = cwrite__new(&s->cw);
+		ret = cwlog__new(&s->cw);
 		if (!ret)
 			ret = hkduty__open(s->t.gb, s->t.pid, &cfg, &s->cnt[SESSION_WRITES].d);
 		cfg.reads = true;
@@ -528,6 +553,9 @@ static void refresh(struct session *s, uint64_t now_ns, bool report, bool at_exi
 	inventory__poll(s->inv, 0);
 	registry__refresh(s->reg, MAX_MISSES, at_exit);
 	inventory__poll(s->inv, 0);
+	/* After the reads: a map they added (or started over) gets its counts too. */
+	if (report || s->finished)
+		publish_calls(s);
 }
 
 void session__finish(struct session *s)
@@ -542,8 +570,10 @@ void session__finish(struct session *s)
 			hkduty__close(s->cnt[i].d);
 	if (s->cnt[SESSION_WRITES].d)
 		hotkeys__events(hkduty__hotkeys(s->cnt[SESSION_WRITES].d), on_cwrite, s);
-	cwrite__seal(s->cw);
+	cwlog__seal(s->cw);
 	take_counts(s, clock__ns(CLOCK_MONOTONIC));
+	s->finished = true;
+	publish_calls(s);
 	alive(s, 0);
 }
 
@@ -563,28 +593,6 @@ uint64_t session__dropped(const struct session *s)
 	return inventory__dropped(s->inv);
 }
 
-void session__counts(void *ctx, uint64_t map, uint64_t *writes, uint64_t *reads,
-		     uint64_t *deletes)
-{
-	const struct session *s = ctx;
-	const struct session_counter *w = &s->cnt[SESSION_WRITES], *r = &s->cnt[SESSION_READS];
-	const struct session_mapcount *mw = count_of(w, map), *mr = count_of(r, map);
-
-	*writes = mw ? hkduty__scaled(mw->calls, w->sc.est) : 0;
-	*deletes = mw ? hkduty__scaled(mw->deletes, w->sc.est) : 0;
-	*reads = mr ? hkduty__scaled(mr->calls, r->sc.est) : 0;
-}
-
-void session__ranges(void *ctx, uint64_t map, struct top_range *rg)
-{
-	const struct session *s = ctx;
-	const struct session_counter *w = &s->cnt[SESSION_WRITES], *r = &s->cnt[SESSION_READS];
-	const struct session_mapcount *mw = count_of(w, map), *mr = count_of(r, map);
-
-	hkscale__range(mw ? mw->calls : 0, 0, &w->sc, &rg->writes_low, &rg->writes_high);
-	hkscale__range(mr ? mr->calls : 0, 0, &r->sc, &rg->reads_low, &rg->reads_high);
-}
-
 bool session__counting(const struct session *s)
 {
 	return s->cnt[SESSION_WRITES].d != NULL;
@@ -592,7 +600,9 @@ bool session__counting(const struct session *s)
 
 bool session__counts_settled(const struct session *s)
 {
-	return s->cnt[SESSION_WRITES].settled;
+	const struct session_counter *r = &s->cnt[SESSION_READS];
+
+	return s->cnt[SESSION_WRITES].settled && (!r->d || r->settled || !r->n);
 }
 
 void session__close(struct session *s)
@@ -610,7 +620,7 @@ void session__close(struct session *s)
 		free(s->cnt[i].m);
 		memset(&s->cnt[i], 0, sizeof(s->cnt[i]));
 	}
-	cwrite__free(s->cw);
+	cwlog__free(s->cw);
 	s->cw = NULL;
 	inventory__free(s->inv);
 	s->inv = NULL;

@@ -50,8 +50,6 @@ struct session_mapcount {
 	uint64_t addr, calls, deletes;
 };
 
-struct top_range;
-
 struct session_counter {
 	struct hkduty *d; /* NULL when not counting */
 	struct session_mapcount *m; /* sorted by address */
@@ -80,6 +78,7 @@ struct session {
 	/* Set by the caller (a signal handler's flag): a refresh waiting for a window's end stops
 	 * waiting once it is non-zero. */
 	const volatile sig_atomic_t *stop;
+	bool finished; /* session__finish ran: every refresh from now on hands over the counts */
 };
 
 /* Opens the target (argv launches it held before exec, else pid), loads the inventory probes
@@ -105,16 +104,12 @@ void session__finish(struct session *s);
  * one). */
 double session__overhead_pct(struct session *s, uint64_t now_ns);
 uint64_t session__dropped(const struct session *s);
-/* A map's writes, reads and deletes over the run, scaled from the counting windows' counts as
- * of the last refresh for a report (0 for a map no window saw). ctx is the session: this is
- * top_frame's counts callback. Call only when counting is on (session__counting). */
-void session__counts(void *ctx, uint64_t map, uint64_t *writes, uint64_t *reads,
-		     uint64_t *deletes);
-/* The ranges of the same counts (top_frame's ranges callback). */
-void session__ranges(void *ctx, uint64_t map, struct top_range *r);
+/* Whether calls are counted: each map's reg_map.calls holds its writes, reads and deletes as of
+ * the last refresh for a report (or the finish). */
 bool session__counting(const struct session *s);
-/* Whether the writes' scale of the last refresh is settled (hkduty_sampling): export's counters
- * take writes only then. */
+/* Whether the scales of the last refresh are settled (hkduty_sampling): writes', and reads'
+ * unless no read was counted. From then on no map's total falls (each count's own scale settled
+ * sooner or later), and export's counters take writes. */
 bool session__counts_settled(const struct session *s);
 /* Detaches, frees, and ends a launched program that never ran. NULL-safe, idempotent. */
 void session__close(struct session *s);

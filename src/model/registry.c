@@ -405,6 +405,36 @@ void registry__touched(struct registry *r, const struct reg_seen *e)
 	set_type(r, m, e->type);
 }
 
+const char *registry__origin_note(const struct reg_map *m)
+{
+	static const char *const notes[] = { "", " (seen growing)", " (seen in use)",
+					     " (found in heap)" };
+
+	return notes[m->origin];
+}
+
+static uint64_t at_least(uint64_t v, uint64_t floor)
+{
+	return v > floor ? v : floor;
+}
+
+void registry__set_calls(struct reg_map *m, const struct reg_calls *c, bool writes_settled,
+			 bool reads_settled)
+{
+	struct reg_calls was = m->calls;
+
+	m->calls = *c;
+	if (writes_settled) {
+		m->calls.writes = at_least(c->writes, was.writes);
+		m->calls.deletes = at_least(c->deletes, was.deletes);
+		m->calls.writes_high = at_least(c->writes_high, m->calls.writes);
+	}
+	if (reads_settled) {
+		m->calls.reads = at_least(c->reads, was.reads);
+		m->calls.reads_high = at_least(c->reads_high, m->calls.reads);
+	}
+}
+
 static void on_scanned(void *ctx, const struct heapscan_map *hm)
 {
 	struct registry *r = ctx;

@@ -21,6 +21,14 @@ enum reg_origin {
 	REG_SCANNED, /* found by a heap scan: no stack */
 };
 
+/* A map's calls over the run, scaled from what the counting windows counted (collect/session.c):
+ * the truth of writes and reads lies in their [low, high] (core/hkscale.h), ends equal when
+ * every call was counted. All 0 for a map no window saw. */
+struct reg_calls {
+	uint64_t writes, reads, deletes;
+	uint64_t writes_low, writes_high, reads_low, reads_high;
+};
+
 struct reg_map {
 	uint64_t addr;
 	uint64_t type; /* runtime address of the map type, 0 while unknown */
@@ -45,6 +53,7 @@ struct reg_map {
 	bool st_ok;
 	unsigned int misses; /* consecutive failed reads */
 	unsigned int bad_reads; /* consecutive implausible reads */
+	struct reg_calls calls; /* registry__set_calls */
 	uint64_t writes_seen; /* its writes already added to its site's counter (sites.h) */
 	/* From a heap scan: the map types that fit while the type is unknown (NULL when none
 	 * or one did), and the global variable that holds it. */
@@ -77,6 +86,16 @@ struct reg_map *registry__find(struct registry *r, uint64_t addr);
 /* The index (registry__at) of the map at addr, or -1. The maps live in chunks: a map's index
  * is not its distance from registry__at(r, 0). */
 long registry__index(const struct registry *r, uint64_t addr);
+/* What a site adds when m's stack is not its creation stack: "", " (seen growing)",
+ * " (seen in use)" or " (found in heap)". */
+const char *registry__origin_note(const struct reg_map *m);
+/* Sets m's calls to c. Where the scale they rest on is settled (collect/hkduty.h: writes' for
+ * writes and deletes, reads' for reads), a run's total cannot fall: one below the one already
+ * set keeps that (its range's high end then rises to it). Before that, early scales can be off
+ * tenfold and are taken as they come. */
+void registry__set_calls(struct reg_map *m, const struct reg_calls *c, bool writes_settled,
+			 bool reads_settled);
+
 /* What a probe saw of a map at one moment (collect/inventory.h turns the kernel's events into
  * these): when, which map, its type descriptor (runtime address, 0: not known), the goroutine
  * (its g pointer) and its stack (runtime PCs, innermost first), valid for the call only. */

@@ -247,21 +247,17 @@ static void choose(struct sites *s)
 	}
 }
 
-void sites__count_writes(struct sites *s, struct registry *r, uint64_t bias, double now,
-			 void (*counts)(void *ctx, uint64_t map, uint64_t *w, uint64_t *r,
-					uint64_t *d),
-			 void *ctx)
+void sites__count_writes(struct sites *s, struct registry *r, uint64_t bias, double now)
 {
 	for (size_t i = 0; i < registry__count(r); i++) {
 		struct reg_map *m = registry__at(r, i);
-		uint64_t w, rd, d;
+		uint64_t w = m->calls.writes;
 		struct site *t;
 
 		/* Until its type is known the map's site is a provisional one: its writes wait in
 		 * the kernel's cumulative count and go to the real site. */
 		if (!m->st_ok || !m->ti)
 			continue;
-		counts(ctx, m->addr, &w, &rd, &d);
 		if (w <= m->writes_seen)
 			continue;
 		t = site_of(s, bias, m->stack, m->nstack, m->type, m->ti ? m->ti->name : NULL,

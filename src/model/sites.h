@@ -63,15 +63,12 @@ void sites__free(struct sites *s);
  * partial; the next one repairs it). */
 int sites__update(struct sites *s, struct registry *r, uint64_t bias, double now,
 		  const struct reg_growth *g, size_t ng);
-/* Adds to each site's writes counter what its live maps were written since the last call:
- * counts(ctx, map, &w, &r, &d) gives a map's writes over the run so far (an estimate that may
- * wobble down: a map's counter then waits until it is exceeded). Call after sites__update.
+/* Adds to each site's writes counter what its live maps were written since the last call, from
+ * their calls over the run (reg_map.calls: an estimate that may wobble down before it settles;
+ * a map's counter then waits until it is exceeded). Call after sites__update.
  * Writes to a map freed between two calls are lost; a map's writes count from when its type
  * is known (a makemap_small map's once it is seen in use), all of them at once. */
-void sites__count_writes(struct sites *s, struct registry *r, uint64_t bias, double now,
-			 void (*counts)(void *ctx, uint64_t map, uint64_t *w, uint64_t *r,
-					uint64_t *d),
-			 void *ctx);
+void sites__count_writes(struct sites *s, struct registry *r, uint64_t bias, double now);
 size_t sites__count(const struct sites *s);
 const struct site *sites__at(const struct sites *s, size_t i);
 /* The aggregate of the sites that are not exported (labels "other"). */

@@ -156,8 +156,7 @@ static void name_group(struct bysite_row *w, const struct gobin *gb, uint64_t bi
 }
 
 int bysite__build(const struct gobin *gb, uint64_t bias, struct registry *r,
-		  bysite_counts_fn counts, void *ctx, struct bysite_row **out, size_t *n,
-		  size_t *row_of)
+		  bool counted, struct bysite_row **out, size_t *n, size_t *row_of)
 {
 	size_t nm = registry__count(r), k = 0, *gi = malloc((nm ? nm : 1) * sizeof(*gi)), *fin;
 	struct groups g = { 0 };
@@ -168,7 +167,6 @@ int bysite__build(const struct gobin *gb, uint64_t bias, struct registry *r,
 	for (size_t i = 0; i < nm; i++) {
 		const struct reg_map *m = registry__at(r, i);
 		struct bysite_row one = { .maps = 1 };
-		uint64_t deletes;
 		struct bysite_row *w = group_of(&g, m);
 
 		if (!w)
@@ -178,8 +176,10 @@ int bysite__build(const struct gobin *gb, uint64_t bias, struct registry *r,
 		one.capacity = m->st.capacity;
 		one.bytes = m->st.bytes;
 		one.growths = m->growths;
-		if (counts)
-			counts(ctx, m->addr, &one.writes, &one.reads, &deletes);
+		if (counted) {
+			one.writes = m->calls.writes;
+			one.reads = m->calls.reads;
+		}
 		merge(w, &one);
 	}
 	for (size_t i = 0; i < g.n; i++)

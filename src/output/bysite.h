@@ -5,15 +5,12 @@
 #ifndef MAPSCOPE_OUTPUT_BYSITE_H
 #define MAPSCOPE_OUTPUT_BYSITE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 struct gobin;
 struct registry;
-
-/* A map's writes, reads and deletes over the run (top_frame.counts). */
-typedef void (*bysite_counts_fn)(void *ctx, uint64_t map, uint64_t *writes, uint64_t *reads,
-				 uint64_t *deletes);
 
 struct bysite_row {
 	const char *func; /* the site: the first frame outside the runtime; NULL without a stack */
@@ -26,12 +23,11 @@ struct bysite_row {
 	size_t at; /* bysite__build's own bookkeeping */
 };
 
-/* The registry's maps by (site, type), the biggest in bytes first; counts NULL: writes and
- * reads 0. The rows point into gb's tables and the registry's maps: valid until the registry
+/* The registry's maps by (site, type), the biggest in bytes first; writes and reads summed
+ * from their calls when counted, else 0. The rows point into gb's tables and the registry's maps: valid until the registry
  * changes. row_of (NULL, or registry__count(r) entries) gets each map's row, by registry index.
  * Returns 0 with *out (free it) and *n, or -ENOMEM. */
 int bysite__build(const struct gobin *gb, uint64_t bias, struct registry *r,
-		  bysite_counts_fn counts, void *ctx, struct bysite_row **out, size_t *n,
-		  size_t *row_of);
+		  bool counted, struct bysite_row **out, size_t *n, size_t *row_of);
 
 #endif

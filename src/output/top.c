@@ -1,6 +1,7 @@
 #include "output/top.h"
 
 #include "inspect/gobin.h"
+#include "model/cwlog.h"
 #include "model/registry.h"
 #include "model/sites.h"
 #include "model/symbolize.h"
@@ -86,14 +87,6 @@ const char *top__bytes(uint64_t b, char *buf, size_t n)
 	return buf;
 }
 
-const char *top__origin_note(const struct reg_map *m)
-{
-	static const char *const notes[] = {"", " (seen growing)", " (seen in use)",
-					    " (found in heap)"};
-
-	return notes[m->origin];
-}
-
 const char *top__no_site(const struct reg_map *m)
 {
 	return m->held_by ? m->held_by : "?";
@@ -140,7 +133,7 @@ static void summary(FILE *out, const struct gobin *gb, const struct reg_map **ro
 			top__bytes(m->st.bytes, hb, sizeof(hb)), m->st.len, m->st.capacity,
 			site.func ? site.func : top__no_site(m),
 			site.func ? symbolize__file_line(&site, fl, sizeof(fl)) : "",
-			top__origin_note(m));
+			registry__origin_note(m));
 	}
 	for (size_t i = 0; i < n; i++)
 		if (top__is_bloated(rows[i]))
@@ -168,12 +161,12 @@ static void table_sites(FILE *out, const struct gobin *gb, struct registry *r,
 	struct bysite_row *v;
 	size_t n;
 
-	if (bysite__build(gb, tf->bias, r, tf->counts, tf->counts_ctx, &v, &n, NULL))
+	if (bysite__build(gb, tf->bias, r, tf->counted, &v, &n, NULL))
 		return;
 	fprintf(out, "%-7s %11s %11s %8s %7s %10s  %-28s %s\n", "MAPS", "ENTRIES", "CAP", "BYTES",
 		"GROW", "WRITES", "TYPE", "SITE (by creation site)");
 	for (size_t i = 0; i < n && i < SITE_ROWS; i++) {
-		snprintf(wb, sizeof(wb), tf->counts ? "%" PRIu64 : "-", v[i].writes);
+		snprintf(wb, sizeof(wb), tf->counted ? "%" PRIu64 : "-", v[i].writes);
 		fprintf(out,
 			"%-7" PRIu64 " %11" PRIu64 " %11" PRIu64 " %8s %7" PRIu64
 			" %10s  %-28.28s %s\n",
@@ -186,9 +179,9 @@ static void table_sites(FILE *out, const struct gobin *gb, struct registry *r,
 	free(v);
 }
 
-void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *tf)
+void top__table(FILE *out, const struct gobin *gb, struct registry *r, const struct top_frame *tf)
 {
-	size_t n = registry__count(r), ng;
+	size_t n = registry__count(r), ng = tf->ngrowths;
 	const struct reg_map **rows = calloc(n ? n : 1, sizeof(*rows));
 	char hb[32], fl[256];
 
@@ -197,7 +190,6 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct to
 	for (size_t i = 0; i < n; i++)
 		rows[i] = registry__at(r, i);
 	qsort(rows, n, sizeof(*rows), top__by_bytes);
-	registry__take_growths(r, &ng);
 	fprintf(out, "\nmapscope top: pid %d, %s (%s maps), %zu maps, %zu growths%s\n", tf->pid,
 		gb->bi.version, goversion__layout_name(gb->maps), n, ng,
 		tf->exited ? " (final: the program has exited)" : tf->final ? " (final)" : "");
@@ -210,21 +202,18 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct to
 		"CAP", "LOAD", "BYTES", "GROW", "WRITES", "READS", "SITE");
 	for (size_t i = 0; i < n && i < TABLE_ROWS; i++) {
 		const struct reg_map *m = rows[i];
-		uint64_t writes = 0, reads = 0, deletes;
 		struct frame site;
 		char wb[24] = "-", rb[24] = "-";
 
 		symbolize__site(gb, tf->bias, m->stack, m->nstack, &site);
-		if (tf->counts) {
-			struct top_range rg;
+		if (tf->counted) {
+			const struct reg_calls *c = &m->calls;
 
 			/* '~': sampled, the range in JSON; exact counts bare. */
-			tf->counts(tf->counts_ctx, m->addr, &writes, &reads, &deletes);
-			tf->ranges(tf->counts_ctx, m->addr, &rg);
 			snprintf(wb, sizeof(wb), "%s%" PRIu64,
-				 rg.writes_low == rg.writes_high ? "" : "~", writes);
+				 c->writes_low == c->writes_high ? "" : "~", c->writes);
 			snprintf(rb, sizeof(rb), "%s%" PRIu64,
-				 rg.reads_low == rg.reads_high ? "" : "~", reads);
+				 c->reads_low == c->reads_high ? "" : "~", c->reads);
 		}
 		fprintf(out, "0x%-12" PRIx64 " %-28.28s %9" PRIu64 " %9" PRIu64 " %5.2f %8s %5" PRIu64
 			     " %10s %10s  %s %s%s\n",
@@ -233,7 +222,7 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct to
 			top__bytes(m->st.bytes, hb, sizeof(hb)), m->growths, wb, rb,
 			site.func ? site.func : top__no_site(m),
 			site.func ? symbolize__file_line(&site, fl, sizeof(fl)) : "",
-			top__origin_note(m));
+			registry__origin_note(m));
 	}
 	if (n > TABLE_ROWS)
 		fprintf(out, "... and %zu smaller maps (--json lists all)\n", n - TABLE_ROWS);
@@ -253,9 +242,8 @@ void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct to
 			m->st.len, m->st.capacity);
 	}
 	table_warnings(out, tf);
-	for (size_t i = tf->cw_from; i < cwrite__count(tf->cw); i++)
+	for (size_t i = tf->cw_from; i < cwlog__count(tf->cw); i++)
 		cwrite__print(tf->cw, i, out);
-	tf->cw_from = cwrite__count(tf->cw);
 	if (tf->dropped)
 		fprintf(out, "(%" PRIu64 " events dropped: the ring buffer was full)\n", tf->dropped);
 	if (tf->final)

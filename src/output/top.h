@@ -11,12 +11,9 @@
 struct gobin;
 struct registry;
 struct reg_map;
+struct reg_growth;
 struct cwrite_log;
 struct bysite_row;
-
-struct top_range {
-	uint64_t writes_low, writes_high, reads_low, reads_high;
-};
 
 struct top_frame {
 	double time;    /* unix seconds */
@@ -33,14 +30,15 @@ struct top_frame {
 	 * TOP_WARN_S are warned about (a "limit_forecast" event in JSON). NULL: no limits. */
 	const struct sites *sites;
 	double limit_entries, limit_bytes;
-	/* A map's writes, reads and deletes over the run; NULL: not counted (null in JSON). */
-	void (*counts)(void *ctx, uint64_t map, uint64_t *writes, uint64_t *reads,
-		       uint64_t *deletes);
-	/* The ranges the truth of writes and reads lies in (core/hkscale.h), from the same
-	 * counts_ctx: equal ends when every call was counted. NULL with counts. */
-	void (*ranges)(void *ctx, uint64_t map, struct top_range *r);
-	void *counts_ctx;
-	/* Concurrent writes caught: those from cw_from on are reported, then cw_from moves past. */
+	/* Calls are counted: each map's calls (model/registry.h) are shown; else null in JSON. */
+	bool counted;
+	bool calls_settled; /* their scale is settled: from now on no total falls */
+	/* The growths that finished since the last report (registry__take_growths: valid until
+	 * the registry records another). */
+	const struct reg_growth *growths;
+	size_t ngrowths;
+	/* Concurrent writes caught: those from cw_from on are reported (the caller moves cw_from
+	 * past them after the report). */
 	const struct cwrite_log *cw;
 	size_t cw_from;
 };
@@ -66,15 +64,14 @@ const char *top__site_file(const struct bysite_row *s, char *buf, size_t n);
 bool top__is_bloated(const struct reg_map *m);
 /* "123B", "45KiB", "67MiB" in buf. */
 const char *top__bytes(uint64_t b, char *buf, size_t n);
-/* What a SITE column adds when the stack is not the creation stack: "", " (seen growing)" or
- * " (seen in use)". */
-const char *top__origin_note(const struct reg_map *m);
 /* What a SITE column shows for a map with no stack (found by a heap scan): the global variable
  * holding it, or "?". */
 const char *top__no_site(const struct reg_map *m);
 /* A site row's "function file:line", or the global holding its maps when it has no stack. */
 const char *top__site_text(const struct bysite_row *s, char *buf, size_t n);
-void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *f);
-void top__table(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *f);
+void top__json(FILE *out, const struct gobin *gb, struct registry *r,
+	       const struct top_frame *f);
+void top__table(FILE *out, const struct gobin *gb, struct registry *r,
+		const struct top_frame *f);
 
 #endif

@@ -199,7 +199,7 @@ static bool applies(const struct map_ctx *c, enum applies w)
 	case SWISS:
 		return c->swiss;
 	case COUNTED:
-		return c->tf->counts != NULL;
+		return c->tf->counted;
 	default:
 		return true;
 	}
@@ -207,9 +207,7 @@ static bool applies(const struct map_ctx *c, enum applies w)
 
 static void map_nums(struct map_ctx *c, const struct reg_map *m, size_t idx, struct num *v)
 {
-	const struct top_frame *tf = c->tf;
-	uint64_t writes = 0, reads = 0, deletes = 0;
-	struct top_range rg = {0};
+	const struct reg_calls *cl = &m->calls;
 	long sid = id_of(&c->stacks, m->stack, m);
 	long cid = m->ti || !m->cands || m->cands->n > TOP_CANDS ? -1
 								   : id_of(&c->cands, m->cands, m->cands);
@@ -232,22 +230,18 @@ static void map_nums(struct map_ctx *c, const struct reg_map *m, size_t idx, str
 		[M_CANDS_ID] = cid >= 0 ? (uint64_t)cid : 0,
 	};
 
-	if (tf->counts) {
-		tf->counts(tf->counts_ctx, m->addr, &writes, &reads, &deletes);
-		tf->ranges(tf->counts_ctx, m->addr, &rg);
-	}
 	for (size_t k = 0; k < M_MEMBERS; k++)
 		v[k] = (struct num){.null = !applies(c, MEMBERS[k].when), .u = u[k]};
 	v[M_SITE_ID].null = !c->row_of;
 	v[M_STACK_ID].null = sid < 0;
 	v[M_CANDS_ID].null = cid < 0;
-	v[M_WRITES].u = writes;
-	v[M_WRITES_LOW].u = rg.writes_low;
-	v[M_WRITES_HIGH].u = rg.writes_high;
-	v[M_READS].u = reads;
-	v[M_READS_LOW].u = rg.reads_low;
-	v[M_READS_HIGH].u = rg.reads_high;
-	v[M_DELETES].u = deletes;
+	v[M_WRITES].u = cl->writes;
+	v[M_WRITES_LOW].u = cl->writes_low;
+	v[M_WRITES_HIGH].u = cl->writes_high;
+	v[M_READS].u = cl->reads;
+	v[M_READS_LOW].u = cl->reads_low;
+	v[M_READS_HIGH].u = cl->reads_high;
+	v[M_DELETES].u = cl->deletes;
 	v[M_LOAD].d = m->st.capacity ? (double)m->st.len / (double)m->st.capacity : 0;
 	v[M_GROWTH_SECS].d = m->growth_seconds;
 	v[M_GROWWORK].d = m->growwork_per_sec;
@@ -421,9 +415,9 @@ static void json_sites(struct json *j, const struct top_frame *tf, const struct 
 		json__key(j, "growths");
 		json__uint(j, v[i].growths);
 		json__key(j, "writes");
-		tf->counts ? json__uint(j, v[i].writes) : json__null(j);
+		tf->counted ? json__uint(j, v[i].writes) : json__null(j);
 		json__key(j, "reads");
-		tf->counts ? json__uint(j, v[i].reads) : json__null(j);
+		tf->counted ? json__uint(j, v[i].reads) : json__null(j);
 		json__obj_end(j);
 	}
 	json__arr_end(j);
@@ -462,18 +456,18 @@ static size_t sorted_maps(struct registry *r, size_t max, struct by_size **idx)
 	return max;
 }
 
-void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top_frame *tf)
+void top__json(FILE *out, const struct gobin *gb, struct registry *r, const struct top_frame *tf)
 {
 	struct json *j = json__new(out);
 	struct map_ctx c = {.gb = gb, .tf = tf, .swiss = gb->maps == GO_LAYOUT_SWISS};
 	struct bysite_row *sites = NULL;
-	size_t nsites = 0, ng, n, *row_of;
+	size_t nsites = 0, n, *row_of;
 	const struct reg_growth *g;
 	struct by_size *rows;
 
 	row_of = malloc((registry__count(r) + 1) * sizeof(*row_of));
 	if (!row_of ||
-	    bysite__build(gb, tf->bias, r, tf->counts, tf->counts_ctx, &sites, &nsites, row_of))
+	    bysite__build(gb, tf->bias, r, tf->counted, &sites, &nsites, row_of))
 		sites = NULL;
 	c.row_of = sites ? row_of : NULL;
 	json__obj_begin(j);
@@ -525,8 +519,8 @@ void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top
 	id_tab_free(&c.cands);
 	json__key(j, "events");
 	json__arr_begin(j);
-	g = registry__take_growths(r, &ng);
-	for (size_t i = 0; i < ng; i++) {
+	g = tf->growths;
+	for (size_t i = 0; i < tf->ngrowths; i++) {
 		json__obj_begin(j);
 		json__key(j, "kind");
 		json__str(j, "growth");
@@ -551,7 +545,6 @@ void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top
 	}
 	json_warnings(j, tf);
 	cwrite__json_items(tf->cw, tf->cw_from, j);
-	tf->cw_from = cwrite__count(tf->cw);
 	json__arr_end(j);
 	json__key(j, "stats");
 	json__obj_begin(j);
@@ -561,6 +554,11 @@ void top__json(FILE *out, const struct gobin *gb, struct registry *r, struct top
 	json__double(j, tf->overhead_pct);
 	json__key(j, "trap_ns");
 	json__double(j, tf->trap_ns);
+	json__key(j, "calls_settled");
+	if (tf->counted)
+		json__bool(j, tf->calls_settled);
+	else
+		json__null(j);
 	json__key(j, "maps");
 	json__uint(j, registry__count(r));
 	json__key(j, "invalid");

@@ -2,6 +2,7 @@
 
 #include "core/err.h"
 #include "inspect/gobin.h"
+#include "model/cwlog.h"
 #include "model/registry.h"
 #include "model/symbolize.h"
 #include "output/bysite.h"
@@ -122,8 +123,8 @@ static int hist_update(struct tui *t, struct registry *r)
 static void take_growths(struct tui *t, const struct gobin *gb, struct registry *r,
 			 const struct top_frame *f)
 {
-	size_t ng;
-	const struct reg_growth *g = registry__take_growths(r, &ng);
+	size_t ng = f->ngrowths;
+	const struct reg_growth *g = f->growths;
 	char fl[256];
 
 	t->interval_growths = ng;
@@ -256,7 +257,7 @@ static void draw_map(struct tui *t, int y, const struct row *r)
 	char buf[512], hb[32], fl[256], wb[24] = "-", rb[24] = "-";
 	struct frame site;
 
-	if (t->f->counts) {
+	if (t->f->counted) {
 		fmt_count(r->writes, wb, sizeof(wb));
 		fmt_count(r->reads, rb, sizeof(rb));
 	}
@@ -275,10 +276,10 @@ static void draw_map(struct tui *t, int y, const struct row *r)
 	    : !m->st_ok	    ? "unread"
 			    : "");
 	if (symbolize__site(t->gb, t->f->bias, m->stack, m->nstack, &site) < 0 || !site.func)
-		snprintf(buf, sizeof(buf), "%s%s", top__no_site(m), top__origin_note(m));
+		snprintf(buf, sizeof(buf), "%s%s", top__no_site(m), registry__origin_note(m));
 	else
 		snprintf(buf, sizeof(buf), "%s %s%s", site.func,
-			 symbolize__file_line(&site, fl, sizeof(fl)), top__origin_note(m));
+			 symbolize__file_line(&site, fl, sizeof(fl)), registry__origin_note(m));
 	put(y, t->x_site, buf);
 	attroff(attr);
 }
@@ -299,7 +300,7 @@ static void fmt_seconds(double s, char *buf, size_t n)
  * (none when there were none: growths have the pane). */
 static int draw_races(struct tui *t, int y, int rows)
 {
-	size_t n = cwrite__count(t->f->cw);
+	size_t n = cwlog__count(t->f->cw);
 	attr_t attr = A_BOLD | (t->color ? COLOR_PAIR(1) : 0);
 	char buf[512];
 	int i;
@@ -387,7 +388,7 @@ static void draw_sites(struct tui *t, int y, int nrows)
 		 "BYTES", "GROWTHS", "WRITES", TYPE_W, "TYPE", "SITE (by creation site)");
 	put(y - 1, 0, buf);
 	attroff(A_BOLD);
-	if (bysite__build(t->gb, t->f->bias, t->r, t->f->counts, t->f->counts_ctx, &v, &n, NULL))
+	if (bysite__build(t->gb, t->f->bias, t->r, t->f->counted, &v, &n, NULL))
 		return;
 	qsort_r(v, n, sizeof(*v), cmp_site, &t->sort);
 	for (int i = 0; i < nrows && (size_t)i < n; i++) {
@@ -396,7 +397,7 @@ static void draw_sites(struct tui *t, int y, int nrows)
 			put(y + i, 0, buf);
 			break;
 		}
-		if (t->f->counts)
+		if (t->f->counted)
 			fmt_count(v[i].writes, wb, sizeof(wb));
 		snprintf(buf, sizeof(buf),
 			 "%-7" PRIu64 " %11" PRIu64 " %11" PRIu64 " %8s %7" PRIu64 " %7s  %-*.*s %s",
@@ -513,12 +514,11 @@ static void draw(struct tui *t)
 	erase();
 	layout(t);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t deletes;
-
 		rows[i].m = registry__at(t->r, i);
-		if (f->counts)
-			f->counts(f->counts_ctx, rows[i].m->addr, &rows[i].writes, &rows[i].reads,
-				  &deletes);
+		if (f->counted) {
+			rows[i].writes = rows[i].m->calls.writes;
+			rows[i].reads = rows[i].m->calls.reads;
+		}
 	}
 	qsort(rows, n, sizeof(*rows), cmp[t->sort]);
 

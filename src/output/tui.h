@@ -12,8 +12,8 @@ struct tui;
 /* Takes over the terminal on stdout, keys from stdin. Returns 0 or a negative errno (message
  * set with err__set()); the terminal is untouched on failure. */
 int tui__open(struct tui **out);
-/* Draws one interval and takes its growths (registry__take_growths()). gb, r and f must stay
- * valid until the next call or tui__free(): a key redraws from them. */
+/* Draws one interval, with its growths (f->growths, copied here). gb, r and f must stay valid
+ * until the next call or tui__free(): a key redraws from them. */
 void tui__frame(struct tui *t, const struct gobin *gb, struct registry *r,
 		const struct top_frame *f);
 enum { TUI_NONE, TUI_QUIT, TUI_ADVICE };

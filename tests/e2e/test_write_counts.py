@@ -86,6 +86,34 @@ def test_top_sampled(case):
         assert m["writes_low"] < m["writes_high"], f"{name}: sampled, yet an exact range: {m}"
 
 
+@cases(lambda: [(v, s) for v in VERSIONS if v in ("1.23", "1.26") for s in (1, lib.SLOW)])
+def test_top_totals_never_fall(case):
+    """A run total cannot fall: once top says its counts' scale is settled
+    (stats.calls_settled), no map's writes, reads or deletes is lower than in the report
+    before, though the scale under them moves from window to window (the demo once showed a
+    map's writes fall from 122 to 81). Sampled (default budgets), reports every 0.25 s; the
+    scale settled after 1-3 s of this program here (6 s runs, 30 s with hits 5x dearer)."""
+    lib.require_root()
+    version, scale = case
+    p, reports = run_top(["-i", "0.25"], lib.target("zipfkeys", version, "plain"),
+                         ["work", str(6 * scale), str(20000 * scale)], scale)
+    assert p.returncode == 0, p.stderr
+    settled = [r for r in reports if r["stats"]["calls_settled"]]
+    assert len(settled) >= 3, f"{len(settled)} of {len(reports)} reports settled"
+    compared = 0
+    for before, after in zip(settled, settled[1:]):
+        was = {m["addr"]: m for m in before["maps"]}
+        for m in after["maps"]:
+            old = was.get(m["addr"])
+            if not old:
+                continue
+            for k in ("writes", "reads", "deletes"):
+                assert m[k] >= old[k], (f"{m['addr']} {k} fell from {old[k]} to {m[k]} "
+                                        f"between reports at {before['time']} and {after['time']}")
+            compared += m["writes"] > 0
+    assert compared >= 3, f"only {compared} map reports with writes compared"
+
+
 def test_top_count_budget_off():
     """--count-budget 0: nothing is counted, and top says so with null, not 0."""
     lib.require_root()
