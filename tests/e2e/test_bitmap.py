@@ -2,11 +2,12 @@
 before the attach, held by package-level variables and never touched again, so only the heap
 scan finds them; their bucket arrays fit several map types of the binary by size (map[int]string,
 map[pair]*Item and map[*Item]pair all have 208-byte buckets), and only the GC's pointer bitmap of
-the array tells them apart (model/heapscan.c). Every map must be reported with the target's own
-type (fmt's %T), len and capacity, typed by the bitmap (`stats.scan.bitmap_typed`), in a build
+the array tells them apart (model/heapscan_type.c). Every map must be reported with the target's
+own type (fmt's %T), len and capacity, typed by the bitmap (`stats.scan.bitmap_typed`), in a build
 with symbols, a stripped one and a PIE (whose types' GCData pointers are relocations). Six of
 them (map[uint64][]*Item, []byte and []strs) share their buckets' size and pointer mask too, and
-only the objects their values point at tell them apart (`stats.scan.value_typed`)."""
+only the objects their values point at tell them apart (model/heapscan_value.c,
+`stats.scan.value_typed`)."""
 import subprocess
 
 import lib

@@ -250,7 +250,7 @@ def test_prometheus_attach():
         assert abs(got - truth) <= truth / 100, \
             (f"{len(series)} series maps hold {got} series, Prometheus counts {truth}; "
              f"scan {scan}; {sum(1 for m in last['maps'] if m['type'] is None)} maps untyped")
-        # The empty stripes too: the []map that holds the others holds maps (heapscan.c).
+        # The empty stripes too: the []map that holds the others holds maps (heapscan_hold.c).
         assert len(series) == STRIPES, f"{len(series)} series maps, {STRIPES} stripes; {scan}"
         bad = [m for m in last["maps"] if m["len"] > m["capacity"]]
         assert not bad, f"len > capacity: {[{k: m[k] for k in SHOW} for m in bad[:5]]}"
