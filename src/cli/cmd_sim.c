@@ -1,11 +1,11 @@
 /* mapscope sim: the offline simulator of Go's map layouts (src/sim/). One subcommand per
  * experiment, in a level of commands that main.c's dispatcher runs (cmd_sim_level, at the end);
- * each parses its own options. */
+ * each parses its own options, runs the simulator and hands the result to its report writer
+ * (output/simreport.h). */
 #include "cli/cli.h"
 #include "core/err.h"
-#include "core/json.h"
+#include "output/simreport.h"
 #include "sim/simrun.h"
-#include "sim/simsvg.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -353,28 +353,13 @@ static const char occupancy_usage[] =
 	"  --threads T    classic: fill with T threads (default 1); same result for any T\n"
 	"  --json         one JSON object\n";
 
-static size_t trim(const uint64_t *a, size_t n)
-{
-	while (n > 1 && !a[n - 1])
-		n--;
-	return n;
-}
-
-static void json_u64_array(struct json *j, const char *key, const uint64_t *a, size_t n)
-{
-	json__key(j, key);
-	json__arr_begin(j);
-	for (size_t i = 0; i < n; i++)
-		json__uint(j, a[i]);
-	json__arr_end(j);
-}
-
 static int sim_occupancy(int argc, char **argv)
 {
 	const char *cmd = "sim occupancy";
 	struct opts o = {.key = SIMKEY_INT64, .seed = 1};
 	struct simocc_cfg c;
 	struct simocc_result *r;
+	struct simreport_occupancy view;
 	struct progress pr;
 	bool json;
 	int ret = parse_opts(cmd, occupancy_usage,
@@ -411,91 +396,16 @@ static int sim_occupancy(int argc, char **argv)
 		free(r);
 		return err__report(ret, "occupancy run failed");
 	}
-	if (json) {
-		struct json *j = json__new(stdout);
-
-		json__obj_begin(j);
-		json__key(j, "layout");
-		json__str(j, simgo__layout_name(c.layout));
-		json__key(j, c.layout == SIMGO_SWISS ? "groups" : "buckets");
-		json__uint(j, c.buckets);
-		json__key(j, "load");
-		json__double(j, c.load);
-		json__key(j, "hash");
-		json__str(j, simhash__name(c.hash));
-		json__key(j, "key");
-		json__str(j, simkeys__name(c.key));
-		json__key(j, "seed");
-		json__uint(j, c.seed);
-		json__key(j, "keys");
-		json__uint(j, r->keys);
-		json__key(j, "overflow_fraction");
-		json__double(j, r->overflow_fraction);
-		if (c.layout == SIMGO_CLASSIC) {
-			json__key(j, "poisson_overflow_fraction");
-			json__double(j, simrun__poisson_overflow(c.load));
-			json__key(j, "overflow_buckets");
-			json__uint(j, r->overflow_buckets);
-			json__key(j, "saturated_buckets");
-			json__uint(j, r->saturated);
-			json_u64_array(j, "chain_lengths", r->chain,
-				       trim(r->chain, SIMOCC_MAXCHAIN));
-		} else {
-			json_u64_array(j, "probe_distances", r->chain,
-				       trim(r->chain, SIMOCC_MAXCHAIN));
-		}
-		json_u64_array(j, "fill", r->fill, trim(r->fill, SIMOCC_MAXFILL));
-		json__obj_end(j);
-		json__free(j);
-	} else {
-		bool sw = c.layout == SIMGO_SWISS;
-		size_t n;
-
-		printf("%s layout, %" PRIu64 " %s, load %.3g, %s hash, %s keys: %" PRIu64 " keys\n",
-		       simgo__layout_name(c.layout), c.buckets, sw ? "groups" : "buckets", c.load,
-		       simhash__name(c.hash), simkeys__name(c.key), r->keys);
-		if (sw) {
-			printf("keys outside their first group: %.4f%%\n",
-			       100 * r->overflow_fraction);
-		} else {
-			printf("buckets with overflow: %.4f%% (Poisson: %.4f%%), %" PRIu64
-			       " overflow buckets\n",
-			       100 * r->overflow_fraction, 100 * simrun__poisson_overflow(c.load),
-			       r->overflow_buckets);
-			if (r->saturated)
-				printf("%" PRIu64 " %s 255+ entries (counted as 255): the hash is "
-				       "badly biased\n",
-				       r->saturated,
-				       r->saturated == 1 ? "bucket holds" : "buckets hold");
-		}
-		printf("%s:\n",
-		       sw ? "probe distance (groups)   keys" : "overflow buckets   buckets");
-		n = trim(r->chain, SIMOCC_MAXCHAIN);
-		for (size_t i = 0; i < n; i++)
-			if (r->chain[i])
-				printf("  %3zu%s %14" PRIu64 "\n", i,
-				       i == SIMOCC_MAXCHAIN - 1 ? "+" : " ", r->chain[i]);
-		printf("entries per %s:\n", sw ? "group" : "bucket");
-		n = trim(r->fill, SIMOCC_MAXFILL);
-		for (size_t i = 0; i < n; i++)
-			if (r->fill[i])
-				printf("  %3zu%s %14" PRIu64 "  %7.3f%%\n", i,
-				       i == SIMOCC_MAXFILL - 1 ? "+" : " ", r->fill[i],
-				       100.0 * (double)r->fill[i] / (double)c.buckets);
-	}
+	view = (struct simreport_occupancy){.cfg = &c, .res = r};
+	if (json)
+		simreport__occupancy_json(stdout, &view);
+	else
+		simreport__occupancy_plain(stdout, &view);
 	free(r);
 	return MS_EXIT_OK;
 }
 
 /* ---- grow ---- */
-
-static void json_go(struct json *j, const struct simgo *g)
-{
-	char ver[16];
-
-	snprintf(ver, sizeof(ver), "1.%d", g->minor);
-	json__str(j, ver);
-}
 
 static const char grow_usage[] =
 	"Usage: mapscope sim grow --go V --key K --entries N [--runs R] [--churn F]\n"
@@ -519,64 +429,14 @@ static const char grow_usage[] =
 	"  --seed S       seed of the simulation (default 1)\n"
 	"  --json         one JSON object\n";
 
-static const char *const stat_names[] = {
-	"len",	  "capacity", "buckets",    "overflow_buckets", "noverflow",
-	"tables", "dir_len",  "tombstones", "growths",		"same_size_growths",
-	"splits", "bytes",    "load",
-};
-
-#define NSTATS (sizeof(stat_names) / sizeof(stat_names[0]))
-
-/* Stats as numbers in stat_names order; NaN where the layout has no such field. */
-static void stat_values(const struct simmap_stats *s, bool swiss, double *v)
-{
-	double nan = NAN;
-
-	v[0] = (double)s->len;
-	v[1] = (double)s->capacity;
-	v[2] = swiss ? nan : (double)s->buckets;
-	v[3] = swiss ? nan : (double)s->overflow_buckets;
-	v[4] = swiss ? nan : (double)s->noverflow;
-	v[5] = swiss ? (double)s->tables : nan;
-	v[6] = swiss ? (double)s->dir_len : nan;
-	v[7] = swiss ? (double)s->tombstones : nan;
-	v[8] = (double)s->growths;
-	v[9] = swiss ? nan : (double)s->same_size_growths;
-	v[10] = swiss ? (double)s->splits : nan;
-	v[11] = (double)s->bytes;
-	v[12] = s->capacity ? (double)s->len / (double)s->capacity : 0;
-}
-
-static int col_width(size_t i)
-{
-	int n = (int)strlen(stat_names[i]);
-
-	return n > 10 ? n : 10;
-}
-
-static void json_stats(struct json *j, const double *v, bool integral)
-{
-	json__obj_begin(j);
-	for (size_t i = 0; i < NSTATS; i++) {
-		json__key(j, stat_names[i]);
-		if (isnan(v[i]))
-			json__null(j);
-		else if (integral && i != NSTATS - 1)
-			json__uint(j, (uint64_t)v[i]);
-		else
-			json__double(j, v[i]);
-	}
-	json__obj_end(j);
-}
-
 static int sim_grow(int argc, char **argv)
 {
 	const char *cmd = "sim grow";
 	struct opts o = {.elem_size = 8, .seed = 1, .runs = 1};
 	struct simgrow_cfg c;
-	double(*vals)[NSTATS], mean[NSTATS] = {0};
+	struct simmap_stats *stats;
+	struct simreport_grow view;
 	struct progress pr;
-	struct json *j = NULL;
 	uint64_t runs;
 	bool json;
 	int ret = parse_opts(cmd, grow_usage,
@@ -604,93 +464,26 @@ static int sim_grow(int argc, char **argv)
 		return ret;
 	runs = o.runs;
 	json = o.json;
-	vals = calloc(runs, sizeof(*vals));
-	if (!vals)
+	stats = calloc(runs, sizeof(*stats));
+	if (!stats)
 		return err__report(-ENOMEM, NULL);
 	progress_init(&pr, "simulating");
 	for (uint64_t r = 0; r < runs && !ret; r++) {
-		struct simmap_stats st;
-
-		ret = simrun__grow(&c, (unsigned)r, &st, runs == 1 ? progress_cb : NULL, &pr);
-		if (!ret)
-			stat_values(&st, c.go.layout == SIMGO_SWISS, vals[r]);
+		ret = simrun__grow(&c, (unsigned)r, &stats[r], runs == 1 ? progress_cb : NULL, &pr);
 		if (runs > 1)
 			progress_cb(&pr, r + 1, runs);
 	}
 	progress_end(&pr);
 	if (ret) {
-		free(vals);
+		free(stats);
 		return err__report(ret, "simulation failed");
 	}
-	for (size_t i = 0; i < NSTATS; i++) {
-		for (uint64_t r = 0; r < runs; r++)
-			mean[i] += vals[r][i];
-		mean[i] /= (double)runs;
-	}
-	if (json) {
-		j = json__new(stdout);
-		json__obj_begin(j);
-		json__key(j, "go");
-		json_go(j, &c.go);
-		json__key(j, "layout");
-		json__str(j, simgo__layout_name(c.go.layout));
-		json__key(j, "key");
-		json__str(j, simkeys__name(c.key));
-		json__key(j, "hash");
-		json__str(j, simhash__name(c.hash));
-		json__key(j, "entries");
-		json__uint(j, c.entries);
-		json__key(j, "hint");
-		json__uint(j, c.hint);
-		json__key(j, "churn");
-		json__double(j, c.churn);
-		json__key(j, "elem_size");
-		json__uint(j, c.elem_size);
-		json__key(j, "seed");
-		json__uint(j, c.seed);
-		json__key(j, "runs");
-		json__arr_begin(j);
-		for (uint64_t r = 0; r < runs; r++)
-			json_stats(j, vals[r], true);
-		json__arr_end(j);
-		json__key(j, "mean");
-		json_stats(j, mean, false);
-		json__obj_end(j);
-		json__free(j);
-	} else {
-		printf("Go 1.%d (%s), %s keys, %s hash, %" PRIu64 " entries", c.go.minor,
-		       simgo__layout_name(c.go.layout), simkeys__name(c.key), simhash__name(c.hash),
-		       c.entries);
-		if (c.churn > 0)
-			printf(", churn %.3g", c.churn);
-		printf("\n%6s", "run");
-		for (size_t i = 0; i < NSTATS; i++)
-			if (!isnan(mean[i]))
-				printf(" %*s", col_width(i), stat_names[i]);
-		putchar('\n');
-		for (uint64_t r = 0; r <= runs; r++) {
-			const double *row = r < runs ? vals[r] : mean;
-
-			if (r == runs && runs == 1)
-				break;
-			if (r < runs)
-				printf("%6" PRIu64, r);
-			else
-				printf("%6s", "mean");
-			for (size_t i = 0; i < NSTATS; i++) {
-				if (isnan(mean[i]))
-					continue;
-				if (i == NSTATS - 1)
-					printf(" %10.4f", row[i]);
-				else if (r == runs)
-					printf(" %*.1f", col_width(i), row[i]);
-				else
-					printf(" %*.0f", col_width(i), row[i]);
-			}
-			putchar('\n');
-		}
-	}
-	free(vals);
+	view = (struct simreport_grow){.cfg = &c, .stats = stats, .runs = runs};
+	if (json)
+		simreport__grow_json(stdout, &view);
+	else
+		simreport__grow_plain(stdout, &view);
+	free(stats);
 	return MS_EXIT_OK;
 }
 
@@ -721,69 +514,6 @@ static const char sweep_usage[] =
 	"  --format F     csv (default) or json; --json is --format json\n"
 	"  --svg FILE     also write an SVG chart of the overflow fraction\n";
 
-struct sweep_point {
-	double load, overflow, per_bucket, ge2, poisson;
-};
-
-static void sweep_point(const struct simocc_cfg *c, const struct simocc_result *r,
-			struct sweep_point *p)
-{
-	double sum = 0, ge2 = 0,
-	       n = c->layout == SIMGO_SWISS ? (double)r->keys : (double)c->buckets;
-
-	for (int i = 0; i < SIMOCC_MAXCHAIN; i++) {
-		sum += (double)i * (double)r->chain[i];
-		if (i >= 2)
-			ge2 += (double)r->chain[i];
-	}
-	p->load = c->load;
-	p->overflow = r->overflow_fraction;
-	p->per_bucket = n ? sum / n : 0;
-	p->ge2 = n ? ge2 / n : 0;
-	p->poisson = c->layout == SIMGO_SWISS ? NAN : simrun__poisson_overflow(c->load);
-}
-
-static int write_svg(const char *path, const struct simocc_cfg *c, const enum simhash_kind *hashes,
-		     size_t nh, const struct sweep_point *pts, size_t npts)
-{
-	struct simsvg_series ser[SIMHASH_NKINDS + 1];
-	double *x = calloc(npts * (nh + 2), sizeof(double)), *y = x ? x + npts : NULL;
-	char title[160];
-	FILE *f;
-	int ret;
-
-	if (!x)
-		return -ENOMEM;
-	for (size_t k = 0; k < npts; k++)
-		x[k] = pts[k].load;
-	for (size_t h = 0; h <= nh; h++) {
-		double *yy = y + h * npts;
-
-		for (size_t k = 0; k < npts; k++)
-			yy[k] = 100 * (h < nh ? pts[h * npts + k].overflow : pts[k].poisson);
-		ser[h] = (struct simsvg_series){h < nh ? simhash__name(hashes[h])
-						       : "Poisson (ideal)",
-						x, yy, npts, h == nh};
-	}
-	snprintf(title, sizeof(title), "%s layout, %s keys, %" PRIu64 " %s per point",
-		 c->layout == SIMGO_SWISS ? "Swiss" : "Classic", simkeys__name(c->key), c->buckets,
-		 c->layout == SIMGO_SWISS ? "groups" : "buckets");
-	f = fopen(path, "w");
-	if (!f) {
-		free(x);
-		return -errno;
-	}
-	ret = simsvg__chart(f, title,
-			    c->layout == SIMGO_SWISS ? "entries per group" : "entries per bucket",
-			    c->layout == SIMGO_SWISS ? "% of keys outside their first group"
-						     : "% of buckets with an overflow bucket",
-			    ser, c->layout == SIMGO_SWISS ? nh : nh + 1);
-	if (fclose(f) && !ret)
-		ret = -errno;
-	free(x);
-	return ret;
-}
-
 static int sim_sweep(int argc, char **argv)
 {
 	const char *cmd = "sim sweep", *svg, *hashlist;
@@ -796,7 +526,8 @@ static int sim_sweep(int argc, char **argv)
 	struct simocc_cfg c;
 	enum simhash_kind hashes[SIMHASH_NKINDS] = { 0 };
 	double from, to, step;
-	struct sweep_point *pts;
+	struct simreport_point *pts;
+	struct simreport_sweep view;
 	struct simocc_result *r;
 	struct progress pr;
 	size_t nh = 0, npts, done = 0;
@@ -863,72 +594,25 @@ static int sim_sweep(int argc, char **argv)
 			c.load = from + (double)k * step;
 			ret = simrun__occupancy(&c, r, NULL, NULL);
 			if (!ret)
-				sweep_point(&c, r, &pts[h * npts + k]);
+				simreport__sweep_point(&c, r, &pts[h * npts + k]);
 			progress_cb(&pr, ++done, npts * nh);
 		}
 	}
 	progress_end(&pr);
+	view = (struct simreport_sweep){.cfg = &c, .hashes = hashes, .nh = nh, .pts = pts,
+					.npts = npts};
 	if (!ret && svg)
-		ret = write_svg(svg, &c, hashes, nh, pts, npts);
+		ret = simreport__sweep_svg(svg, &view);
 	if (ret) {
 		free(pts);
 		free(r);
 		return err__report(ret, svg ? "sweep failed (or writing %s)" : "sweep failed",
 				   svg ? svg : "");
 	}
-	if (json) {
-		struct json *j = json__new(stdout);
-
-		json__obj_begin(j);
-		json__key(j, "layout");
-		json__str(j, simgo__layout_name(c.layout));
-		json__key(j, "key");
-		json__str(j, simkeys__name(c.key));
-		json__key(j, c.layout == SIMGO_SWISS ? "groups" : "buckets");
-		json__uint(j, c.buckets);
-		json__key(j, "points");
-		json__arr_begin(j);
-		for (size_t h = 0; h < nh; h++) {
-			for (size_t k = 0; k < npts; k++) {
-				const struct sweep_point *p = &pts[h * npts + k];
-
-				json__obj_begin(j);
-				json__key(j, "hash");
-				json__str(j, simhash__name(hashes[h]));
-				json__key(j, "load");
-				json__double(j, p->load);
-				json__key(j, "overflow_fraction");
-				json__double(j, p->overflow);
-				json__key(j, "overflow_per_bucket");
-				json__double(j, p->per_bucket);
-				json__key(j, "chain_ge2_fraction");
-				json__double(j, p->ge2);
-				json__key(j, "poisson_overflow_fraction");
-				json__double(j, p->poisson);
-				json__obj_end(j);
-			}
-		}
-		json__arr_end(j);
-		json__obj_end(j);
-		json__free(j);
-	} else {
-		printf("layout,hash,key,buckets,load,overflow_fraction,overflow_per_bucket,"
-		       "chain_ge2_fraction,poisson_overflow_fraction\n");
-		for (size_t h = 0; h < nh; h++) {
-			for (size_t k = 0; k < npts; k++) {
-				const struct sweep_point *p = &pts[h * npts + k];
-
-				printf("%s,%s,%s,%" PRIu64 ",%g,%.6f,%.6f,%.6f,",
-				       simgo__layout_name(c.layout), simhash__name(hashes[h]),
-				       simkeys__name(c.key), c.buckets, p->load, p->overflow,
-				       p->per_bucket, p->ge2);
-				if (isnan(p->poisson))
-					putchar('\n');
-				else
-					printf("%.6f\n", p->poisson);
-			}
-		}
-	}
+	if (json)
+		simreport__sweep_json(stdout, &view);
+	else
+		simreport__sweep_plain(stdout, &view);
 	free(pts);
 	free(r);
 	return MS_EXIT_OK;
@@ -960,8 +644,8 @@ static int sim_plan(int argc, char **argv)
 	const char *cmd = "sim plan";
 	struct opts o = {.runs = 8, .seed = 1};
 	struct simgrow_cfg c;
-	uint64_t runs, at, grown = 0, sum = 0;
-	struct simmap_stats made, full;
+	struct simreport_plan view = {.cfg = &c};
+	uint64_t at;
 	struct simmap_params p;
 	struct simmap *m;
 	bool json;
@@ -986,7 +670,7 @@ static int sim_plan(int argc, char **argv)
 	ret = opts_hash(cmd, &o, o.go.minor, &c.hash);
 	if (ret)
 		return ret;
-	runs = o.runs;
+	view.runs = o.runs;
 	json = o.json;
 	c.hint = c.entries;
 	p = (struct simmap_params){.go = c.go,
@@ -997,79 +681,22 @@ static int sim_plan(int argc, char **argv)
 	ret = simmap__ops_for(&c.go)->create(&p, &m);
 	if (ret)
 		return err__report(ret, "simulation failed");
-	simmap__ops_for(&c.go)->stats(m, &made);
+	simmap__ops_for(&c.go)->stats(m, &view.made);
 	simmap__ops_for(&c.go)->destroy(m);
-	ret = simrun__grow(&c, 0, &full, NULL, NULL);
-	for (uint64_t r = 0; !ret && r < runs; r++) {
+	ret = simrun__grow(&c, 0, &view.full, NULL, NULL);
+	for (uint64_t r = 0; !ret && r < view.runs; r++) {
 		ret = simrun__first_growth(&c, (unsigned)r, &at);
 		if (at) {
-			grown++;
-			sum += at;
+			view.grown++;
+			view.sum += at;
 		}
 	}
 	if (ret)
 		return err__report(ret, "simulation failed");
-	if (json) {
-		struct json *j = json__new(stdout);
-		bool sw = c.go.layout == SIMGO_SWISS;
-
-		json__obj_begin(j);
-		json__key(j, "go");
-		json_go(j, &c.go);
-		json__key(j, "layout");
-		json__str(j, simgo__layout_name(c.go.layout));
-		json__key(j, "key");
-		json__str(j, simkeys__name(c.key));
-		json__key(j, "elem_size");
-		json__uint(j, c.elem_size);
-		json__key(j, "entries");
-		json__uint(j, c.entries);
-		json__key(j, "buckets");
-		sw ? json__null(j) : json__uint(j, made.buckets);
-		json__key(j, "tables");
-		sw ? json__uint(j, made.tables) : json__null(j);
-		json__key(j, "capacity");
-		json__uint(j, made.capacity);
-		json__key(j, "bytes");
-		json__uint(j, made.bytes);
-		json__key(j, "bytes_full");
-		json__uint(j, full.bytes);
-		json__key(j, "bytes_per_entry");
-		json__double(j, c.entries ? (double)full.bytes / (double)c.entries : NAN);
-		json__key(j, "overflow_buckets_full");
-		sw ? json__null(j) : json__uint(j, full.overflow_buckets);
-		json__key(j, "growths_to_full");
-		json__uint(j, full.growths);
-		json__key(j, "next_growth_at");
-		grown ? json__double(j, (double)sum / (double)grown) : json__null(j);
-		json__key(j, "runs");
-		json__uint(j, runs);
-		json__obj_end(j);
-		json__free(j);
-	} else {
-		printf("make(map[%s][%u]byte, %" PRIu64 ") in Go 1.%d (%s maps):\n",
-		       simkeys__go_type(c.key), c.elem_size, c.entries, c.go.minor,
-		       simgo__layout_name(c.go.layout));
-		if (c.go.layout == SIMGO_SWISS)
-			printf("  allocates   %" PRIu64 " table%s, %" PRIu64 " slots, %" PRIu64
-			       " bytes\n",
-			       made.tables, made.tables == 1 ? "" : "s", made.capacity, made.bytes);
-		else
-			printf("  allocates   %" PRIu64 " buckets (B=%d), %" PRIu64
-			       " slots, %" PRIu64 " bytes\n",
-			       made.buckets, made.buckets ? __builtin_ctzll(made.buckets) : 0,
-			       made.capacity, made.bytes);
-		printf("  with %" PRIu64 " entries: %" PRIu64
-		       " bytes, %.1f bytes per entry, %" PRIu64 " growth%s on the way\n",
-		       c.entries, full.bytes,
-		       c.entries ? (double)full.bytes / (double)c.entries : 0.0, full.growths,
-		       full.growths == 1 ? "" : "s");
-		if (grown)
-			printf("  next growth at entry %.0f (mean of %" PRIu64 " runs)\n",
-			       (double)sum / (double)grown, grown);
-		else
-			printf("  no growth within %" PRIu64 " entries\n", 64 * c.hint + 64);
-	}
+	if (json)
+		simreport__plan_json(stdout, &view);
+	else
+		simreport__plan_plain(stdout, &view);
 	return MS_EXIT_OK;
 }
 
@@ -1125,7 +752,7 @@ static int sim_hash(int argc, char **argv)
 	const char *cmd = "sim hash";
 	struct opts o = {0};
 	struct simhash h;
-	struct json *j = NULL;
+	struct simreport_hashes out;
 	char line[8192];
 	uint8_t *key;
 	unsigned long lineno = 0;
@@ -1146,11 +773,9 @@ static int sim_hash(int argc, char **argv)
 	key = malloc(sizeof(line) / 2);
 	if (!key)
 		return err__report(-ENOMEM, NULL);
-	if (json) {
-		j = json__new(stdout);
-		json__obj_begin(j);
-		json__key(j, "hashes");
-		json__arr_begin(j);
+	if (simreport__hashes_begin(&out, stdout, json)) {
+		free(key);
+		return err__report(-ENOMEM, NULL);
 	}
 	while (fgets(line, sizeof(line), stdin)) {
 		char kind[16], keyhex[sizeof(line)];
@@ -1176,25 +801,14 @@ static int sim_hash(int argc, char **argv)
 			hv = simhash__mem(&h, key, (size_t)n, seed);
 		else
 			goto bad;
-		if (j)
-			json__hex(j, hv);
-		else
-			printf("%" PRIx64 "\n", hv);
+		simreport__hashes_add(&out, hv);
 	}
-	if (j) {
-		json__arr_end(j);
-		json__obj_end(j);
-		json__free(j);
-	}
+	simreport__hashes_end(&out);
 	free(key);
 	return MS_EXIT_OK;
 bad:
 	free(key);
-	if (j) {
-		json__arr_end(j);
-		json__obj_end(j);
-		json__free(j);
-	}
+	simreport__hashes_end(&out);
 	return err__report(0,
 			   "stdin line %lu: expected 'KIND SEED KEYHEX' with KIND int32 (4 "
 			   "bytes), int64 (8), str or struct16 (16)",
