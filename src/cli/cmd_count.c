@@ -3,13 +3,12 @@
 #include "collect/callcount.h"
 #include "collect/launch.h"
 #include "core/err.h"
-#include "core/json.h"
 #include "inspect/gobin.h"
+#include "output/countreport.h"
 #include "shared/callcount.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,58 +141,35 @@ static int attach_all(struct callcount *cc, const struct gobin *gb, const struct
 	return 0;
 }
 
+/* The counts of the functions attach_all probed, in the binary's order; a counter that cannot
+ * be read is left out, as if it had never been attached. */
 static void report(struct callcount *cc, const struct gobin *gb, const struct count_opts *o,
 		   int pid)
 {
-	uint64_t calls, morestack = 0;
-	struct json *j = NULL;
+	struct countreport_row rows[CALLCOUNT_MAX_SITES];
+	struct countreport v = {
+		.pid = pid,
+		.go_version = gb->bi.version,
+		.at_entry = o->at_entry,
+		.rows = rows,
+	};
 
-	callcount__morestack(cc, &morestack);
-	if (o->json) {
-		j = json__new(stdout);
-		json__obj_begin(j);
-		json__key(j, "pid");
-		json__int(j, pid);
-		json__key(j, "go_version");
-		json__str(j, gb->bi.version);
-		json__key(j, "at");
-		json__str(j, o->at_entry ? "entry" : "probe");
-		json__key(j, "functions");
-		json__arr_begin(j);
-	} else {
-		printf("%14s  %-7s %s\n", "CALLS", "ROLE", "FUNCTION");
-	}
+	callcount__morestack(cc, &v.morestack);
 	for (size_t i = 0; i < gb->nfuncs && i < CALLCOUNT_MAX_SITES; i++) {
 		const struct gobin_func *f = &gb->funcs[i];
+		struct countreport_row *r = &rows[v.nrows];
 
 		if (!(o->roles & (1u << f->role)) || f->probe.insn == PROBE_NONE ||
-		    callcount__read(cc, (unsigned)i, &calls))
+		    callcount__read(cc, (unsigned)i, &r->calls))
 			continue;
-		if (!j) {
-			if (calls)
-				printf("%14" PRIu64 "  %-7s %s\n", calls, gobin__role_name(f->role),
-				       f->name);
-			continue;
-		}
-		json__obj_begin(j);
-		json__key(j, "name");
-		json__str(j, f->name);
-		json__key(j, "role");
-		json__str(j, gobin__role_name(f->role));
-		json__key(j, "calls");
-		json__uint(j, calls);
-		json__obj_end(j);
+		r->name = f->name;
+		r->role = gobin__role_name(f->role);
+		v.nrows++;
 	}
-	if (j) {
-		json__arr_end(j);
-		json__key(j, "morestack_hits");
-		json__uint(j, morestack);
-		json__obj_end(j);
-		json__free(j);
-	} else if (morestack) {
-		printf("(%" PRIu64 " probe hits on the way to morestack were not counted as calls)\n",
-		       morestack);
-	}
+	if (o->json)
+		countreport__json(stdout, &v);
+	else
+		countreport__plain(stdout, &v);
 	fflush(stdout);
 }
 

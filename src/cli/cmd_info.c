@@ -1,15 +1,13 @@
 /* mapscope info: what mapscope sees in a Go binary. */
 #include "cli/cli.h"
 #include "core/err.h"
-#include "core/json.h"
 #include "inspect/gobin.h"
-#include "inspect/pclntab.h"
+#include "output/info.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <unistd.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,113 +28,6 @@ const char cmd_info_usage[] =
 	"\n"
 	"Exit status: 0 when the binary was read (even if unsupported), 1 if it is not a readable\n"
 	"Go program, 2 for a usage error. See docs/info.md.\n";
-
-static void print_json(const struct gobin *gb)
-{
-	struct json *j = json__new(stdout);
-
-	json__obj_begin(j);
-	json__key(j, "path");
-	json__str(j, gb->path);
-	json__key(j, "go_version");
-	json__str(j, gb->bi.version);
-	json__key(j, "layout");
-	json__str(j, goversion__layout_name(gb->maps));
-	json__key(j, "stripped");
-	json__bool(j, gb->stripped);
-	json__key(j, "pie");
-	json__bool(j, gb->pie);
-	json__key(j, "cgo");
-	json__bool(j, gb->cgo);
-	json__key(j, "symbols_from");
-	json__str(j, gb->symbols_from);
-	json__key(j, "text_start");
-	json__hex(j, pclntab__text_start(gb->pcln));
-	json__key(j, "text_start_from");
-	json__str(j, pclntab__text_source(gb->pcln));
-	json__key(j, "functions");
-	json__arr_begin(j);
-	for (size_t i = 0; i < gb->nfuncs; i++) {
-		const struct gobin_func *f = &gb->funcs[i];
-
-		json__obj_begin(j);
-		json__key(j, "name");
-		json__str(j, f->name);
-		json__key(j, "role");
-		json__str(j, gobin__role_name(f->role));
-		json__key(j, "addr");
-		json__hex(j, f->addr);
-		json__key(j, "file_offset");
-		json__hex(j, f->file_offset);
-		json__key(j, "size");
-		json__uint(j, f->size);
-		json__key(j, "probe_offset");
-		if (f->probe.insn == PROBE_NONE)
-			json__null(j);
-		else
-			json__uint(j, f->probe.offset);
-		json__key(j, "probe_insn");
-		if (f->probe.insn == PROBE_NONE)
-			json__null(j);
-		else
-			json__str(j, prologue__insn_name(f->probe.insn));
-		json__key(j, "ret_offsets");
-		json__arr_begin(j);
-		for (size_t k = 0; k < f->nrets; k++)
-			json__uint(j, f->rets[k]);
-		json__arr_end(j);
-		if (f->done_offset) {
-			json__key(j, "done_offset");
-			json__uint(j, f->done_offset);
-		}
-		json__obj_end(j);
-	}
-	json__arr_end(j);
-	json__key(j, "supported");
-	json__bool(j, gb->supported);
-	if (!gb->supported) {
-		json__key(j, "reason");
-		json__str(j, gb->reason);
-	}
-	json__obj_end(j);
-	json__free(j);
-}
-
-static void print_text(const struct gobin *gb)
-{
-	size_t probed = 0;
-
-	printf("%s\n", gb->path);
-	printf("  Go version:  %s (%s maps)\n", gb->bi.version, goversion__layout_name(gb->maps));
-	printf("  build:       %s, %s, %s\n", gb->stripped ? "stripped" : "with symbols",
-	       gb->pie ? "PIE" : "not PIE", gb->cgo ? "cgo" : "no cgo");
-	printf("  symbols:     %s (runtime.text 0x%" PRIx64 " from the %s)\n", gb->symbols_from,
-	       pclntab__text_start(gb->pcln),
-	       strcmp(pclntab__text_source(gb->pcln), "header") == 0 ? "pclntab header"
-								     : "module data");
-	printf("  map functions:\n");
-	for (size_t i = 0; i < gb->nfuncs; i++) {
-		const struct gobin_func *f = &gb->funcs[i];
-
-		printf("    %-46s 0x%-8" PRIx64 " %-6s", f->name, f->addr, gobin__role_name(f->role));
-		if (f->probe.insn == PROBE_NONE) {
-			printf(" no probe site (no stack-check prologue)\n");
-			continue;
-		}
-		probed++;
-		printf(" probe +%-3u %-4s", f->probe.offset, prologue__insn_name(f->probe.insn));
-		if (f->nrets)
-			printf("  %zu ret%s", f->nrets, f->nrets == 1 ? "" : "s");
-		if (f->done_offset)
-			printf("  growth done +%u", f->done_offset);
-		putchar('\n');
-	}
-	printf("  %zu functions, %zu with a probe site\n", gb->nfuncs, probed);
-	if (gb->supported)
-		printf("  supported:   yes\n");
-	else
-		printf("  supported:   no: %s\n", gb->reason);
-}
 
 int cmd_info(int argc, char **argv)
 {
@@ -212,9 +103,9 @@ int cmd_info(int argc, char **argv)
 			gb->path[n] = '\0';
 	}
 	if (json)
-		print_json(gb);
+		info__json(stdout, gb);
 	else
-		print_text(gb);
+		info__plain(stdout, gb);
 	gobin__free(gb);
 	return MS_EXIT_OK;
 }

@@ -2,12 +2,12 @@
 #include "cli/cli.h"
 #include "collect/inventory.h"
 #include "core/err.h"
-#include "core/json.h"
 #include "inspect/gobin.h"
 #include "inspect/goversion.h"
 #include "model/gotype.h"
 #include "model/mapwalk.h"
 #include "model/remote.h"
+#include "output/peekreport.h"
 #include "shared/inventory.h"
 
 #include <errno.h>
@@ -197,100 +197,42 @@ static int discover_type(const struct target *t, const struct peek_opts *o, uint
 	return 0;
 }
 
-static void print_value(FILE *f, const char *s, bool trunc)
-{
-	fputs(s, f);
-	if (trunc)
-		fputs("…", f);
-}
-
+/* Formats each sampled entry as the report is written, so that a large sample is never held as
+ * text. */
 static int emit(const struct peek_opts *o, const struct target *t, const char *type,
 		const struct mapwalk_layout *l, const struct mapwalk_sample *s, uint64_t seed)
 {
 	static char key[2 * MAX_STR + 64], val[2 * MAX_STR + 64];
-	struct json *j = NULL;
-	int bad = 0;
+	const struct peekreport_head h = {
+		.addr = o->addr,
+		.seed = seed,
+		.type = type,
+		.swiss = l->swiss,
+		.s = s,
+	};
+	struct peekreport w;
+	unsigned int bad = 0;
+	int ret;
 
-	if (o->json) {
-		j = json__new(stdout);
-		if (!j)
-			return -ENOMEM;
-		json__obj_begin(j);
-		json__key(j, "addr");
-		json__hex(j, o->addr);
-		json__key(j, "type");
-		json__str(j, type);
-		json__key(j, "layout");
-		json__str(j, l->swiss ? "swiss" : "classic");
-		json__key(j, "len");
-		json__uint(j, s->len);
-		json__key(j, "live");
-		json__uint(j, s->live);
-		json__key(j, "growing");
-		json__bool(j, s->growing);
-		json__key(j, "consistent");
-		json__bool(j, s->consistent);
-		json__key(j, "seed");
-		json__uint(j, seed);
-		json__key(j, "entries");
-		json__arr_begin(j);
-	} else {
-		printf("map 0x%" PRIx64 " %s (%s) len %" PRIu64 "%s: %zu sampled of %" PRIu64
-		       " live entries\n",
-		       o->addr, type, l->swiss ? "swiss" : "classic", s->len,
-		       s->growing ? ", growing" : "", s->n, s->live);
-		if (!s->consistent)
-			printf("warning: the map changed while it was read (%d tries); the sample "
-			       "may hold stale or missing entries\n", s->tries);
-		printf("%-40s %s\n", "KEY", "VALUE");
-	}
+	ret = peekreport__begin(&w, stdout, o->json, &h);
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < s->n; i++) {
-		bool kt = false, vt = false;
+		struct peekreport_entry e = { .key = key, .value = val };
 		int kr, vr;
 
 		kr = mapwalk__format(t->pid, s->e[i].key, l->indirect_key, l->key_kind, l->key_size,
-				     MAX_STR, key, sizeof(key), &kt);
+				     MAX_STR, key, sizeof(key), &e.key_truncated);
 		vr = mapwalk__format(t->pid, s->e[i].elem, l->indirect_elem, l->elem_kind,
-				     l->elem_size, MAX_STR, val, sizeof(val), &vt);
+				     l->elem_size, MAX_STR, val, sizeof(val), &e.value_truncated);
 		/* An entry freed or moved since the walk reads as garbage or not at all. */
 		if (kr || vr) {
 			bad++;
 			continue;
 		}
-		if (j) {
-			json__obj_begin(j);
-			json__key(j, "key");
-			json__str(j, key);
-			json__key(j, "value");
-			json__str(j, val);
-			if (kt) {
-				json__key(j, "key_truncated");
-				json__bool(j, true);
-			}
-			if (vt) {
-				json__key(j, "value_truncated");
-				json__bool(j, true);
-			}
-			json__obj_end(j);
-		} else {
-			int w = printf("%s", key);
-
-			if (kt)
-				w += printf("…");
-			printf("%*s ", w < 40 ? 40 - w : 0, "");
-			print_value(stdout, val, vt);
-			putchar('\n');
-		}
+		peekreport__entry(&w, &e);
 	}
-	if (j) {
-		json__arr_end(j);
-		json__key(j, "unreadable");
-		json__uint(j, (uint64_t)bad);
-		json__obj_end(j);
-		json__free(j);
-	} else if (bad) {
-		printf("(%d sampled entries could not be read: the map changed)\n", bad);
-	}
+	peekreport__end(&w, bad);
 	return 0;
 }
 
