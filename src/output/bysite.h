@@ -24,8 +24,9 @@ struct bysite_row {
 };
 
 /* The registry's maps by (site, type), the biggest in bytes first; writes and reads summed
- * from their calls when counted, else 0. The rows point into gb's tables and the registry's maps: valid until the registry
- * changes. row_of (NULL, or registry__count(r) entries) gets each map's row, by registry index.
+ * from their calls when counted, else 0. The rows point into gb's tables and the registry's
+ * maps: valid until the registry changes. row_of (NULL, or registry__count(r) entries) gets
+ * each map's row, by registry index.
  * Returns 0 with *out (free it) and *n, or -ENOMEM. */
 int bysite__build(const struct gobin *gb, uint64_t bias, struct registry *r,
 		  bool counted, struct bysite_row **out, size_t *n, size_t *row_of);

@@ -92,6 +92,22 @@ def test_launch(case):
     check_growth_events(truth, changes, reports, events)
 
 
+@cases(lambda: [v for v in ("1.23", lib.GO_VERSIONS[-1]) if v in lib.GO_VERSIONS])
+def test_launch_sanitized(version):
+    """The ASan + UBSan build end to end (the unit tests cover only the libraries): launched on a
+    classic and a Swiss program, it reports the target's own truth and no sanitizer finding
+    (either aborts it: -fno-sanitize-recover)."""
+    lib.require_root()
+    binary = lib.target("inventory", version, "plain")
+    p = lib.run([lib.MAPSCOPE_SAN, "top", "--json", "-i", "0.25", "--", binary, "1.5"])
+    for finding in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
+        assert finding not in p.stderr, p.stderr[-3000:]
+    assert p.returncode == 0, p.stderr[-2000:]
+    truth, changes, reports, events = parse(p.stdout.splitlines())
+    check(truth, changes, reports, attach=False)
+    check_growth_events(truth, changes, reports, events)
+
+
 @cases(lib.matrix)
 def test_attach(case):
     """Maps created before attach are found by the heap scan at attach, and sited by the
