@@ -27,6 +27,10 @@
 #include <time.h>
 #include <unistd.h>
 
+_Static_assert(HKEYS_STR_MAX == HK_STR_MAX && HKEYS_RAW_MAX == HK_RAW_MAX,
+	       "output/hkeys.h shows what the probes capture");
+_Static_assert(HKEYS_KIND_STRING == HK_KIND_STRING, "reflect.String");
+
 #define READ_EVERY_NS 1000000000ull
 #define ALIVE_EVERY_NS 10000000ull
 
@@ -218,6 +222,13 @@ static void on_sample(const struct hk_sample *smp, void *ctx)
 {
 	struct samples_out *so = ctx;
 	struct state *s = so->s;
+	const struct hkeys_sample view = {
+		.map = smp->key.map,
+		.goid = smp->goid,
+		.key = { smp->key.len, smp->key.data },
+		.stack = (const uint64_t *)smp->stack,
+		.nframes = smp->nframes < HK_STACK ? smp->nframes : HK_STACK,
+	};
 
 	if (smp->key.map != so->map) {
 		const struct hkfold_map *m = hkfold__find(s->fold, smp->key.map);
@@ -228,9 +239,9 @@ static void on_sample(const struct hk_sample *smp, void *ctx)
 			    gotype__maptype(s->gb, m->type - s->bias, &so->ti) == 0;
 	}
 	if (so->j)
-		hkeys__sample_json(so->j, s->gb, s->bias, smp, so->ti.key_kind, so->known);
+		hkeys__sample_json(so->j, s->gb, s->bias, &view, so->ti.key_kind, so->known);
 	else
-		hkeys__sample_text(stdout, s->gb, s->bias, smp, so->ti.key_kind, so->known);
+		hkeys__sample_text(stdout, s->gb, s->bias, &view, so->ti.key_kind, so->known);
 }
 
 /* --samples: "samples": [...] in JSON (with "samples_from": the writes they were drawn from),
@@ -345,7 +356,8 @@ static void report(struct state *s, uint64_t now)
 			hkscale__key(c[x].count, c[x].error, &sm.sc, &est, &error);
 			memset(&k, 0, sizeof(k));
 			memcpy((char *)&k + 8, c[x].key, HKFOLD_KEY_BYTES);
-			hkeys__key_text(&k, ti.key_kind, known, buf, sizeof(buf), &slen);
+			hkeys__key_text(&(struct hkeys_key){ k.len, k.data }, ti.key_kind, known, buf,
+					sizeof(buf), &slen);
 			if (j) {
 				json__obj_begin(j);
 				json__key(j, "key");

@@ -285,7 +285,8 @@ struct write_ctx {
  * up once per type. "..." marks a key longer than what the probe captured. */
 static const char *key_text(struct write_ctx *w, const struct record_key *k, char *buf, size_t n)
 {
-	struct hk_key hk;
+	uint8_t data[HKEYS_STR_MAX] = { 0 };
+	struct hkeys_key hk = { .len = k->len, .data = data };
 	size_t i, slen;
 
 	for (i = 0; i < w->ntypes && w->types[i].type != k->type; i++)
@@ -296,10 +297,8 @@ static const char *key_text(struct write_ctx *w, const struct record_key *k, cha
 				    gotype__maptype(w->s->gb, k->type - w->s->bias, &w->types[i].ti) == 0;
 		w->ntypes++;
 	}
-	memset(&hk, 0, sizeof(hk));
-	hk.len = k->len;
-	memcpy(hk.data, k->bytes, k->captured);
-	if (i < w->ntypes && w->types[i].known && w->types[i].ti.key_kind == HK_KIND_STRING)
+	memcpy(data, k->bytes, k->captured < sizeof(data) ? k->captured : sizeof(data));
+	if (i < w->ntypes && w->types[i].known && w->types[i].ti.key_kind == HKEYS_KIND_STRING)
 		hk.len = k->captured;
 	hkeys__key_text(&hk, i < w->ntypes ? w->types[i].ti.key_kind : 0,
 			i < w->ntypes && w->types[i].known, buf, n - 4, &slen);

@@ -2,20 +2,19 @@
 
 #include "core/json.h"
 #include "model/symbolize.h"
-#include "shared/hotkeys.h"
 
 #include <inttypes.h>
 #include <string.h>
 
-void hkeys__key_text(const struct hk_key *k, uint8_t kind, bool known, char *buf, size_t n,
+void hkeys__key_text(const struct hkeys_key *k, uint8_t kind, bool known, char *buf, size_t n,
 		     size_t *slen)
 {
 	uint64_t u = 0;
 	size_t len = k->len, i, o = 0;
 
 	*slen = 0;
-	if (known && kind == HK_KIND_STRING) {
-		*slen = len < HK_STR_MAX ? len : HK_STR_MAX;
+	if (known && kind == HKEYS_KIND_STRING) {
+		*slen = len < HKEYS_STR_MAX ? len : HKEYS_STR_MAX;
 		memcpy(buf, k->data, *slen);
 		return;
 	}
@@ -41,14 +40,14 @@ void hkeys__key_text(const struct hk_key *k, uint8_t kind, bool known, char *buf
 			return;
 		}
 	}
-	for (i = 0; i < len && i < HK_RAW_MAX && o + 3 < n; i++, o += 2)
+	for (i = 0; i < len && i < HKEYS_RAW_MAX && o + 3 < n; i++, o += 2)
 		snprintf(buf + o, n - o, "%02x", k->data[i]);
-	if (len > HK_RAW_MAX && o + 4 < n)
+	if (len > HKEYS_RAW_MAX && o + 4 < n)
 		snprintf(buf + o, n - o, "...");
 }
 
-static void frame_text(const struct gobin *gb, uint64_t bias, const struct hk_sample *s, size_t i,
-		       char *buf, size_t n)
+static void frame_text(const struct gobin *gb, uint64_t bias, const struct hkeys_sample *s,
+		       size_t i, char *buf, size_t n)
 {
 	struct frame fr = { 0 };
 	char fl[96];
@@ -57,26 +56,21 @@ static void frame_text(const struct gobin *gb, uint64_t bias, const struct hk_sa
 	if (symbolize__pc(gb, bias, s->stack[i], i > 0, &fr) == 0 && fr.func)
 		snprintf(buf, n, "%s %s", fr.func, symbolize__file_line(&fr, fl, sizeof(fl)));
 	else
-		snprintf(buf, n, "0x%" PRIx64, (uint64_t)s->stack[i]);
-}
-
-static size_t nframes(const struct hk_sample *s)
-{
-	return s->nframes < HK_STACK ? s->nframes : HK_STACK;
+		snprintf(buf, n, "0x%" PRIx64, s->stack[i]);
 }
 
 void hkeys__sample_json(struct json *j, const struct gobin *gb, uint64_t bias,
-			const struct hk_sample *s, uint8_t kind, bool known)
+			const struct hkeys_sample *s, uint8_t kind, bool known)
 {
-	char buf[HK_STR_MAX * 2 + 8], fb[200];
+	char buf[HKEYS_STR_MAX * 2 + 8], fb[200];
 	size_t slen;
 
 	hkeys__key_text(&s->key, kind, known, buf, sizeof(buf), &slen);
 	json__obj_begin(j);
 	json__key(j, "map");
-	json__hex(j, s->key.map);
+	json__hex(j, s->map);
 	json__key(j, "key");
-	if (slen || (known && kind == HK_KIND_STRING))
+	if (slen || (known && kind == HKEYS_KIND_STRING))
 		json__strn(j, buf, slen);
 	else
 		json__str(j, buf);
@@ -84,7 +78,7 @@ void hkeys__sample_json(struct json *j, const struct gobin *gb, uint64_t bias,
 	json__uint(j, s->goid);
 	json__key(j, "stack");
 	json__arr_begin(j);
-	for (size_t i = 0; i < nframes(s); i++) {
+	for (size_t i = 0; i < s->nframes; i++) {
 		frame_text(gb, bias, s, i, fb, sizeof(fb));
 		json__str(j, fb);
 	}
@@ -92,17 +86,17 @@ void hkeys__sample_json(struct json *j, const struct gobin *gb, uint64_t bias,
 	json__obj_end(j);
 }
 
-void hkeys__sample_text(FILE *f, const struct gobin *gb, uint64_t bias, const struct hk_sample *s,
-			uint8_t kind, bool known)
+void hkeys__sample_text(FILE *f, const struct gobin *gb, uint64_t bias,
+			const struct hkeys_sample *s, uint8_t kind, bool known)
 {
-	char buf[HK_STR_MAX * 2 + 8], fb[200];
+	char buf[HKEYS_STR_MAX * 2 + 8], fb[200];
 	size_t slen;
 
 	hkeys__key_text(&s->key, kind, known, buf, sizeof(buf), &slen);
-	fprintf(f, "  goroutine %" PRIu64 "  0x%" PRIx64 "  %.*s", (uint64_t)s->goid,
-		(uint64_t)s->key.map, slen ? (int)slen : (int)strlen(buf), buf);
+	fprintf(f, "  goroutine %" PRIu64 "  0x%" PRIx64 "  %.*s", s->goid,
+		s->map, slen ? (int)slen : (int)strlen(buf), buf);
 	/* From the writing function (stack[1]) up: stack[0] is inside mapassign. */
-	for (size_t i = 1; i < nframes(s) && i < 4; i++) {
+	for (size_t i = 1; i < s->nframes && i < 4; i++) {
 		frame_text(gb, bias, s, i, fb, sizeof(fb));
 		fprintf(f, "%s%s", i == 1 ? "  at " : " < ", fb);
 	}

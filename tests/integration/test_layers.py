@@ -1,8 +1,7 @@
 """Includes point down (DESIGN.md's layout, issue 17): each directory of src/ includes only the
 layers below it, so that everything but collect and cli builds without libbpf and the BPF
 records stop at collect. A header included across a forbidden edge fails, naming the file and
-line. The few edges still waiting for their move are listed with the reason, and must still
-exist: a mended one is taken off the list."""
+line."""
 import glob
 import os
 import re
@@ -24,12 +23,6 @@ ALLOWED = {
     "shared": set(),
 }
 
-# (file, included directory): why it is still there.
-PENDING = {
-    ("output/hkeys.c", "shared"): "hotkeys' key and sample texts still take the kernel's "
-                                  "hk_key and hk_sample (issue 17)",
-}
-
 
 def edges():
     """Every (file under src/, line, included top directory) of the C sources."""
@@ -48,21 +41,14 @@ def violations(found):
         layer = rel.split("/")[0]
         if layer == "bpf" or inc == layer or inc in ALLOWED[layer]:
             continue
-        if (rel, inc) not in PENDING:
-            bad.append(f"src/{rel}:{line} includes {inc}/ ({layer} may include "
-                       f"{', '.join(sorted(ALLOWED[layer])) or 'only itself'})")
+        bad.append(f"src/{rel}:{line} includes {inc}/ ({layer} may include "
+                   f"{', '.join(sorted(ALLOWED[layer])) or 'only itself'})")
     return bad
 
 
 def test_includes_point_down():
     bad = violations(edges())
     assert not bad, "\n".join(bad)
-
-
-def test_pending_edges_still_exist():
-    seen = {(rel, inc) for rel, _, inc in edges()}
-    gone = [f"{rel} -> {inc}/" for rel, inc in PENDING if (rel, inc) not in seen]
-    assert not gone, f"mended, take off PENDING: {gone}"
 
 
 def test_bpf_programs_include_only_shared():
