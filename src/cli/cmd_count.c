@@ -175,14 +175,13 @@ static void report(struct callcount *cc, const struct gobin *gb, const struct co
 
 static void wait_attached(const struct count_opts *o)
 {
-	struct timespec t0, now, tick = { 0, 50 * 1000 * 1000 };
+	struct timespec tick = { 0, 50 * 1000 * 1000 };
+	uint64_t t0 = clock__ns(CLOCK_MONOTONIC);
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!cli__stop && kill(o->t.pid, 0) == 0) {
 		nanosleep(&tick, NULL);
-		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (o->t.duration > 0 &&
-		    (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >= o->t.duration)
+		    (double)(clock__ns(CLOCK_MONOTONIC) - t0) / 1e9 >= o->t.duration)
 			break;
 	}
 }

@@ -2,6 +2,7 @@
 
 #include "calib.skel.h"
 #include "collect/bpferr.h"
+#include "core/clock.h"
 #include "core/err.h"
 
 #include <bpf/bpf.h>
@@ -108,14 +109,6 @@ static int file_offset(const void *addr, char *path, size_t len, unsigned long *
 	return ret;
 }
 
-static uint64_t thread_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int by_value(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -133,13 +126,13 @@ static void walk(volatile unsigned char *buf)
  * given. */
 static double round_ns(void (*volatile fn)(void), volatile unsigned char *buf, int calls)
 {
-	uint64_t t0 = thread_ns();
+	uint64_t t0 = clock__ns(CLOCK_THREAD_CPUTIME_ID);
 
 	for (int n = 0; n < calls; n++) {
 		fn();
 		walk(buf);
 	}
-	return (double)(thread_ns() - t0) / calls;
+	return (double)(clock__ns(CLOCK_THREAD_CPUTIME_ID) - t0) / calls;
 }
 
 static double median(double *r, size_t n)

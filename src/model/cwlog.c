@@ -1,9 +1,10 @@
 #include "model/cwlog.h"
 
+#include "core/clock.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct cwrite_log {
 	struct cwrite *ev;
@@ -66,12 +67,9 @@ struct cwrite_side *cwlog__thread(struct cwrite *c)
 
 void cwlog__seal(struct cwrite_log *l)
 {
-	struct timespec ts;
-
 	if (!l || l->open == SIZE_MAX)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	l->ev[l->open].sealed_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	l->ev[l->open].sealed_ns = clock__ns(CLOCK_MONOTONIC);
 	l->open = SIZE_MAX;
 }
 

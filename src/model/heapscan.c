@@ -3,6 +3,7 @@
 #include "model/heapscan.h"
 #include "model/heapscan_int.h"
 
+#include "core/clock.h"
 #include "inspect/gobin.h"
 #include "inspect/goversion.h"
 #include "model/goheap.h"
@@ -114,18 +115,12 @@ int heapscan_run__push_found(struct found **v, size_t *n, size_t *cap, const str
 
 static double cpu_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock__ns(CLOCK_THREAD_CPUTIME_ID) / 1e9;
 }
 
 static double wall_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock__ns(CLOCK_MONOTONIC) / 1e9;
 }
 
 void heapscan__set_progress(struct heapscan *hs, heapscan_progress_fn fn, void *ctx)

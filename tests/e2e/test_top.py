@@ -99,7 +99,8 @@ def test_launch_sanitized(version):
     (either aborts it: -fno-sanitize-recover)."""
     lib.require_root()
     binary = lib.target("inventory", version, "plain")
-    p = lib.run([lib.MAPSCOPE_SAN, "top", "--json", "-i", "0.25", "--", binary, "1.5"])
+    p = lib.run([lib.MAPSCOPE_SAN, "top", "--json", "-i", "0.25", "--", binary, "1.5"],
+                check=False)
     for finding in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
         assert finding not in p.stderr, p.stderr[-3000:]
     assert p.returncode == 0, p.stderr[-2000:]

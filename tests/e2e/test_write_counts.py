@@ -112,6 +112,13 @@ def test_top_totals_never_fall(case):
                                         f"between reports at {before['time']} and {after['time']}")
             compared += m["writes"] > 0
     assert compared >= 3, f"only {compared} map reports with writes compared"
+    # Holding a total up must not carry it past the truth: the last report's range still
+    # holds the target's own count of writes.
+    truth, counts, _ = parse_zipf(p.stdout + json.dumps(reports[-1]) + "\n")
+    last = {m["addr"]: m for m in reports[-1]["maps"]}
+    for name, addr in truth.items():
+        m = last[addr]
+        assert m["writes_low"] <= counts["writes"] <= m["writes_high"], (name, counts, m)
 
 
 def test_top_count_budget_off():
